@@ -1,0 +1,119 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+import {
+	allowUnauthorizedCertsField,
+	caCertificateField,
+	cloudField,
+	customAuthorityHostField,
+	customEwsUrlField,
+	customResourceField,
+	customSmtpHostField,
+	customSmtpPortField,
+} from '../nodes/shared/credentialFields';
+
+/**
+ * App-only access (OAuth2 client credentials) to Exchange: the app signs in as itself with a client
+ * secret or a certificate. One token carries every Exchange role granted to the app, so the same
+ * credential sends over SMTP (SMTP.SendAsApp) and opens mailboxes over EWS (full_access_as_app).
+ * Tokens are minted with MSAL by the nodes; nothing is stored back into the credential.
+ */
+export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
+	name = 'microsoftExchangeAppOnlyApi';
+
+	displayName = 'Microsoft Exchange App-Only (Client Credentials) API';
+
+	icon = { light: 'file:microsoftExchange.svg', dark: 'file:microsoftExchange.dark.svg' } as const;
+
+	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth/blob/main/README.md';
+
+	properties: INodeProperties[] = [
+		{
+			displayName:
+				'Register an app in Entra ID, add the Office 365 Exchange Online application permissions it needs (SMTP.SendAsApp to send, full_access_as_app for mailboxes), grant admin consent, and register its service principal in Exchange. Step by step: see the README of this package.',
+			name: 'setupNotice',
+			type: 'notice',
+			default: '',
+		},
+		cloudField,
+		customAuthorityHostField,
+		customResourceField,
+		customEwsUrlField,
+		customSmtpHostField,
+		customSmtpPortField,
+		{
+			displayName: 'Tenant ID',
+			name: 'tenantId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
+			description: 'Directory (tenant) ID of the app registration, or a verified domain of the tenant',
+		},
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'Application (client) ID of the app registration',
+		},
+		{
+			displayName: 'Client Authentication',
+			name: 'authMethod',
+			type: 'options',
+			options: [
+				{ name: 'Client Secret', value: 'clientSecret' },
+				{ name: 'Certificate', value: 'certificate' },
+			],
+			default: 'clientSecret',
+		},
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The secret Value (shown once when created), not the Secret ID',
+			displayOptions: { show: { authMethod: ['clientSecret'] } },
+		},
+		{
+			displayName: 'Certificate (PEM)',
+			name: 'certificate',
+			type: 'string',
+			// Public, but the community lint treats every certificate field as sensitive.
+			typeOptions: { password: true, rows: 4 },
+			default: '',
+			placeholder: '-----BEGIN CERTIFICATE-----',
+			description: 'The public certificate uploaded to the app registration. Its thumbprint is derived from it.',
+			displayOptions: { show: { authMethod: ['certificate'] } },
+		},
+		{
+			displayName: 'Private Key (PEM)',
+			name: 'privateKey',
+			type: 'string',
+			typeOptions: { password: true, rows: 4 },
+			default: '',
+			placeholder: '-----BEGIN PRIVATE KEY-----',
+			description: 'The private key of the certificate',
+			displayOptions: { show: { authMethod: ['certificate'] } },
+		},
+		{
+			displayName: 'Private Key Passphrase',
+			name: 'privateKeyPassphrase',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Only for an encrypted private key',
+			displayOptions: { show: { authMethod: ['certificate'] } },
+		},
+		{
+			displayName: 'Secret or Certificate Expires On',
+			name: 'credentialExpiresOn',
+			type: 'dateTime',
+			default: '',
+			description: 'Optional. The credential test warns 30 days before this date, so the secret can be renewed before mail stops.',
+		},
+		caCertificateField,
+		allowUnauthorizedCertsField,
+	];
+}

@@ -1,0 +1,94 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+import { cloudExpression } from '../nodes/shared/clouds';
+import {
+	allowUnauthorizedCertsField,
+	caCertificateField,
+	cloudField,
+	customAuthorityHostField,
+	customResourceField,
+	customSmtpHostField,
+	customSmtpPortField,
+} from '../nodes/shared/credentialFields';
+
+const authority = `"https://" + ${cloudExpression('authorityHost')} + "/" + $self["tenantId"]`;
+
+/**
+ * Delegated SMTP sending: a user signs in once (authorization code flow) and n8n keeps and
+ * refreshes the token. Scope SMTP.Send plus offline_access for the refresh token. The scope is a
+ * hidden field because n8n ignores user-typed scopes on OAuth2 credential types other than its own
+ * generic ones.
+ */
+export class MicrosoftSmtpOAuth2Api implements ICredentialType {
+	name = 'microsoftSmtpOAuth2Api';
+
+	extends = ['oAuth2Api'];
+
+	displayName = 'Microsoft SMTP (Delegated) OAuth2 API';
+
+	icon = { light: 'file:microsoftExchange.svg', dark: 'file:microsoftExchange.dark.svg' } as const;
+
+	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth/blob/main/README.md';
+
+	properties: INodeProperties[] = [
+		{
+			displayName:
+				'In the app registration, add the "OAuth Redirect URL" shown above as a Web redirect URI, add the delegated permission SMTP.Send (Office 365 Exchange Online) and offline_access, then click Connect and sign in as the mailbox user. SMTP AUTH must be enabled for that mailbox.',
+			name: 'setupNotice',
+			type: 'notice',
+			default: '',
+		},
+		cloudField,
+		customAuthorityHostField,
+		customResourceField,
+		customSmtpHostField,
+		customSmtpPortField,
+		{
+			displayName: 'Tenant ID',
+			name: 'tenantId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
+			description: 'Directory (tenant) ID, or a verified domain of the tenant',
+		},
+		{
+			displayName: 'Grant Type',
+			name: 'grantType',
+			type: 'hidden',
+			default: 'authorizationCode',
+		},
+		{
+			displayName: 'Authorization URL',
+			name: 'authUrl',
+			type: 'hidden',
+			default: `={{ ${authority} + "/oauth2/v2.0/authorize" }}`,
+		},
+		{
+			displayName: 'Access Token URL',
+			name: 'accessTokenUrl',
+			type: 'hidden',
+			default: `={{ ${authority} + "/oauth2/v2.0/token" }}`,
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'hidden',
+			default: `={{ ${cloudExpression('resource')} + "/SMTP.Send offline_access" }}`,
+		},
+		{
+			displayName: 'Auth URI Query Parameters',
+			name: 'authQueryParameters',
+			type: 'hidden',
+			default: 'response_mode=query',
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'hidden',
+			default: 'body',
+		},
+		caCertificateField,
+		allowUnauthorizedCertsField,
+	];
+}

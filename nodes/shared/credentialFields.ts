@@ -1,0 +1,84 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { CLOUD_OPTIONS } from './clouds';
+
+/**
+ * Credential fields shared by every credential of the package: the cloud and its custom endpoints,
+ * and the TLS settings. Each credential picks the subset it needs.
+ */
+
+const showForCustomCloud = { show: { cloud: ['custom'] } };
+
+export const cloudField: INodeProperties = {
+	displayName: 'Cloud',
+	name: 'cloud',
+	type: 'options',
+	options: CLOUD_OPTIONS,
+	default: 'global',
+	description: 'The Microsoft cloud the tenant lives in. Pick Custom for Exchange Server on-premises, a hybrid setup or a test server.',
+};
+
+export const customAuthorityHostField: INodeProperties = {
+	displayName: 'Authority Host',
+	name: 'authorityHost',
+	type: 'string',
+	default: '',
+	placeholder: 'login.microsoftonline.com',
+	description: 'Host (and port, if not 443) of the Entra ID or AD FS token service, without https://',
+	displayOptions: showForCustomCloud,
+};
+
+export const customResourceField: INodeProperties = {
+	displayName: 'Resource',
+	name: 'resource',
+	type: 'string',
+	default: 'https://outlook.office365.com',
+	description: 'The Exchange resource the token is for. Exchange Server on-premises with hybrid modern authentication uses its external URL, e.g. https://mail.contoso.com.',
+	displayOptions: showForCustomCloud,
+};
+
+export const customEwsUrlField: INodeProperties = {
+	displayName: 'EWS URL',
+	name: 'ewsUrl',
+	type: 'string',
+	default: '',
+	placeholder: 'https://mail.contoso.com/EWS/Exchange.asmx',
+	description: 'Exchange Web Services endpoint, used by the Exchange nodes',
+	displayOptions: showForCustomCloud,
+};
+
+export const customSmtpHostField: INodeProperties = {
+	displayName: 'SMTP Host',
+	name: 'smtpHost',
+	type: 'string',
+	default: '',
+	placeholder: 'smtp.office365.com',
+	displayOptions: showForCustomCloud,
+};
+
+export const customSmtpPortField: INodeProperties = {
+	displayName: 'SMTP Port',
+	name: 'smtpPort',
+	type: 'number',
+	default: 587,
+	displayOptions: showForCustomCloud,
+};
+
+export const caCertificateField: INodeProperties = {
+	displayName: 'Trusted CA Certificates (PEM)',
+	name: 'caCertificate',
+	type: 'string',
+	typeOptions: { rows: 4 },
+	default: '',
+	placeholder: '-----BEGIN CERTIFICATE-----',
+	description: 'Extra certificate authorities to trust for the token service, SMTP and EWS, e.g. the internal CA of an on-premises Exchange. The public CAs stay trusted.',
+};
+
+export const allowUnauthorizedCertsField: INodeProperties = {
+	displayName: 'Ignore TLS Certificate Errors',
+	name: 'allowUnauthorizedCerts',
+	type: 'boolean',
+	default: false,
+	description: 'Whether to connect even if SSL certificate validation is not possible',
+	hint: 'Anyone in the network path could then read tokens and mail: prefer adding the CA above',
+};

@@ -1,0 +1,270 @@
+/**
+ * What Microsoft's error codes mean for an admin, and how to fix them. One place for the whole
+ * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures. EWS codes join in later.
+ */
+
+export interface Diagnosis {
+	/** Microsoft's code as the admin would search for it: AADSTS7000215, 535 5.7.139, … */
+	code: string;
+	/** One sentence: what went wrong. */
+	message: string;
+	/** What to do about it, in plain words. */
+	fix: string;
+	/** Whether a fresh token could help (expired/revoked token) — drives the single retry. */
+	retryWithFreshToken?: boolean;
+}
+
+const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
+	'7000215': {
+		message: 'Microsoft Entra ID rejected the client secret',
+		fix: 'Paste the secret Value (shown once when the secret is created), not the Secret ID, into the credential\'s Client Secret field. Create a new secret under App registrations → Certificates & secrets if the Value is lost.',
+	},
+	'7000222': {
+		message: 'The client secret has expired',
+		fix: 'Create a new client secret (App registrations → Certificates & secrets) or switch the credential to a certificate, then update the credential and its "Secret or Certificate Expires On" date.',
+	},
+	'700016': {
+		message: 'No application with this Client ID exists in the tenant',
+		fix: 'Check the Client ID (Application ID of the app registration), the Tenant ID and the Cloud of the credential: the app must be registered in that tenant and cloud.',
+	},
+	'90002': {
+		message: 'The tenant was not found',
+		fix: 'Check the Tenant ID (Directory ID GUID or a verified domain such as contoso.onmicrosoft.com) and the Cloud: a GCC High or China tenant needs that cloud selected.',
+	},
+	'90038': {
+		message: 'The tenant belongs to another national cloud',
+		fix: 'Select the cloud the tenant lives in (US Government or China) in the credential.',
+	},
+	'900382': {
+		message: 'Cross-cloud request: the tenant belongs to another national cloud',
+		fix: 'Select the cloud the tenant lives in (US Government or China) in the credential.',
+	},
+	'900023': {
+		message: 'The tenant identifier is not valid',
+		fix: 'Use the Directory (tenant) ID GUID or a verified domain of the tenant in the credential.',
+	},
+	'65001': {
+		message: 'The permissions have not been consented to',
+		fix: 'In App registrations → API permissions, add the Office 365 Exchange Online permission (SMTP.SendAsApp / full_access_as_app for app-only, SMTP.Send / EWS.AccessAsUser.All for delegated) and click "Grant admin consent".',
+	},
+	'50011': {
+		message: 'The redirect URI does not match the app registration',
+		fix: 'Add the OAuth Redirect URL shown in the n8n credential as a "Web" redirect URI under App registrations → Authentication.',
+	},
+	'700027': {
+		message: 'The certificate does not match one registered on the app',
+		fix: 'Upload the certificate (public part, .cer/.pem) under App registrations → Certificates & secrets, and make sure the private key in the credential belongs to it.',
+	},
+	'50012': {
+		message: 'The client assertion could not be validated',
+		fix: 'Upload the certificate to the app registration and check that the private key in the credential belongs to it.',
+	},
+	'7000218': {
+		message: 'No client secret or certificate was sent',
+		fix: 'Fill in the Client Secret or the certificate fields of the credential; the app must be a confidential (web) client.',
+	},
+	'70011': {
+		message: 'The requested scope is not valid',
+		fix: 'Client credentials need a "/.default" scope of the Exchange resource; check the Resource of a custom cloud.',
+	},
+	'1002012': {
+		message: 'The requested scope is not valid for client credentials',
+		fix: 'Client credentials need a "/.default" scope of the Exchange resource; check the Resource of a custom cloud.',
+	},
+	'500011': {
+		message: 'The Exchange resource was not found in the tenant',
+		fix: 'Check the Cloud (a .us or .cn resource does not exist in a commercial tenant) and, for a custom cloud, the Resource field.',
+	},
+	'700082': {
+		message: 'The refresh token has expired',
+		fix: 'Open the credential and click "Connect my account" again.',
+	},
+	'70008': {
+		message: 'The refresh token has expired or was revoked',
+		fix: 'Open the credential and click "Connect my account" again.',
+	},
+	'50173': {
+		message: 'The grant expired because the user changed their password or sessions were revoked',
+		fix: 'Open the credential and click "Connect my account" again.',
+	},
+	'70043': {
+		message: 'The refresh token expired because of a Conditional Access sign-in frequency policy',
+		fix: 'Open the credential and click "Connect my account" again, or relax the sign-in frequency for this app.',
+	},
+	'50076': {
+		message: 'Multi-factor authentication is required',
+		fix: 'Reconnect the credential interactively, or use an app-only credential for unattended workflows.',
+	},
+	'50079': {
+		message: 'The user must register for multi-factor authentication',
+		fix: 'Let the user complete MFA registration, then reconnect the credential.',
+	},
+	'53003': {
+		message: 'Access was blocked by a Conditional Access policy',
+		fix: 'Ask the Entra ID admin to allow this app (or the n8n server\'s location) in Conditional Access.',
+	},
+	'9001023': {
+		message: 'This app needs a tenant-specific authority',
+		fix: 'Fill in the Tenant ID of the credential instead of "common" or "organizations".',
+	},
+	'50194': {
+		message: 'This app is single-tenant and needs a tenant-specific authority',
+		fix: 'Fill in the Tenant ID of the credential instead of "common" or "organizations".',
+	},
+};
+
+/** Finds the AADSTS code in an MSAL error, a token endpoint body or any message. */
+export function findEntraCode(error: unknown): string | undefined {
+	const candidates: unknown[] = [];
+	if (error && typeof error === 'object') {
+		const e = error as Record<string, unknown>;
+		candidates.push(e.errorNo, e.errorMessage, e.message, e.error_description, e.subError);
+		if (Array.isArray(e.error_codes)) candidates.push(e.error_codes[0]);
+	} else {
+		candidates.push(error);
+	}
+	for (const candidate of candidates) {
+		if (typeof candidate === 'number') return String(candidate);
+		if (typeof candidate === 'string') {
+			if (/^\d{5,7}$/.test(candidate)) return candidate;
+			const match = /AADSTS(\d+)/.exec(candidate);
+			if (match) return match[1];
+		}
+	}
+	return undefined;
+}
+
+export function diagnoseEntraError(error: unknown): Diagnosis | undefined {
+	const code = findEntraCode(error);
+	if (!code) return undefined;
+	const known = ENTRA[code];
+	if (known) return { code: `AADSTS${code}`, ...known };
+	return {
+		code: `AADSTS${code}`,
+		message: 'Microsoft Entra ID refused to issue a token',
+		fix: `Look the code up at https://login.microsoftonline.com/error?code=${code} and check the app registration.`,
+	};
+}
+
+interface SmtpRule {
+	test: (reply: string) => boolean;
+	diagnosis: (reply: string) => Diagnosis;
+}
+
+const SMTP_RULES: SmtpRule[] = [
+	{
+		test: (reply) => /5\.7\.139/.test(reply) && /basic authentication/i.test(reply),
+		diagnosis: () => ({
+			code: '535 5.7.139',
+			message: 'The server refused a password login (basic authentication is disabled)',
+			fix: 'This node only logs in with OAuth (XOAUTH2); check that no proxy or relay in between rewrites the login.',
+		}),
+	},
+	{
+		test: (reply) => /5\.7\.139/.test(reply),
+		diagnosis: () => ({
+			code: '535 5.7.139',
+			message: 'SMTP AUTH is disabled for the mailbox or the tenant',
+			fix: 'Enable authenticated SMTP for the sending mailbox: `Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false` (or for the tenant: `Set-TransportConfig -SmtpClientAuthenticationDisabled $false`). Security defaults in Entra ID also block it.',
+		}),
+	},
+	{
+		test: (reply) => /5\.7\.3/.test(reply) || /^535\b/.test(reply),
+		diagnosis: () => ({
+			code: '535 5.7.3',
+			message: 'Exchange Online rejected the OAuth login',
+			fix: 'App-only: grant the Office 365 Exchange Online application permission SMTP.SendAsApp with admin consent, register the service principal (`New-ServicePrincipal -AppId <client id> -ObjectId <enterprise application object id>`) and give it the mailbox (`Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess`). Delegated: grant SMTP.Send and reconnect. In both cases the login mailbox (From, or SMTP Login Mailbox) must be one the app or user may use.',
+			retryWithFreshToken: true,
+		}),
+	},
+	{
+		test: (reply) => /5\.2\.252/.test(reply) || /SendAsDenied/i.test(reply) || /5\.7\.60\b/.test(reply),
+		diagnosis: () => ({
+			code: '554 5.2.252',
+			message: 'The login mailbox is not allowed to send as the From address (SendAsDenied)',
+			fix: 'Use the login mailbox as From, or grant Send As: `Add-RecipientPermission -Identity <from address> -Trustee <login mailbox or service principal> -AccessRights SendAs`.',
+		}),
+	},
+	{
+		test: (reply) => /4\.2\.0/.test(reply) && /STOREDRV/i.test(reply),
+		diagnosis: () => ({
+			code: '430 4.2.0',
+			message: 'Exchange could not log on to the mailbox',
+			fix: 'Check that the service principal exists (`New-ServicePrincipal`) and has FullAccess on the login mailbox, then retry.',
+		}),
+	},
+	{
+		test: (reply) => /^4\d\d\b/.test(reply) && /4\.7\.66|4\.3\.2|throttl|too many/i.test(reply),
+		diagnosis: (reply) => ({
+			code: reply.slice(0, 9).trim(),
+			message: 'The server is throttling this sender',
+			fix: 'Exchange Online accepts about 30 messages per minute per mailbox: send fewer messages per run or spread them over time.',
+		}),
+	},
+	{
+		test: (reply) => /5\.3\.4/.test(reply) || /^552\b/.test(reply),
+		diagnosis: () => ({
+			code: '552 5.3.4',
+			message: 'The message is larger than the server accepts',
+			fix: 'Send smaller attachments (Exchange Online defaults to 35 MB per message, including the base64 overhead of about a third).',
+		}),
+	},
+];
+
+/** Diagnosis for an SMTP server reply such as "535 5.7.3 Authentication unsuccessful". */
+export function diagnoseSmtpReply(reply: string): Diagnosis | undefined {
+	const trimmed = reply.trim();
+	for (const rule of SMTP_RULES) if (rule.test(trimmed)) return rule.diagnosis(trimmed);
+	return undefined;
+}
+
+const TLS_CODES: Record<string, string> = {
+	SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate is signed by a CA this n8n does not trust',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presents a self-signed certificate',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate chain is incomplete or signed by an unknown CA',
+	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the server certificate is signed by a CA this n8n does not trust',
+	CERT_HAS_EXPIRED: 'the server certificate has expired',
+	ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
+	ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer with TLS on this port',
+	ERR_SSL_UNSUPPORTED_PROTOCOL: 'the server only offers an outdated TLS version',
+	ESOCKET: 'the TLS connection failed',
+};
+
+export function diagnoseTlsError(error: unknown): Diagnosis | undefined {
+	const e = (error ?? {}) as Record<string, unknown>;
+	const code = [e.code, (e.cause as Record<string, unknown> | undefined)?.code].find(
+		(value): value is string => typeof value === 'string' && value in TLS_CODES && value !== 'ESOCKET',
+	);
+	const text = String(e.message ?? '');
+	const byMessage = !code && /certificate|self[- ]signed|SSL routines|wrong version number/i.test(text);
+	if (!code && !byMessage) return undefined;
+	return {
+		code: code ?? 'TLS',
+		message: `TLS verification failed: ${code ? TLS_CODES[code] : text}`,
+		fix: 'For an internal CA (Exchange on-premises, test servers) paste its certificate into the credential\'s "Trusted CA Certificates" field, or set NODE_EXTRA_CA_CERTS for n8n. Check host name and port. Only as a last resort, switch on "Ignore TLS Certificate Errors".',
+	};
+}
+
+const NETWORK_CODES: Record<string, string> = {
+	ECONNREFUSED: 'the connection was refused',
+	ETIMEDOUT: 'the connection timed out',
+	ECONNRESET: 'the connection was reset',
+	ENOTFOUND: 'the host name could not be resolved',
+	EAI_AGAIN: 'the host name could not be resolved',
+	EHOSTUNREACH: 'the host is unreachable',
+	ENETUNREACH: 'the network is unreachable',
+};
+
+export function diagnoseNetworkError(error: unknown): Diagnosis | undefined {
+	const e = (error ?? {}) as Record<string, unknown>;
+	const code = [e.code, (e.cause as Record<string, unknown> | undefined)?.code].find(
+		(value): value is string => typeof value === 'string' && value in NETWORK_CODES,
+	);
+	const timedOut = !code && (e.code === 'ETIMEDOUT' || /timed? ?out/i.test(String(e.message ?? '')));
+	if (!code && !timedOut) return undefined;
+	return {
+		code: code ?? 'ETIMEDOUT',
+		message: `Network error: ${code ? NETWORK_CODES[code] : 'the server did not answer in time'}`,
+		fix: 'Check host and port, that outbound traffic from n8n is allowed (port 587 is often blocked by hosting providers) and any proxy in between.',
+	};
+}

@@ -1,0 +1,119 @@
+import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+
+import { smtpReplyOf } from '../errors/nodeErrors';
+import { tlsOptionsFor, type TlsFields } from './tls';
+
+export type SmtpSecurity = 'starttls' | 'tls';
+
+export interface SmtpServer {
+	host: string;
+	port: number;
+	security: SmtpSecurity;
+	tls: TlsFields;
+}
+
+/** "535 5.7.3": Exchange rejected the token (expired, revoked, or missing rights). */
+export function isTokenRejected(error: unknown): boolean {
+	const reply = smtpReplyOf(error) ?? '';
+	return (error as { code?: string })?.code === 'EAUTH' && /^535\b/.test(reply) && /5\.7\.3\b/.test(reply);
+}
+
+/**
+ * One SMTP session per node execution: a pooled connection per login mailbox, reused for every
+ * item, authenticated with XOAUTH2 only. When Exchange rejects the token (535 5.7.3) the session
+ * gets a fresh token and sends that message once more; a second rejection is final.
+ */
+export class SmtpSession {
+	private readonly transports = new Map<string, Transporter<SentMessageInfo>>();
+
+	private accessToken: string | undefined;
+
+	private tokenFailure: unknown;
+
+	constructor(
+		private readonly server: SmtpServer,
+		private readonly getAccessToken: (forceRefresh: boolean) => Promise<string>,
+	) {}
+
+	async send(loginMailbox: string, message: Mail.Options): Promise<SentMessageInfo> {
+		try {
+			return await (await this.transportFor(loginMailbox)).sendMail(message);
+		} catch (error) {
+			if (!isTokenRejected(error)) throw error;
+			await this.renewToken();
+			return await (await this.transportFor(loginMailbox)).sendMail(message);
+		}
+	}
+
+	close(): void {
+		for (const transport of this.transports.values()) transport.close();
+		this.transports.clear();
+	}
+
+	private async token(): Promise<string> {
+		// A token that could not be had fails every item the same way: ask once, not once per item.
+		if (this.tokenFailure) throw this.tokenFailure;
+		if (!this.accessToken) {
+			try {
+				this.accessToken = await this.getAccessToken(false);
+			} catch (error) {
+				this.tokenFailure = error;
+				throw error;
+			}
+		}
+		return this.accessToken;
+	}
+
+	private async renewToken(): Promise<void> {
+		this.close();
+		this.accessToken = await this.getAccessToken(true);
+	}
+
+	private async transportFor(loginMailbox: string): Promise<Transporter<SentMessageInfo>> {
+		const key = loginMailbox.toLowerCase();
+		const existing = this.transports.get(key);
+		if (existing) return existing;
+		const accessToken = await this.token();
+		const { host, port, security, tls } = this.server;
+		const transport = nodemailer.createTransport({
+			pool: true,
+			maxConnections: 1,
+			maxMessages: Infinity,
+			host,
+			port,
+			secure: security === 'tls',
+			requireTLS: security === 'starttls',
+			tls: { ...tlsOptionsFor(tls), servername: host },
+			auth: { type: 'OAuth2', user: loginMailbox, accessToken },
+			connectionTimeout: 15_000,
+			greetingTimeout: 15_000,
+			socketTimeout: 60_000,
+			logger: false,
+			debug: false,
+		});
+		this.transports.set(key, transport);
+		return transport;
+	}
+}
+
+/** Connects, upgrades to TLS, authenticates with XOAUTH2 and quits without sending (credential tests). */
+export async function verifySmtpLogin(server: SmtpServer, loginMailbox: string, accessToken: string): Promise<void> {
+	const { host, port, security, tls } = server;
+	const transport = nodemailer.createTransport({
+		host,
+		port,
+		secure: security === 'tls',
+		requireTLS: security === 'starttls',
+		tls: { ...tlsOptionsFor(tls), servername: host },
+		auth: { type: 'OAuth2', user: loginMailbox, accessToken },
+		connectionTimeout: 15_000,
+		greetingTimeout: 15_000,
+		socketTimeout: 30_000,
+	});
+	try {
+		await transport.verify();
+	} finally {
+		transport.close();
+	}
+}
