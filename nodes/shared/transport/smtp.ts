@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 
@@ -84,7 +85,7 @@ export class SmtpSession {
 			port,
 			secure: security === 'tls',
 			requireTLS: security === 'starttls',
-			tls: { ...tlsOptionsFor(tls), servername: host },
+			tls: { ...tlsOptionsFor(tls), servername: isIP(host) ? undefined : host },
 			auth: { type: 'OAuth2', user: loginMailbox, accessToken },
 			connectionTimeout: 15_000,
 			greetingTimeout: 15_000,
@@ -105,7 +106,7 @@ export async function verifySmtpLogin(server: SmtpServer, loginMailbox: string, 
 		port,
 		secure: security === 'tls',
 		requireTLS: security === 'starttls',
-		tls: { ...tlsOptionsFor(tls), servername: host },
+		tls: { ...tlsOptionsFor(tls), servername: isIP(host) ? undefined : host },
 		auth: { type: 'OAuth2', user: loginMailbox, accessToken },
 		connectionTimeout: 15_000,
 		greetingTimeout: 15_000,

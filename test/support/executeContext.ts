@@ -1,0 +1,151 @@
+/**
+ * A stand-in for the n8n execution context (IExecuteFunctions) that our node code runs in.
+ * n8n's own test harness is not published, so this implements the parts our nodes use, with n8n's
+ * semantics: parameters with defaults, credentials by type, binary data in items, continueOnFail,
+ * and the OAuth2 refresh n8n performs when an authenticated request fails with the configured
+ * "token expired" status. Everything on the other side (token endpoint, SMTP) is a real server.
+ */
+import https from 'https';
+import {
+	NodeHelpers,
+	NodeOperationError,
+	type INodeTypeDescription,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+
+export interface ContextOptions {
+	/** The node's description: parameters get its defaults the way n8n fills them in. */
+	description: INodeTypeDescription;
+	parameters: IDataObject | ((itemIndex: number) => IDataObject);
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+	/** CA the "n8n server" trusts for its own OAuth2 refresh requests (NODE_EXTRA_CA_CERTS in real n8n). */
+	trustedCa?: string;
+}
+
+export interface TestContext {
+	context: IExecuteFunctions;
+	/** Every line n8n's logger was given, for secret scans. */
+	logs: string[];
+	/** How often the OAuth2 refresh ran. */
+	refreshes: number;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+}
+
+function get(object: unknown, path: string): unknown {
+	return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+}
+
+function request(url: string, method: string, body: string, headers: Record<string, string>, ca?: string): Promise<{ status: number; body: string }> {
+	return new Promise((resolve, reject) => {
+		const req = https.request(url, { method, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, ca }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (chunk: Buffer) => chunks.push(chunk));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+		});
+		req.on('error', reject);
+		req.end(body);
+	});
+}
+
+export function createExecuteContext(options: ContextOptions): TestContext {
+	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	const node: INode = {
+		id: 'node-under-test',
+		name: 'Node Under Test',
+		type: 'n8n-nodes-exchange-oauth.test',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const state: TestContext = { context: undefined as unknown as IExecuteFunctions, logs: [], refreshes: 0, credentials: options.credentials };
+	const parametersFor = (itemIndex: number) => {
+		const given = typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters;
+		return NodeHelpers.getNodeParameters(options.description.properties, given as never, true, false, node, options.description) as IDataObject;
+	};
+
+	// n8n's requestOAuth2: send with the stored token; on a "token expired" status refresh with the
+	// refresh token at the credential's accessTokenUrl, store the new token data, retry once.
+	async function oauth2Request(type: string, requestOptions: IHttpRequestOptions, expiredStatus: number[]) {
+		const credential = options.credentials[type];
+		const send = async () => {
+			const token = (credential.oauthTokenData as IDataObject).access_token as string;
+			const body = typeof requestOptions.body === 'string' ? requestOptions.body : JSON.stringify(requestOptions.body ?? {});
+			return await request(requestOptions.url, requestOptions.method ?? 'GET', body, { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, options.trustedCa);
+		};
+		let response = await send();
+		if (expiredStatus.includes(response.status)) {
+			state.refreshes++;
+			const form = new URLSearchParams({
+				grant_type: 'refresh_token',
+				refresh_token: String((credential.oauthTokenData as IDataObject).refresh_token),
+				client_id: String(credential.clientId),
+				client_secret: String(credential.clientSecret),
+			}).toString();
+			const refreshed = await request(String(credential.accessTokenUrl), 'POST', form, { 'Content-Type': 'application/x-www-form-urlencoded' }, options.trustedCa);
+			const data = JSON.parse(refreshed.body) as IDataObject;
+			if (refreshed.status !== 200) {
+				throw new NodeOperationError(node, 'Access could not be refreshed because the connected account has revoked access. Open the credential and reconnect it to continue.', { description: String(data.error) });
+			}
+			credential.oauthTokenData = { ...data, n8n_expires_at: String(Date.now() + Number(data.expires_in) * 1000) };
+			response = await send();
+		}
+		if (response.status >= 400) throw Object.assign(new Error(`Request failed with status code ${response.status}`), { response: { status: response.status } });
+		return JSON.parse(response.body || '{}');
+	}
+
+	const context = {
+		getNode: () => node,
+		getInputData: () => items,
+		continueOnFail: () => options.continueOnFail === true,
+		getCredentials: async (type: string) => {
+			const credential = options.credentials[type];
+			if (!credential) throw new Error(`Node does not have credentials of type "${type}"`);
+			return structuredClone(credential);
+		},
+		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
+			const value = get(parametersFor(itemIndex), name);
+			if (value === undefined) {
+				if (fallback !== undefined) return fallback;
+				throw new Error(`Could not get parameter "${name}"`);
+			}
+			return value;
+		},
+		logger: {
+			debug: (message: string, meta?: unknown) => state.logs.push(`${message} ${JSON.stringify(meta ?? {})}`),
+			info: (message: string, meta?: unknown) => state.logs.push(`${message} ${JSON.stringify(meta ?? {})}`),
+			warn: (message: string, meta?: unknown) => state.logs.push(`${message} ${JSON.stringify(meta ?? {})}`),
+			error: (message: string, meta?: unknown) => state.logs.push(`${message} ${JSON.stringify(meta ?? {})}`),
+		},
+		helpers: {
+			assertBinaryData: (itemIndex: number, property: string) => {
+				const binary = items[itemIndex]?.binary?.[property];
+				if (!binary) throw new NodeOperationError(node, `No binary data property "${property}" exists on item!`, { itemIndex });
+				return binary;
+			},
+			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(items[itemIndex].binary![property].data, 'base64'),
+			httpRequestWithAuthentication: async (type: string, requestOptions: IHttpRequestOptions, extra?: { oauth2?: { tokenExpiredStatusCode?: number | number[] } }) => {
+				const status = extra?.oauth2?.tokenExpiredStatusCode ?? 401;
+				return await oauth2Request(type, requestOptions, Array.isArray(status) ? status : [status]);
+			},
+			returnJsonArray: (data: IDataObject | IDataObject[]) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
+		},
+	};
+	state.context = context as unknown as IExecuteFunctions;
+	return state;
+}
+
+/** A binary item as n8n stores it in memory mode. */
+export function binaryItem(json: IDataObject, files: Record<string, { data: Buffer; fileName: string; mimeType: string }>): INodeExecutionData {
+	const binary: INodeExecutionData['binary'] = {};
+	for (const [property, file] of Object.entries(files)) {
+		binary[property] = { data: file.data.toString('base64'), fileName: file.fileName, mimeType: file.mimeType, fileSize: String(file.data.length) };
+	}
+	return { json, binary };
+}

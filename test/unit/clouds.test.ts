@@ -1,0 +1,40 @@
+import { CLOUD_PRESETS, cloudExpression, resolveCloudEndpoints, tokenEndpoint } from '../../nodes/shared/clouds';
+import { MicrosoftSmtpOAuth2Api } from '../../credentials/MicrosoftSmtpOAuth2Api.credentials';
+
+/** Evaluates a credential default the way n8n would for `={{ … }}` with `$self` = the credential. */
+function evaluate(expression: string, self: Record<string, unknown>): unknown {
+	const body = expression.replace(/^=\{\{/, '').replace(/\}\}$/, '');
+	return new Function('$self', `return (${body});`)(self);
+}
+
+describe('clouds', () => {
+	it('has the national cloud endpoints', () => {
+		expect(CLOUD_PRESETS.global).toMatchObject({ authorityHost: 'login.microsoftonline.com', smtpHost: 'smtp.office365.com', smtpPort: 587, resource: 'https://outlook.office365.com' });
+		expect(CLOUD_PRESETS.usGovHigh.authorityHost).toBe('login.microsoftonline.us');
+		expect(CLOUD_PRESETS.china.resource).toBe('https://partner.outlook.cn');
+	});
+
+	it('custom cloud takes typed values and needs authority host and resource', () => {
+		expect(resolveCloudEndpoints({ cloud: 'custom', authorityHost: 'https://adfs.contoso.com/', resource: 'https://mail.contoso.com/', smtpHost: 'mail.contoso.com', smtpPort: '25' })).toMatchObject({
+			authorityHost: 'adfs.contoso.com',
+			resource: 'https://mail.contoso.com',
+			smtpPort: 25,
+		});
+		expect(() => resolveCloudEndpoints({ cloud: 'custom', resource: '' })).toThrow(/authorityHost and resource/);
+	});
+
+	it('builds the tenant token endpoint', () => {
+		expect(tokenEndpoint(CLOUD_PRESETS.global, 'contoso.onmicrosoft.com')).toBe('https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token');
+	});
+
+	it('delegated SMTP credential computes authorize URL, token URL and scope from cloud and tenant', () => {
+		const properties = Object.fromEntries(new MicrosoftSmtpOAuth2Api().properties.map((p) => [p.name, p.default as string]));
+		const gcc = { cloud: 'usGovHigh', tenantId: 'contoso.us' };
+		expect(evaluate(properties.authUrl, gcc)).toBe('https://login.microsoftonline.us/contoso.us/oauth2/v2.0/authorize');
+		expect(evaluate(properties.accessTokenUrl, gcc)).toBe('https://login.microsoftonline.us/contoso.us/oauth2/v2.0/token');
+		expect(evaluate(properties.scope, gcc)).toBe('https://outlook.office365.us/SMTP.Send offline_access');
+		const custom = { cloud: 'custom', tenantId: 't1', authorityHost: '127.0.0.1:9443', resource: 'https://outlook.office365.com' };
+		expect(evaluate(properties.authUrl, custom)).toBe('https://127.0.0.1:9443/t1/oauth2/v2.0/authorize');
+		expect(evaluate(`={{ ${cloudExpression('resource')} }}`, { cloud: 'global' })).toBe('https://outlook.office365.com');
+	});
+});

@@ -1,0 +1,30 @@
+import { describeAppOnlyRoles, expiryWarning, readTokenClaims } from '../../nodes/shared/auth/tokenClaims';
+
+const tokenWith = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+describe('token claims (diagnostics only)', () => {
+	it('reads roles', () => {
+		expect(readTokenClaims(tokenWith({ roles: ['SMTP.SendAsApp'] })).roles).toEqual(['SMTP.SendAsApp']);
+		expect(readTokenClaims('not a token')).toEqual({});
+	});
+
+	it('says which Exchange roles the app has and what is missing for sending', () => {
+		const both = describeAppOnlyRoles(tokenWith({ roles: ['SMTP.SendAsApp', 'full_access_as_app'] }));
+		expect(both.ok).toBe(true);
+		expect(both.message).toMatch(/can send mail over SMTP/);
+		expect(both.message).toMatch(/can open mailboxes over EWS/);
+		const ewsOnly = describeAppOnlyRoles(tokenWith({ roles: ['full_access_as_app'] }));
+		expect(ewsOnly.message).toMatch(/cannot send over SMTP: SMTP\.SendAsApp is missing/);
+		const none = describeAppOnlyRoles(tokenWith({}));
+		expect(none.ok).toBe(false);
+		expect(none.message).toMatch(/Grant admin consent/);
+	});
+
+	it('warns about an expiry within 30 days, and about a past one', () => {
+		const now = new Date('2026-11-23T00:00:00Z');
+		expect(expiryWarning('2026-12-10', now)).toMatch(/expires in 17 day/);
+		expect(expiryWarning('2026-11-01', now)).toMatch(/expired on 2026-11-01/);
+		expect(expiryWarning('2027-06-01', now)).toBeUndefined();
+		expect(expiryWarning(undefined, now)).toBeUndefined();
+	});
+});
