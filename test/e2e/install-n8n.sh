@@ -17,6 +17,17 @@ if [ -f "$STAMP" ] && [ -x "$HARNESS/n8n-app/node_modules/.bin/n8n" ] && [ -x "$
   exit 0
 fi
 
+# Several jest workers / npm start may call this at once on a fresh machine: one installs, the others wait.
+mkdir -p "$HARNESS"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$HARNESS/.install.lock"
+  flock 9
+  if [ -f "$STAMP" ] && [ -x "$HARNESS/n8n-app/node_modules/.bin/n8n" ] && [ -x "$HARNESS/node24/node_modules/.bin/node" ]; then
+    echo "$HARNESS"
+    exit 0
+  fi
+fi
+
 mkdir -p "$HARNESS/node24" "$HARNESS/n8n-app"   # not named "n8n": npm refuses to install a package into a folder of the same name
 echo "Installing Node $NODE_MAJOR and n8n@$N8N_VERSION into $HARNESS (first run only, a few minutes)..." >&2
 

@@ -1,0 +1,822 @@
+// Harness for running the pinned n8n (2.40.7, Node 24) against this package, installed the way a
+// community package is installed. Used by the e2e suites, by `npm start` (test/sandbox/start.ts) and
+// later by the benchmark. Works under Node 20 (jest, tsx); n8n itself always runs under Node 24.
+//
+// Facts verified against n8n 2.40.7 (see the report in test/e2e/README.md):
+// - Community packages load from <N8N_USER_FOLDER>/.n8n/nodes/node_modules/n8n-nodes-* as
+//   `<package>.<node>`; credential types keep their bare name.
+// - Owner setup: POST /rest/owner/setup {email, firstName, lastName, password} (no auth, only while
+//   no owner exists); login: POST /rest/login {emailOrLdapLoginId, password} -> cookie `n8n-auth`,
+//   bound to the `browser-id` header sent with it.
+// - SSRF protection (N8N_SSRF_PROTECTION_ENABLED) is off by default; when on, 127.0.0.0/8 is blocked
+//   for node HTTP helpers and n8n's OAuth2 token exchange. We pin it off for the loopback sandbox.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const N8N_VERSION = '2.40.7';
+/** Fixed, test-only encryption key: the same key must be used for import and runs. */
+export const TEST_ENCRYPTION_KEY = 'n8n-nodes-exchange-oauth-e2e-only-key';
+export const CACHE_ROOT = path.join(
+	process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
+	'n8n-nodes-exchange-oauth',
+);
+
+export interface N8nPaths {
+	harnessDir: string;
+	/** Folder holding the Node 24 `node` binary; put it first on PATH for anything n8n-related. */
+	nodeBinDir: string;
+	nodeBin: string;
+	/** `.bin/n8n` shim (shebang `env node`, so it needs nodeBinDir first on PATH). */
+	n8nBin: string;
+	/** The real entry script, run as `nodeBin n8nMain ...`. */
+	n8nMain: string;
+}
+
+export interface RunResult {
+	code: number | null;
+	signal: NodeJS.Signals | null;
+	stdout: string;
+	stderr: string;
+	durationMs: number;
+}
+
+export interface RunOptions {
+	cwd?: string;
+	env?: NodeJS.ProcessEnv;
+	timeoutMs?: number;
+	/** Forward the child's stderr to ours (progress of long installs). */
+	inheritStderr?: boolean;
+}
+
+/** Runs a command to completion, capturing stdout/stderr. Never throws on a non-zero exit. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+	const started = Date.now();
+	return new Promise((resolve, reject) => {
+		const child = spawn(cmd, args, {
+			cwd: opts.cwd,
+			env: opts.env ?? process.env,
+			stdio: ['ignore', 'pipe', opts.inheritStderr ? 'inherit' : 'pipe'],
+		});
+		const out: Buffer[] = [];
+		const err: Buffer[] = [];
+		child.stdout!.on('data', (b: Buffer) => out.push(b));
+		child.stderr?.on('data', (b: Buffer) => err.push(b));
+		let timer: NodeJS.Timeout | undefined;
+		if (opts.timeoutMs) {
+			timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+		}
+		child.on('error', reject);
+		child.on('close', (code, signal) => {
+			if (timer) clearTimeout(timer);
+			resolve({
+				code,
+				signal,
+				stdout: Buffer.concat(out).toString('utf8'),
+				stderr: Buffer.concat(err).toString('utf8'),
+				durationMs: Date.now() - started,
+			});
+		});
+	});
+}
+
+function tail(text: string, lines = 30): string {
+	return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// n8n + Node 24 install
+// ---------------------------------------------------------------------------------------------
+
+let ensurePromise: Promise<N8nPaths> | undefined;
+
+/** Installs Node 24 + n8n 2.40.7 once (test/e2e/install-n8n.sh) and returns the paths. Memoized. */
+export function ensureN8n(): Promise<N8nPaths> {
+	ensurePromise ??= (async () => {
+		const script = path.join(REPO_ROOT, 'test', 'e2e', 'install-n8n.sh');
+		const res = await run('bash', [script], { inheritStderr: true, timeoutMs: 20 * 60_000 });
+		if (res.code !== 0) {
+			throw new Error(`install-n8n.sh failed (exit ${res.code}):\n${tail(res.stdout)}`);
+		}
+		const harnessDir = res.stdout.trim().split('\n').pop()!.trim();
+		const nodeBinDir = path.join(harnessDir, 'node24', 'node_modules', '.bin');
+		const paths: N8nPaths = {
+			harnessDir,
+			nodeBinDir,
+			nodeBin: path.join(nodeBinDir, 'node'),
+			n8nBin: path.join(harnessDir, 'n8n-app', 'node_modules', '.bin', 'n8n'),
+			n8nMain: path.join(harnessDir, 'n8n-app', 'node_modules', 'n8n', 'bin', 'n8n'),
+		};
+		for (const p of [paths.nodeBin, paths.n8nMain]) {
+			if (!existsSync(p)) throw new Error(`n8n harness incomplete, missing ${p} (delete ${harnessDir}/.installed and retry)`);
+		}
+		return paths;
+	})();
+	ensurePromise.catch(() => (ensurePromise = undefined));
+	return ensurePromise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Package: pack + install as a community package
+// ---------------------------------------------------------------------------------------------
+
+interface RepoPackageJson {
+	name: string;
+	version: string;
+	n8n: { nodes: string[]; credentials: string[] };
+}
+
+export function repoPackageJson(): RepoPackageJson {
+	return JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as RepoPackageJson;
+}
+
+/** Throws a clear error when dist/ lacks any file package.json's "n8n" section points at. */
+export function assertBuilt(): void {
+	const pkg = repoPackageJson();
+	const missing = [...pkg.n8n.nodes, ...pkg.n8n.credentials].filter(
+		(rel) => !existsSync(path.join(REPO_ROOT, rel)),
+	);
+	if (missing.length) {
+		throw new Error(
+			`The package is not built: ${missing.join(', ')} missing. Run \`npm run build\` before the e2e tests.`,
+		);
+	}
+}
+
+export async function sha256File(file: string): Promise<string> {
+	const hash = createHash('sha256');
+	for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
+}
+
+/**
+ * `npm pack` of the (already built) repository into `outDir` (default: a cache folder).
+ * npm normalises file times in the tarball, so an unchanged build gives a byte-identical tarball.
+ */
+export async function packPackage(outDir = path.join(CACHE_ROOT, 'pack')): Promise<string> {
+	assertBuilt();
+	await fs.mkdir(outDir, { recursive: true });
+	const res = await run('npm', ['pack', '--json', '--pack-destination', outDir], {
+		cwd: REPO_ROOT,
+		timeoutMs: 120_000,
+	});
+	if (res.code !== 0) throw new Error(`npm pack failed (exit ${res.code}):\n${tail(res.stderr)}`);
+	const info = JSON.parse(res.stdout.slice(res.stdout.indexOf('['))) as Array<{ filename: string }>;
+	const tarball = path.join(outDir, path.basename(info[0].filename));
+	if (!existsSync(tarball)) throw new Error(`npm pack did not produce ${tarball}`);
+	return tarball;
+}
+
+export interface UserFolderOptions {
+	/** Use this folder (created if missing) instead of a fresh temp folder. */
+	dir?: string;
+	/** PEM of a CA n8n must trust (the sandbox CA); written to <dir>/sandbox-ca.pem for NODE_EXTRA_CA_CERTS. */
+	caPem?: string;
+}
+
+/** Creates an N8N_USER_FOLDER (n8n keeps its state in <dir>/.n8n). */
+export async function createUserFolder(opts: UserFolderOptions = {}): Promise<string> {
+	const dir = opts.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'n8n-e2e-')));
+	await fs.mkdir(path.join(dir, '.n8n', 'nodes'), { recursive: true });
+	if (opts.caPem) await writeSandboxCa(dir, opts.caPem);
+	return dir;
+}
+
+export async function writeSandboxCa(userFolder: string, caPem: string): Promise<void> {
+	await fs.writeFile(path.join(userFolder, 'sandbox-ca.pem'), caPem);
+}
+
+export interface InstallResult {
+	packageDir: string;
+	sha256: string;
+	/** 'unchanged' = already installed from the same tarball; 'cache' = copied from an earlier install. */
+	how: 'unchanged' | 'cache' | 'npm';
+	durationMs: number;
+}
+
+/**
+ * Installs the tarball as a community package into <userFolder>/.n8n/nodes, the way n8n 2.40.7's own
+ * installer does (modules/community-packages/community-packages.service.js, downloadPackage):
+ * extract to nodes/node_modules/<name>, drop dev/peer/optional dependencies from its package.json,
+ * then `npm install --install-strategy=shallow --ignore-scripts --omit... ` inside that folder, and
+ * record it in nodes/package.json. Dropping the peer dependency matters: a plain
+ * `npm install <tarball>` would install a second n8n-workflow next to the package (npm >= 7
+ * installs peers), and its error classes would not be the ones n8n checks with instanceof.
+ *
+ * Skips work when the same tarball (by sha256) is already installed there; reuses a cached install
+ * of the same tarball from an earlier user folder instead of hitting the registry again.
+ */
+export async function installPackage(
+	userFolder: string,
+	tarball: string,
+	paths?: N8nPaths,
+): Promise<InstallResult> {
+	const started = Date.now();
+	const p = paths ?? (await ensureN8n());
+	const { name } = repoPackageJson();
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	const packageDir = path.join(nodesDir, 'node_modules', name);
+	const stampFile = path.join(nodesDir, `.${name}.sha256`);
+	const sha256 = await sha256File(tarball);
+
+	const stamp = existsSync(stampFile) ? (await fs.readFile(stampFile, 'utf8')).trim() : '';
+	if (stamp === sha256 && existsSync(path.join(packageDir, 'package.json'))) {
+		return { packageDir, sha256, how: 'unchanged', durationMs: Date.now() - started };
+	}
+
+	await fs.mkdir(path.join(nodesDir, 'node_modules'), { recursive: true });
+	await fs.rm(packageDir, { recursive: true, force: true });
+	const cacheDir = path.join(CACHE_ROOT, 'installed', sha256);
+	let how: InstallResult['how'];
+	if (existsSync(path.join(cacheDir, '.complete'))) {
+		await fs.cp(path.join(cacheDir, 'pkg'), packageDir, { recursive: true });
+		how = 'cache';
+	} else {
+		await fs.mkdir(packageDir, { recursive: true });
+		const untar = await run('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
+		if (untar.code !== 0) throw new Error(`tar failed: ${tail(untar.stderr)}`);
+		const pjPath = path.join(packageDir, 'package.json');
+		const pj = JSON.parse(await fs.readFile(pjPath, 'utf8')) as Record<string, unknown>;
+		delete pj.devDependencies;
+		delete pj.peerDependencies;
+		delete pj.optionalDependencies;
+		await fs.writeFile(pjPath, JSON.stringify(pj, null, 2));
+		const env = { ...process.env, PATH: `${p.nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}` };
+		const npm = await run(
+			'npm',
+			[
+				'install',
+				'--audit=false',
+				'--fund=false',
+				'--bin-links=false',
+				'--install-strategy=shallow',
+				'--ignore-scripts=true',
+				'--package-lock=false',
+				'--loglevel=error',
+			],
+			{ cwd: packageDir, env, timeoutMs: 5 * 60_000 },
+		);
+		if (npm.code !== 0) {
+			throw new Error(`npm install of ${name} into ${packageDir} failed (exit ${npm.code}):\n${tail(npm.stderr)}`);
+		}
+		how = 'npm';
+		// Cache this install for other user folders (tests create a fresh one each run).
+		await fs.rm(cacheDir, { recursive: true, force: true });
+		await fs.mkdir(cacheDir, { recursive: true });
+		await fs.cp(packageDir, path.join(cacheDir, 'pkg'), { recursive: true });
+		await fs.writeFile(path.join(cacheDir, '.complete'), new Date().toISOString());
+	}
+
+	// nodes/package.json, as n8n keeps it (updatePackageJsonDependency).
+	const nodesPj = path.join(nodesDir, 'package.json');
+	let manifest: { name?: string; private?: boolean; dependencies?: Record<string, string> } = {};
+	if (existsSync(nodesPj)) manifest = JSON.parse(await fs.readFile(nodesPj, 'utf8'));
+	const version = (JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
+	manifest = { name: 'installed-nodes', private: true, ...manifest, dependencies: { ...manifest.dependencies, [name]: version } };
+	await fs.writeFile(nodesPj, JSON.stringify(manifest, null, 2));
+	await fs.writeFile(stampFile, sha256);
+	return { packageDir, sha256, how, durationMs: Date.now() - started };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, host, () => {
+			const { port } = srv.address() as net.AddressInfo;
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * Environment for an n8n process using `userFolder`. Starts from our environment minus anything
+ * n8n-specific (N8N_*, DB_*, NODE_ENV=test from jest, NODE_OPTIONS from tsx/jest), then:
+ * Node 24 first on PATH, isolation, offline switches, and NODE_EXTRA_CA_CERTS when
+ * <userFolder>/sandbox-ca.pem exists (Node reads it at start; it makes n8n's own OAuth2 token
+ * exchange/refresh and any https helper trust the sandbox CA). `extra` wins over everything.
+ */
+export function n8nEnv(
+	userFolder: string,
+	extra: Record<string, string | undefined> = {},
+	paths?: N8nPaths,
+): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [k, v] of Object.entries(process.env)) {
+		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|NODE_OPTIONS$|NODE_ENV$|NODE_EXTRA_CA_CERTS$|GENERIC_TIMEZONE$)/.test(k)) continue;
+		env[k] = v;
+	}
+	const binDirs = paths ? [paths.nodeBinDir, path.dirname(paths.n8nBin)] : [];
+	Object.assign(env, {
+		PATH: [...binDirs, process.env.PATH ?? ''].join(path.delimiter),
+		// jest sets NODE_ENV=test, which makes n8n refuse to load nodes ("Not available in tests").
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+		N8N_LOG_LEVEL: 'info', // the failure path of `n8n execute` logs the run data at info level
+		N8N_LOG_OUTPUT: 'console',
+		// Offline / quiet
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_AI_ENABLED: 'false',
+		// The MCP registry module fetches https://api.n8n.io/api/mcp-servers at start.
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		// Community packages stay enabled (that is how ours loads); skip fetching the verified list.
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		// Task runners: internal JS runner, no Python venv here.
+		N8N_RUNNERS_MODE: 'internal',
+		N8N_PYTHON_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		// The editor is served on http://localhost: cookies must not require https.
+		N8N_SECURE_COOKIE: 'false',
+		// SSRF protection is off by default in 2.40.7; pinned off because the sandbox is on 127.0.0.1,
+		// which its default block list (127.0.0.0/8) would refuse for node helpers and OAuth2.
+		N8N_SSRF_PROTECTION_ENABLED: 'false',
+		DB_TYPE: 'sqlite',
+	});
+	const caFile = path.join(userFolder, 'sandbox-ca.pem');
+	if (existsSync(caFile)) env.NODE_EXTRA_CA_CERTS = caFile;
+	for (const [k, v] of Object.entries(extra)) {
+		if (v === undefined) delete env[k];
+		else env[k] = v;
+	}
+	return env;
+}
+
+/** Runs `n8n <args>` under Node 24 with n8nEnv(userFolder). The task broker gets a free port so
+ * several n8n processes (a running editor, parallel suites) do not collide on 5679. */
+export async function runN8n(
+	userFolder: string,
+	args: string[],
+	opts: { extraEnv?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+	const paths = await ensureN8n();
+	const env = n8nEnv(userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...opts.extraEnv }, paths);
+	// bin/n8n loads a .env from its working directory: run it from the user folder.
+	return run(paths.nodeBin, [paths.n8nMain, ...args], {
+		cwd: userFolder,
+		env,
+		timeoutMs: opts.timeoutMs ?? 180_000,
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import / execute
+// ---------------------------------------------------------------------------------------------
+
+export interface CredentialExport {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+async function importJson(userFolder: string, kind: 'credentials' | 'workflow', payload: unknown): Promise<void> {
+	// The file may hold secrets: private mode, removed right after the import.
+	const file = path.join(userFolder, `.import-${kind}-${randomBytes(6).toString('hex')}.json`);
+	await fs.writeFile(file, JSON.stringify(payload), { mode: 0o600 });
+	try {
+		const res = await runN8n(userFolder, [`import:${kind}`, `--input=${file}`]);
+		if (res.code !== 0) {
+			throw new Error(`n8n import:${kind} failed (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
+		}
+	} finally {
+		await fs.rm(file, { force: true });
+	}
+}
+
+/** `n8n import:credentials`: plain-object data is encrypted with the test key; upserts by id. */
+export function importCredentials(userFolder: string, creds: CredentialExport[]): Promise<void> {
+	return importJson(userFolder, 'credentials', creds);
+}
+
+/** `n8n import:workflow` of one workflow or an array (each needs an `id`). */
+export function importWorkflow(userFolder: string, wf: object | object[]): Promise<void> {
+	return importJson(userFolder, 'workflow', wf);
+}
+
+export interface NodeRun {
+	executionStatus?: string;
+	data?: { main?: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }> | null> };
+	error?: { message?: string; description?: string; name?: string; [k: string]: unknown };
+	[k: string]: unknown;
+}
+
+export interface ExecutionData {
+	status?: string;
+	finished?: boolean;
+	data: {
+		resultData: {
+			runData: Record<string, NodeRun[]>;
+			error?: { message?: string; description?: string; [k: string]: unknown };
+			lastNodeExecuted?: string;
+		};
+	};
+	[k: string]: unknown;
+}
+
+export interface ExecuteResult extends RunResult {
+	/** Parsed run data (printed on success, and logged at info level on failure), if found. */
+	execution?: ExecutionData;
+	/** True when the process exited 0 and the execution status is success. */
+	ok: boolean;
+}
+
+/**
+ * Extracts the execution JSON from `n8n execute` output. On success it is the whole --rawOutput;
+ * on failure 2.40.7 logs "Execution error:" + JSON.stringify(data, null, 2) at info level before
+ * the error lines. Both are pretty-printed, so the object spans from a line "{" to a line "}".
+ */
+export function parseExecutionOutput(stdout: string): ExecutionData | undefined {
+	const lines = stdout.split('\n');
+	const start = lines.findIndex((l) => l.replace(/\r$/, '') === '{');
+	if (start < 0) return undefined;
+	for (let end = start + 1; end < lines.length; end++) {
+		if (lines[end].replace(/\r$/, '') !== '}') continue;
+		try {
+			return JSON.parse(lines.slice(start, end + 1).join('\n')) as ExecutionData;
+		} catch {
+			// keep looking for the closing line of the top-level object
+		}
+	}
+	return undefined;
+}
+
+/** `n8n execute --id=<id> --rawOutput`; returns parsed run data plus raw stdout/stderr (for secret scans). */
+export async function executeWorkflow(
+	userFolder: string,
+	workflowId: string,
+	opts: { extraEnv?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<ExecuteResult> {
+	const res = await runN8n(userFolder, ['execute', `--id=${workflowId}`, '--rawOutput'], opts);
+	const execution = parseExecutionOutput(res.stdout);
+	return { ...res, execution, ok: res.code === 0 && execution?.status === 'success' };
+}
+
+/** JSON items of a node's first output, in a given run (default: first). */
+export function nodeOutput(execution: ExecutionData | undefined, nodeName: string, runIndex = 0): Array<Record<string, unknown>> {
+	const run = execution?.data.resultData.runData[nodeName]?.[runIndex];
+	return (run?.data?.main?.[0] ?? []).map((item) => item.json);
+}
+
+export function nodeError(execution: ExecutionData | undefined, nodeName: string, runIndex = 0): NodeRun['error'] {
+	return execution?.data.resultData.runData[nodeName]?.[runIndex]?.error;
+}
+
+/** Short description of an execute result for assertion messages (never includes run data). */
+export function describeRun(res: RunResult & { execution?: ExecutionData }): string {
+	return [
+		`exit=${res.code} status=${res.execution?.status ?? 'n/a'} (${res.durationMs} ms)`,
+		`error: ${res.execution?.data.resultData.error?.message ?? '-'}`,
+		'--- stdout (tail) ---',
+		tail(res.stdout, 15),
+		'--- stderr (tail) ---',
+		tail(res.stderr, 15),
+	].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates + secret scan
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Fills `{{NAME}}` placeholders in a JSON template. A string that is exactly one placeholder is
+ * replaced by the value as is (numbers, objects); placeholders inside longer strings are replaced
+ * textually. Unknown placeholders throw, so a template and its caller cannot drift apart silently.
+ */
+export function fillTemplate<T = unknown>(template: unknown, vars: Record<string, unknown>): T {
+	const fill = (v: unknown): unknown => {
+		if (typeof v === 'string') {
+			const whole = /^\{\{([A-Z0-9_]+)\}\}$/.exec(v);
+			if (whole) {
+				if (!(whole[1] in vars)) throw new Error(`template placeholder {{${whole[1]}}} has no value`);
+				return vars[whole[1]];
+			}
+			return v.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_, name: string) => {
+				if (!(name in vars)) throw new Error(`template placeholder {{${name}}} has no value`);
+				return String(vars[name]);
+			});
+		}
+		if (Array.isArray(v)) return v.map(fill);
+		if (v && typeof v === 'object') {
+			// Keys may hold placeholders too (e.g. the credential type under a node's "credentials").
+			return Object.fromEntries(Object.entries(v).map(([k, val]) => [fill(k) as string, fill(val)]));
+		}
+		return v;
+	};
+	return fill(template) as T;
+}
+
+export async function loadTemplate<T = unknown>(file: string, vars: Record<string, unknown>): Promise<T> {
+	return fillTemplate<T>(JSON.parse(await fs.readFile(file, 'utf8')), vars);
+}
+
+/** Any JWT (header.payload.signature, both JSON parts start with `{"` -> `eyJ`). */
+export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
+
+/**
+ * Looks for each secret (and its base64 form) in each text. Returns only labels, e.g.
+ * "clientSecret in stdout", never the secret itself, so the result is safe to print.
+ */
+export function findLeaks(texts: Record<string, string>, secrets: Record<string, string | undefined>): string[] {
+	const leaks: string[] = [];
+	for (const [secretLabel, secret] of Object.entries(secrets)) {
+		if (!secret || secret.length < 8) continue;
+		const forms = [secret, Buffer.from(secret).toString('base64')];
+		// PEM: also look for the body lines, in case the header is stripped.
+		if (secret.includes('-----BEGIN')) {
+			for (const line of secret.split('\n')) if (line.length >= 40 && !line.startsWith('-----')) forms.push(line.trim());
+		}
+		for (const [where, text] of Object.entries(texts)) {
+			if (forms.some((f) => text.includes(f))) leaks.push(`${secretLabel} in ${where}`);
+		}
+	}
+	for (const [where, text] of Object.entries(texts)) {
+		if (JWT_PATTERN.test(text)) leaks.push(`a JWT-shaped token in ${where}`);
+	}
+	return leaks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running n8n as a server + REST
+// ---------------------------------------------------------------------------------------------
+
+export interface RunningN8n {
+	process: ChildProcess;
+	port: number;
+	baseUrl: string;
+	/** Everything n8n printed so far (stdout + stderr), for diagnostics and secret scans. */
+	output(): string;
+	stop(): Promise<void>;
+}
+
+export interface StartN8nOptions {
+	port?: number;
+	extraEnv?: Record<string, string | undefined>;
+	timeoutMs?: number;
+	/** Called with each chunk n8n prints (e.g. to echo to the console). */
+	onOutput?: (chunk: string) => void;
+}
+
+async function httpOk(url: string): Promise<boolean> {
+	try {
+		const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+		await res.arrayBuffer();
+		return res.ok;
+	} catch {
+		return false;
+	}
+}
+
+/** `n8n start` in the background; resolves once GET /healthz answers 200. */
+export async function startN8n(userFolder: string, opts: StartN8nOptions = {}): Promise<RunningN8n> {
+	const paths = await ensureN8n();
+	const port = opts.port ?? (await freePort());
+	const baseUrl = `http://localhost:${port}`;
+	if (await httpOk(`${baseUrl}/healthz`)) {
+		throw new Error(`Something already answers on ${baseUrl} (another n8n?). Stop it or choose another port.`);
+	}
+	const env = n8nEnv(
+		userFolder,
+		{
+			N8N_PORT: String(port),
+			N8N_HOST: 'localhost',
+			N8N_PROTOCOL: 'http',
+			N8N_EDITOR_BASE_URL: `${baseUrl}/`,
+			WEBHOOK_URL: `${baseUrl}/`,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			...opts.extraEnv,
+		},
+		paths,
+	);
+	const child = spawn(paths.nodeBin, [paths.n8nMain, 'start'], { cwd: userFolder, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	let output = '';
+	const onData = (b: Buffer) => {
+		const s = b.toString('utf8');
+		output += s;
+		if (output.length > 2_000_000) output = output.slice(-1_000_000);
+		opts.onOutput?.(s);
+	};
+	child.stdout!.on('data', onData);
+	child.stderr!.on('data', onData);
+	let exited = false;
+	const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+
+	const stop = async () => {
+		if (exited) return;
+		child.kill('SIGTERM');
+		const killTimer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+		await exitPromise;
+		clearTimeout(killTimer);
+	};
+
+	const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+	while (!(await httpOk(`${baseUrl}/healthz`))) {
+		if (exited) throw new Error(`n8n exited during start-up:\n${tail(output, 40)}`);
+		if (Date.now() > deadline) {
+			await stop();
+			throw new Error(`n8n did not answer ${baseUrl}/healthz in time:\n${tail(output, 40)}`);
+		}
+		await new Promise((r) => setTimeout(r, 300));
+	}
+	// /healthz answers before the REST API is mounted: wait for the public settings too.
+	while (!(await httpOk(`${baseUrl}/rest/settings`))) {
+		if (exited) throw new Error(`n8n exited during start-up:\n${tail(output, 40)}`);
+		if (Date.now() > deadline) {
+			await stop();
+			throw new Error(`n8n REST API did not come up in time:\n${tail(output, 40)}`);
+		}
+		await new Promise((r) => setTimeout(r, 300));
+	}
+	return { process: child, port, baseUrl, output: () => output, stop };
+}
+
+export interface OwnerAccount {
+	email: string;
+	firstName: string;
+	lastName: string;
+	/** 8-64 chars, at least one digit and one uppercase letter (n8n's password schema). */
+	password: string;
+}
+
+export interface RestSession {
+	baseUrl: string;
+	cookie: string;
+	browserId: string;
+	/** Authenticated JSON request against /rest; returns the `data` member when present. */
+	request<T = unknown>(method: string, restPath: string, body?: unknown): Promise<T>;
+}
+
+async function restJson(res: Response): Promise<unknown> {
+	const text = await res.text();
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
+}
+
+/** True while the instance has no owner yet (public settings: userManagement.showSetupOnFirstLoad). */
+export async function needsOwnerSetup(baseUrl: string): Promise<boolean> {
+	const res = await fetch(`${baseUrl}/rest/settings`);
+	const body = (await restJson(res)) as { data?: { userManagement?: { showSetupOnFirstLoad?: boolean } } };
+	if (!res.ok) throw new Error(`GET /rest/settings: HTTP ${res.status}`);
+	return body.data?.userManagement?.showSetupOnFirstLoad === true;
+}
+
+/** Creates the instance owner on a fresh instance (POST /rest/owner/setup); no-op when one exists. */
+export async function ensureOwner(baseUrl: string, owner: OwnerAccount): Promise<'created' | 'existing'> {
+	if (!(await needsOwnerSetup(baseUrl))) return 'existing';
+	const res = await fetch(`${baseUrl}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'browser-id': 'n8n-e2e-harness' },
+		body: JSON.stringify(owner),
+	});
+	if (!res.ok) {
+		const body = (await restJson(res)) as { message?: string };
+		throw new Error(`POST /rest/owner/setup: HTTP ${res.status} ${body?.message ?? ''}`);
+	}
+	return 'created';
+}
+
+/** POST /rest/login; the auth cookie is bound to the browser-id header, which request() repeats. */
+export async function login(baseUrl: string, email: string, password: string): Promise<RestSession> {
+	const browserId = `e2e-${randomBytes(8).toString('hex')}`;
+	const res = await fetch(`${baseUrl}/rest/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'browser-id': browserId },
+		body: JSON.stringify({ emailOrLdapLoginId: email, password }),
+	});
+	if (!res.ok) throw new Error(`POST /rest/login: HTTP ${res.status}`);
+	const setCookies = res.headers.getSetCookie?.() ?? [res.headers.get('set-cookie') ?? ''];
+	const auth = setCookies.map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
+	if (!auth) throw new Error('POST /rest/login: no n8n-auth cookie in the response');
+	await res.arrayBuffer().catch(() => undefined);
+	const session: RestSession = {
+		baseUrl,
+		cookie: auth,
+		browserId,
+		async request<T>(method: string, restPath: string, body?: unknown): Promise<T> {
+			const r = await fetch(`${baseUrl}/rest${restPath.startsWith('/') ? '' : '/'}${restPath}`, {
+				method,
+				headers: {
+					cookie: auth,
+					'browser-id': browserId,
+					...(body === undefined ? {} : { 'content-type': 'application/json' }),
+				},
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			const parsed = (await restJson(r)) as { data?: T; message?: string };
+			if (!r.ok) throw new Error(`${method} /rest${restPath}: HTTP ${r.status} ${parsed?.message ?? ''}`);
+			return (parsed && typeof parsed === 'object' && 'data' in parsed ? parsed.data : parsed) as T;
+		},
+	};
+	return session;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delegated token data from the sandbox (authorization-code flow, as the Connect button does)
+// ---------------------------------------------------------------------------------------------
+
+export interface AuthCodeFlowOptions {
+	authorizeUrl: string;
+	tokenUrl: string;
+	clientId: string;
+	clientSecret: string;
+	redirectUri: string;
+	scope: string;
+	loginHint?: string;
+	/** PEM of the CA that signed the sandbox's certificate. */
+	ca: string;
+}
+
+export interface OAuthTokenData {
+	access_token: string;
+	refresh_token?: string;
+	token_type: string;
+	expires_in: number;
+	scope?: string;
+	[k: string]: unknown;
+}
+
+function httpsRequest(
+	url: string,
+	opts: { method: string; ca: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+	// node:https rather than fetch: fetch (undici) cannot take a per-request CA.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const https = require('node:https') as typeof import('node:https');
+	return new Promise((resolve, reject) => {
+		const req = https.request(url, { method: opts.method, ca: opts.ca, headers: opts.headers }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () =>
+				resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+			);
+		});
+		req.on('error', reject);
+		if (opts.body) req.write(opts.body);
+		req.end();
+	});
+}
+
+/** GET authorize (sandbox consents at once: 302 with ?code) then POST token with the code. */
+export async function authorizationCodeFlow(o: AuthCodeFlowOptions): Promise<OAuthTokenData> {
+	const state = randomBytes(8).toString('hex');
+	const q = new URLSearchParams({
+		client_id: o.clientId,
+		response_type: 'code',
+		redirect_uri: o.redirectUri,
+		scope: o.scope,
+		state,
+		...(o.loginHint ? { login_hint: o.loginHint } : {}),
+	});
+	const auth = await httpsRequest(`${o.authorizeUrl}?${q}`, { method: 'GET', ca: o.ca });
+	const location = auth.headers.location;
+	if (auth.status !== 302 || typeof location !== 'string') {
+		throw new Error(`authorize: expected a 302 with Location, got HTTP ${auth.status}`);
+	}
+	const back = new URL(location);
+	if (back.searchParams.get('error')) {
+		throw new Error(`authorize: ${back.searchParams.get('error')}: ${back.searchParams.get('error_description')}`);
+	}
+	if (back.searchParams.get('state') !== state) throw new Error('authorize: state mismatch');
+	const code = back.searchParams.get('code');
+	if (!code) throw new Error('authorize: no code in the redirect');
+	const form = new URLSearchParams({
+		grant_type: 'authorization_code',
+		client_id: o.clientId,
+		client_secret: o.clientSecret,
+		code,
+		redirect_uri: o.redirectUri,
+		scope: o.scope,
+	}).toString();
+	const tok = await httpsRequest(o.tokenUrl, {
+		method: 'POST',
+		ca: o.ca,
+		headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) },
+		body: form,
+	});
+	const parsed = JSON.parse(tok.body) as OAuthTokenData & { error?: string; error_codes?: number[] };
+	if (tok.status !== 200 || !parsed.access_token) {
+		throw new Error(`token (authorization_code): HTTP ${tok.status} ${parsed.error ?? ''} ${parsed.error_codes?.join(',') ?? ''}`);
+	}
+	return parsed;
+}
