@@ -115,7 +115,10 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		appWrongSecret: 'e2eAppWrong001',
 		appCert: 'e2eAppCert0001',
 		delegated: 'e2eDelegated01',
+		delegatedExpired: 'e2eDelegExp001',
 	};
+	/** Tokens created by individual tests, added to the secret scan of (d). */
+	const expectedSecrets: string[] = [];
 
 	async function runAndRecord(label: string, workflowId: string): Promise<h.ExecuteResult> {
 		const res = await h.executeWorkflow(userFolder, workflowId);
@@ -294,6 +297,59 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		expectMessageMatches(s, res, message, DEMO.user);
 	});
 
+	test('(b2) delegated credential whose stored access token has expired: n8n refreshes it, then the mail goes out', async () => {
+		// Own sign-in, so this refresh token is not shared with (b).
+		const signedIn = await h.authorizationCodeFlow({
+			authorizeUrl: sandbox!.entra.authorizeUrl(DEMO.tenantId),
+			tokenUrl: sandbox!.entra.tokenUrl(DEMO.tenantId),
+			clientId: DEMO.delegatedClientId,
+			clientSecret: DEMO.delegatedClientSecret,
+			redirectUri: REDIRECT_URI,
+			scope: SMTP_SCOPE,
+			loginHint: DEMO.user,
+			ca: sandbox!.ca,
+		});
+		const expiredAccessToken = sandbox!.entra.issueToken({
+			tenantId: DEMO.tenantId,
+			clientId: DEMO.delegatedClientId,
+			scp: 'SMTP.Send',
+			upn: DEMO.user,
+			lifetimeSeconds: -120,
+		});
+		const expired = { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) };
+		await h.importCredentials(userFolder, [
+			h.fillTemplate<h.CredentialExport>(creds.delegated, {
+				AUTHORITY_HOST: sandbox!.entra.authorityHost,
+				EWS_URL: `${sandbox!.entra.origin}/EWS/Exchange.asmx`,
+				SMTP_HOST: sandbox!.smtp.host,
+				SMTP_PORT: sandbox!.smtp.port,
+				TENANT_ID: DEMO.tenantId,
+				CA_PEM: sandbox!.ca,
+				ID: ids.delegatedExpired,
+				NAME: 'E2E delegated (expired token)',
+				CLIENT_ID: DEMO.delegatedClientId,
+				CLIENT_SECRET: DEMO.delegatedClientSecret,
+				OAUTH_TOKEN_DATA: expired,
+			}),
+		]);
+		const s = makeScenario(
+			'delegatedExpired',
+			'delegated',
+			{ type: 'microsoftSmtpOAuth2Api', id: ids.delegatedExpired, name: 'E2E delegated (expired token)' },
+			{ name: DEMO.userDisplayName, address: DEMO.user },
+		);
+		await h.importWorkflow(userFolder, await workflowFor(s));
+		const requestsBefore = sandbox!.entra.requests.length;
+		const attemptsBefore = sandbox!.smtp.authAttempts.length;
+		const { res, message } = await sendAndReceive('delegatedExpired', s);
+		expectMessageMatches(s, res, message, DEMO.user);
+		// n8n itself refreshed with the stored refresh token, before any SMTP login was tried.
+		const refreshes = sandbox!.entra.requests.slice(requestsBefore).filter((r) => r.grantType === 'refresh_token');
+		expect(refreshes).toEqual([expect.objectContaining({ ok: true, clientId: DEMO.delegatedClientId })]);
+		expect(sandbox!.smtp.authAttempts.slice(attemptsBefore).map((a) => a.ok)).toEqual([true]);
+		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
+	});
+
 	test('(c) wrong client secret: the run data carries the actionable AADSTS7000215 message, nothing is sent', async () => {
 		const s = makeScenario(
 			'wrongSecret',
@@ -322,7 +378,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 	});
 
 	test('(d) no secret or token appears in n8n output or run data', () => {
-		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['appSecret', 'delegated', 'wrongSecret']));
+		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['appSecret', 'delegated', 'delegatedExpired', 'wrongSecret']));
 		const texts: Record<string, string> = {};
 		for (const { label, res } of runs) {
 			texts[`${label}: stdout`] = res.stdout;
@@ -338,6 +394,9 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 			'delegated refresh token': delegatedTokens.refresh_token,
 			'delegated id token': typeof delegatedTokens.id_token === 'string' ? delegatedTokens.id_token : undefined,
 		};
+		expectedSecrets.forEach((value, i) => {
+			secrets[`token from a test #${i}`] = value;
+		});
 		// Tokens the sandbox minted for n8n, if it exposes them (any JWT is caught by findLeaks anyway).
 		const issued = (sandbox?.entra as unknown as { issuedTokens?: Array<string | { token?: string; access_token?: string }> })
 			.issuedTokens;
