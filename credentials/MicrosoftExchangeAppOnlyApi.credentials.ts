@@ -9,6 +9,7 @@ import {
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
+	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
 /**
@@ -40,15 +41,7 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 		customEwsUrlField,
 		customSmtpHostField,
 		customSmtpPortField,
-		{
-			displayName: 'Tenant ID',
-			name: 'tenantId',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
-			description: 'Directory (tenant) ID of the app registration, or a verified domain of the tenant',
-		},
+		tenantIdField,
 		{
 			displayName: 'Client ID',
 			name: 'clientId',

@@ -9,6 +9,7 @@ import {
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
+	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
 const authority = `"https://" + ${cloudExpression('authorityHost')} + "/" + $self["tenantId"]`;
@@ -43,15 +44,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 		customResourceField,
 		customSmtpHostField,
 		customSmtpPortField,
-		{
-			displayName: 'Tenant ID',
-			name: 'tenantId',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
-			description: 'Directory (tenant) ID, or a verified domain of the tenant',
-		},
+		tenantIdField,
 		{
 			displayName: 'Grant Type',
 			name: 'grantType',

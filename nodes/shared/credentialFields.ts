@@ -82,3 +82,13 @@ export const allowUnauthorizedCertsField: INodeProperties = {
 	description: 'Whether to connect even if SSL certificate validation is not possible',
 	hint: 'Anyone in the network path could then read tokens and mail: prefer adding the CA above',
 };
+
+export const tenantIdField: INodeProperties = {
+	displayName: 'Tenant ID',
+	name: 'tenantId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
+	description: 'Directory (tenant) ID, or a verified domain of the tenant',
+};

@@ -1,22 +1,15 @@
 /** The credential "Test" buttons, against the sandbox's real token endpoint and SMTP server. */
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted } from 'n8n-workflow';
 
-import { clearAppOnlyTokenCache } from '../../nodes/shared/auth/appOnlyToken';
 import { testAppOnlyCredential, testDelegatedSmtpCredential } from '../../nodes/shared/credentialTests';
-import { DEMO, startSandbox, type Sandbox } from '../sandbox';
+import { DEMO, type Sandbox } from '../sandbox';
 import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
+import { useSandbox } from '../support/useSandbox';
 
+const currentSandbox = useSandbox();
 let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(async () => {
-	await sandbox?.stop();
-});
-beforeEach(() => {
-	clearAppOnlyTokenCache();
-	sandbox.entra.clearRequests();
-	sandbox.smtp.clear();
+beforeAll(() => {
+	sandbox = currentSandbox();
 });
 
 const decrypted = (data: ICredentialDataDecryptedObject): ICredentialsDecrypted => ({ id: '1', name: 'test', type: 'x', data });

@@ -120,6 +120,32 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 	/** Tokens created by individual tests, added to the secret scan of (d). */
 	const expectedSecrets: string[] = [];
 
+	/** Delegated token data, as the credential's Connect button would store it. */
+	async function signInAsDemoUser(): Promise<h.OAuthTokenData> {
+		return await h.authorizationCodeFlow({
+			authorizeUrl: sandbox!.entra.authorizeUrl(DEMO.tenantId),
+			tokenUrl: sandbox!.entra.tokenUrl(DEMO.tenantId),
+			clientId: DEMO.delegatedClientId,
+			clientSecret: DEMO.delegatedClientSecret,
+			redirectUri: REDIRECT_URI,
+			scope: SMTP_SCOPE,
+			loginHint: DEMO.user,
+			ca: sandbox!.ca,
+		});
+	}
+
+	/** Placeholders every credential template needs to point at this run's sandbox. */
+	function sandboxTemplateValues() {
+		return {
+			AUTHORITY_HOST: sandbox!.entra.authorityHost,
+			EWS_URL: `${sandbox!.entra.origin}/EWS/Exchange.asmx`,
+			SMTP_HOST: sandbox!.smtp.host,
+			SMTP_PORT: sandbox!.smtp.port,
+			TENANT_ID: DEMO.tenantId,
+			CA_PEM: sandbox!.ca,
+		};
+	}
+
 	async function runAndRecord(label: string, workflowId: string): Promise<h.ExecuteResult> {
 		const res = await h.executeWorkflow(userFolder, workflowId);
 		runs.push({ label, res });
@@ -192,26 +218,10 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		});
 
 		// Delegated token data, as the credential's Connect button would store it.
-		delegatedTokens = await h.authorizationCodeFlow({
-			authorizeUrl: sandbox.entra.authorizeUrl(DEMO.tenantId),
-			tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
-			clientId: DEMO.delegatedClientId,
-			clientSecret: DEMO.delegatedClientSecret,
-			redirectUri: REDIRECT_URI,
-			scope: SMTP_SCOPE,
-			loginHint: DEMO.user,
-			ca: sandbox.ca,
-		});
+		delegatedTokens = await signInAsDemoUser();
 
 		creds = JSON.parse(await fs.readFile(path.join(FIXTURES, 'credentials.json'), 'utf8')) as CredentialTemplates;
-		const common = {
-			AUTHORITY_HOST: sandbox.entra.authorityHost,
-			EWS_URL: `${sandbox.entra.origin}/EWS/Exchange.asmx`,
-			SMTP_HOST: sandbox.smtp.host,
-			SMTP_PORT: sandbox.smtp.port,
-			TENANT_ID: DEMO.tenantId,
-			CA_PEM: sandbox.ca,
-		};
+		const common = sandboxTemplateValues();
 		await h.importCredentials(userFolder, [
 			h.fillTemplate<h.CredentialExport>(creds.appOnlySecret, {
 				...common,
@@ -299,16 +309,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 
 	test('(b2) delegated credential whose stored access token has expired: n8n refreshes it, then the mail goes out', async () => {
 		// Own sign-in, so this refresh token is not shared with (b).
-		const signedIn = await h.authorizationCodeFlow({
-			authorizeUrl: sandbox!.entra.authorizeUrl(DEMO.tenantId),
-			tokenUrl: sandbox!.entra.tokenUrl(DEMO.tenantId),
-			clientId: DEMO.delegatedClientId,
-			clientSecret: DEMO.delegatedClientSecret,
-			redirectUri: REDIRECT_URI,
-			scope: SMTP_SCOPE,
-			loginHint: DEMO.user,
-			ca: sandbox!.ca,
-		});
+		const signedIn = await signInAsDemoUser();
 		const expiredAccessToken = sandbox!.entra.issueToken({
 			tenantId: DEMO.tenantId,
 			clientId: DEMO.delegatedClientId,
@@ -319,12 +320,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		const expired = { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) };
 		await h.importCredentials(userFolder, [
 			h.fillTemplate<h.CredentialExport>(creds.delegated, {
-				AUTHORITY_HOST: sandbox!.entra.authorityHost,
-				EWS_URL: `${sandbox!.entra.origin}/EWS/Exchange.asmx`,
-				SMTP_HOST: sandbox!.smtp.host,
-				SMTP_PORT: sandbox!.smtp.port,
-				TENANT_ID: DEMO.tenantId,
-				CA_PEM: sandbox!.ca,
+				...sandboxTemplateValues(),
 				ID: ids.delegatedExpired,
 				NAME: 'E2E delegated (expired token)',
 				CLIENT_ID: DEMO.delegatedClientId,

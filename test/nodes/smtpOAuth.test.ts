@@ -5,24 +5,16 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
-import { clearAppOnlyTokenCache } from '../../nodes/shared/auth/appOnlyToken';
-import { DEMO, createAppCertificate, startSandbox, type Sandbox } from '../sandbox';
+import { DEMO, createAppCertificate, type Sandbox } from '../sandbox';
 import { binaryItem, createExecuteContext, type TestContext } from '../support/executeContext';
 import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
+import { useSandbox } from '../support/useSandbox';
 
 const node = new SmtpOAuth();
+const currentSandbox = useSandbox();
 let sandbox: Sandbox;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(async () => {
-	await sandbox?.stop();
-});
-beforeEach(() => {
-	sandbox.smtp.clear();
-	sandbox.entra.clearRequests();
-	clearAppOnlyTokenCache();
+beforeAll(() => {
+	sandbox = currentSandbox();
 });
 
 const baseParameters = {

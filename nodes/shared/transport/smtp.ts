@@ -1,6 +1,7 @@
 import { isIP } from 'net';
 import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 import { smtpReplyOf } from '../errors/nodeErrors';
 import { tlsOptionsFor, type TlsFields } from './tls';
@@ -75,27 +76,33 @@ export class SmtpSession {
 		const key = loginMailbox.toLowerCase();
 		const existing = this.transports.get(key);
 		if (existing) return existing;
-		const accessToken = await this.token();
-		const { host, port, security, tls } = this.server;
 		const transport = nodemailer.createTransport({
+			...connectionOptions(this.server, loginMailbox, await this.token()),
 			pool: true,
 			maxConnections: 1,
 			maxMessages: Infinity,
-			host,
-			port,
-			secure: security === 'tls',
-			requireTLS: security === 'starttls',
-			tls: { ...tlsOptionsFor(tls), servername: isIP(host) ? undefined : host },
-			auth: { type: 'OAuth2', user: loginMailbox, accessToken },
-			connectionTimeout: 15_000,
-			greetingTimeout: 15_000,
-			socketTimeout: 60_000,
-			logger: false,
-			debug: false,
 		});
 		this.transports.set(key, transport);
 		return transport;
 	}
+}
+
+/** XOAUTH2 over STARTTLS or TLS, never in the clear; timeouts so a dead server cannot hang a run. */
+function connectionOptions(server: SmtpServer, loginMailbox: string, accessToken: string): SMTPTransport.Options {
+	const { host, port, security, tls } = server;
+	return {
+		host,
+		port,
+		secure: security === 'tls',
+		requireTLS: security === 'starttls',
+		tls: { ...tlsOptionsFor(tls), servername: isIP(host) ? undefined : host },
+		auth: { type: 'OAuth2', user: loginMailbox, accessToken },
+		connectionTimeout: 15_000,
+		greetingTimeout: 15_000,
+		socketTimeout: 60_000,
+		logger: false,
+		debug: false,
+	};
 }
 
 /** Connects, upgrades to TLS, authenticates with XOAUTH2 and quits without sending (credential tests). */
