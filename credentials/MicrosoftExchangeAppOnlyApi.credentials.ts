@@ -1,6 +1,7 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 import {
+	allowedMailboxesField,
 	allowUnauthorizedCertsField,
 	caCertificateField,
 	cloudField,
@@ -106,6 +107,7 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 			default: '',
 			description: 'Optional. The credential test warns 30 days before this date, so the secret can be renewed before mail stops.',
 		},
+		allowedMailboxesField,
 		caCertificateField,
 		allowUnauthorizedCertsField,
 	];

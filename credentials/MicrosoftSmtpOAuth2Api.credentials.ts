@@ -2,6 +2,7 @@ import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 import { cloudExpression } from '../nodes/shared/clouds';
 import {
+	allowedMailboxesField,
 	allowUnauthorizedCertsField,
 	caCertificateField,
 	cloudField,
@@ -81,6 +82,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 			type: 'hidden',
 			default: 'body',
 		},
+		allowedMailboxesField,
 		caCertificateField,
 		allowUnauthorizedCertsField,
 	];

@@ -92,3 +92,12 @@ export const tenantIdField: INodeProperties = {
 	placeholder: '00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com',
 	description: 'Directory (tenant) ID, or a verified domain of the tenant',
 };
+
+export const allowedMailboxesField: INodeProperties = {
+	displayName: 'Allowed Mailboxes',
+	name: 'allowedMailboxes',
+	type: 'string',
+	default: '',
+	placeholder: 'invoices@contoso.com, *@shared.contoso.com',
+	description: 'Mailboxes workflows may use with this credential: addresses or *@domain patterns, separated by commas. Empty allows any mailbox the app or user can reach. Checked before anything is sent to Microsoft.',
+};

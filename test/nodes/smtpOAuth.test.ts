@@ -245,6 +245,35 @@ describe('bad input names the field', () => {
 	});
 });
 
+describe('Allowed Mailboxes guard', () => {
+	const restricted = (allowedMailboxes: string) => ({ microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, { allowedMailboxes }) });
+
+	it('refuses a From outside the list before any token request or connection', async () => {
+		const error = await runExpectingError(contextFor(baseParameters, { credentials: restricted(DEMO.noreplyMailbox) }));
+		expect(error.message).toBe(`Mailbox "${DEMO.sharedMailbox}" in "From Email" is not in the credential's Allowed Mailboxes`);
+		expect(error.constructor.name).toBe('NodeOperationError');
+		expect(sandbox.entra.requests).toHaveLength(0);
+		expect(sandbox.smtp.connections).toBe(0);
+	});
+
+	it('refuses an app-only login mailbox outside the list even when From is allowed', async () => {
+		const test = contextFor({ ...baseParameters, fromEmail: DEMO.noreplyMailbox, options: { smtpUser: DEMO.sharedMailbox } }, { credentials: restricted(DEMO.noreplyMailbox) });
+		expect((await runExpectingError(test)).message).toMatch(/in "SMTP Login Mailbox" is not in/);
+	});
+
+	it('lets listed mailboxes and *@domain patterns through', async () => {
+		await run(contextFor(baseParameters, { credentials: restricted(`${DEMO.noreplyMailbox}, *@contoso.test`) }));
+		expect(await sandbox.smtp.waitForMessages(1)).toHaveLength(1);
+	});
+
+	it('applies to the delegated credential\'s From as well', async () => {
+		const credential = await delegatedCredential(sandbox, { allowedMailboxes: DEMO.user });
+		const test = contextFor({ ...baseParameters, authentication: 'delegated', fromEmail: DEMO.sharedMailbox }, { credentials: { microsoftSmtpOAuth2Api: credential } });
+		expect((await runExpectingError(test)).message).toMatch(/"invoices@contoso\.test" in "From Email" is not in/);
+		expect(sandbox.smtp.connections).toBe(0);
+	});
+});
+
 describe('continueOnFail', () => {
 	it('reports bad items as errors with their pairedItem and still sends the good ones', async () => {
 		const addresses = ['ok1@example.com', 'broken', 'ok2@example.com'];

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { loadExchangeAuth, type AuthenticationKind } from '../../shared/auth/exchangeAuth';
+import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
 import { buildMessage, summariseSent, type SendOptions } from '../helpers/message';
@@ -207,12 +207,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const kind = this.getNodeParameter('authentication', 0) as AuthenticationKind;
 
 	let session: SmtpSession | undefined;
+	let auth: ExchangeAuth | undefined;
 	let secrets: string[] = [];
-	let signedInUser: string | undefined;
 	try {
-		const auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
+		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
 		secrets = auth.secrets;
-		signedInUser = auth.signedInUser;
 		// Server settings come from the credential's cloud; options the user added override them.
 		const server = this.getNodeParameter('options', 0, {}) as ServerOptions;
 		const security = server.security ?? 'starttls';
@@ -235,7 +234,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	try {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				const { message, loginMailbox } = await buildMessage(this, itemIndex, { signedInUser, requireFrom: kind === 'appOnly' });
+				const { message, loginMailbox, fromAddress } = await buildMessage(this, itemIndex, { signedInUser: auth.signedInUser, requireFrom: kind === 'appOnly' });
+				// Checked before any network call. A delegated login is always the signed-in user, so
+				// there only From (the mailbox acted for) is checked; app-only logs in as the mailbox.
+				auth.assertMailboxAllowed(fromAddress, 'From Email', itemIndex);
+				if (kind === 'appOnly') auth.assertMailboxAllowed(loginMailbox, 'SMTP Login Mailbox', itemIndex);
 				const info = (await session.send(loginMailbox, message)) as IDataObject;
 				returnData.push({ json: summariseSent(info), pairedItem: { item: itemIndex } });
 			} catch (error) {

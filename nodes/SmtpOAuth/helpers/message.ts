@@ -21,6 +21,7 @@ export interface BuiltMessage {
 	message: Mail.Options;
 	/** The mailbox that logs in with XOAUTH2 (the token's mailbox); From may differ (Send As). */
 	loginMailbox: string;
+	fromAddress: string;
 }
 
 // Header names are RFC 5322 field names; these are set by the node itself and must not be overridden.
@@ -106,7 +107,7 @@ export async function buildMessage(
 		...(await binaryAttachments(ctx, itemIndex, options)),
 		...(await inlineImages(ctx, itemIndex, options)),
 	];
-	return { message, loginMailbox: login };
+	return { message, loginMailbox: login, fromAddress: from.address };
 }
 
 function splitList(value: string | undefined): string[] {

@@ -1,8 +1,9 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { resolveCloudEndpoints, type CloudEndpoints } from '../clouds';
 import { secretsOf } from '../errors/redact';
 import type { TlsFields } from '../transport/tls';
+import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes } from './allowedMailboxes';
 import { acquireAppOnlyToken, type AppOnlyCredential } from './appOnlyToken';
 import { getDelegatedAccessToken, type DelegatedCredential } from './delegatedToken';
 import { readTokenClaims } from './tokenClaims';
@@ -24,6 +25,17 @@ export interface ExchangeAuth {
 	/** The signed-in user of a delegated credential (from the token), if known. */
 	signedInUser?: string;
 	getAccessToken(forceRefresh?: boolean): Promise<string>;
+	/** Throws a NodeOperationError naming `field` when the credential's Allowed Mailboxes exclude `mailbox`. */
+	assertMailboxAllowed(mailbox: string, field: string, itemIndex: number): void;
+}
+
+function mailboxGuard(ctx: IExecuteFunctions, allowed: unknown): ExchangeAuth['assertMailboxAllowed'] {
+	const policy = parseAllowedMailboxes(allowed);
+	return (mailbox, field, itemIndex) => {
+		if (isMailboxAllowed(policy, mailbox)) return;
+		const { message, description } = mailboxRefusal(mailbox, policy, field);
+		throw new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
+	};
 }
 
 export async function loadExchangeAuth(
@@ -39,6 +51,7 @@ export async function loadExchangeAuth(
 			endpoints: resolveCloudEndpoints(credential),
 			tls: credential,
 			secrets,
+			assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
 			async getAccessToken(forceRefresh = false) {
 				const { accessToken } = await acquireAppOnlyToken(credential, { forceRefresh });
 				secrets.push(accessToken);
@@ -56,6 +69,7 @@ export async function loadExchangeAuth(
 		tls: credential,
 		secrets,
 		signedInUser: claims.upn,
+		assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
 		async getAccessToken(forceRefresh = false) {
 			const { accessToken } = await getDelegatedAccessToken(ctx, delegatedCredentialType, { forceRefresh });
 			secrets.push(accessToken);
