@@ -6,6 +6,7 @@ import { loadOrCreateServerTls } from './certs';
 import { addControlRoutes } from './control';
 import { demoApps, demoUsers } from './demo';
 import { Entra } from './entra';
+import { EwsService } from './ews';
 import { Router } from './routes';
 import { SmtpService } from './smtp';
 import type { Sandbox, SandboxOptions } from './types';
@@ -17,6 +18,7 @@ export { TokenVerificationError } from './tokens';
 export { EntraError } from './entra-errors';
 export { MAX_MESSAGE_BYTES } from './smtp';
 export { summarizeMessage, type MessageSummary } from './control';
+export { EwsService, EWS_PATH, type EwsRequestRecord, type EwsFault, type FaultOptions as EwsFaultOptions } from './ews';
 
 export const DEFAULT_AUDIENCES = ['https://outlook.office365.com', 'https://outlook.office.com'];
 
@@ -46,6 +48,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			httpsRouter,
 		);
 
+		// EWS mailboxes: every user, plus every shared mailbox a user or app is granted.
+		const users = options.users ?? demoUsers();
+		const apps = options.apps ?? demoApps();
+		const mailboxes = new Map<string, { smtp: string; displayName?: string }>();
+		for (const user of users) mailboxes.set(user.upn.toLowerCase(), { smtp: user.upn, displayName: user.displayName });
+		for (const smtp of [...users.flatMap((user) => user.sendAs ?? []), ...apps.flatMap((app) => app.sendAs)]) {
+			if (smtp !== '*' && !mailboxes.has(smtp.toLowerCase())) mailboxes.set(smtp.toLowerCase(), { smtp });
+		}
+		const ews = new EwsService({ entra, origin, mailboxes: [...mailboxes.values()], schemaDir: options.ewsSchemaDir, log });
+		ews.register(httpsRouter);
+		started.push({ close: () => ews.stop() });
+
 		const smtp = new SmtpService({ host, port: options.ports?.smtp ?? 0, key: tls.keyPem, cert: tls.certPem, entra, log });
 		await smtp.listen();
 		started.push({ close: () => smtp.stop() });
@@ -56,13 +70,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		const controlPort = await listen(controlServer, options.ports?.control ?? 0, host);
 		started.push({ close: () => closeServer(controlServer) });
 
-		log(`sandbox: entra ${origin}, smtp ${host}:${smtp.port}, control http://${urlHost(host)}:${controlPort}`);
+		log(`sandbox: entra + ews ${origin}, smtp ${host}:${smtp.port}, control http://${urlHost(host)}:${controlPort}`);
 		let stopping: Promise<void> | undefined;
 		return {
 			ca: tls.caCertPem,
 			host,
 			entra,
 			smtp,
+			ews,
 			control: { url: `http://${urlHost(host)}:${controlPort}`, addRoute: controlRouter.addRoute.bind(controlRouter) },
 			https: { origin, port: httpsPort, addRoute: httpsRouter.addRoute.bind(httpsRouter) },
 			stop: () => (stopping ??= closeAll(started)),

@@ -1,6 +1,7 @@
 // Public types of the Microsoft 365 sandbox (Entra ID + Exchange Online SMTP stand-ins on loopback).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParsedMail } from 'mailparser';
+import type { EwsService } from './ews';
 
 export interface RegisteredApp {
 	tenantId: string; // GUID
@@ -33,6 +34,8 @@ export interface SandboxOptions {
 	/** Resources the tenant knows; default ['https://outlook.office365.com','https://outlook.office.com'] (+ the sandbox's own https origin). */
 	audiences?: string[];
 	tlsDir?: string; // optional: reuse/persist CA + server key/cert in this folder
+	/** EWS schema folder (messages.xsd, types.xsd, xml.xsd); default ../shared/ews-schemas beside the repository. */
+	ewsSchemaDir?: string;
 	log?: (line: string) => void; // default: no logging
 }
 
@@ -53,6 +56,8 @@ export interface Sandbox {
 	host: string;
 	entra: EntraStandIn;
 	smtp: SmtpStandIn;
+	/** EWS stand-in at `${https.origin}/EWS/Exchange.asmx` (url, store, requests, counts(), failNext(), setLatency()…). */
+	ews: EwsService;
 	control: { url: string } & RouteRegistry; // plain http://host:port
 	/** The HTTPS server Entra runs on; other stand-ins (EWS) add their routes here. */
 	https: { origin: string; port: number } & RouteRegistry;

@@ -1,0 +1,228 @@
+// EWS stand-in (outlook.office365.com/EWS/Exchange.asmx): SOAP 1.1 on the sandbox's HTTPS server.
+// Order per request, as in Exchange Online: fault injection → latency → Bearer auth (401) → schema validation
+// (ErrorSchemaValidation fault) → impersonation rules (SOAP faults) → the operation on the in-memory store.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Entra } from '../entra';
+import { readBody } from '../routes';
+import type { RouteRegistry } from '../types';
+import { authenticateHttp, exchangeImpersonationOf, resolveDefaultMailbox, SoapAuthError } from './auth';
+import type { OpContext, OpHandler } from './context';
+import { FaultQueue, type EwsFault, type FaultOptions } from './faults';
+import { folderOperations } from './ops-folders';
+import { itemOperations } from './ops-items';
+import { miscOperations } from './ops-misc';
+import { sendOperations } from './ops-send';
+import { defaultSchemaDir, EwsSchemaValidator, type SchemaViolation } from './schema';
+import { MailboxStore } from './store';
+import { children, NS, operationResponse, parseXml, soapFault, tx, XmlParseError, type Element, local } from './xml';
+
+export { MailboxStore, type DeliverInput, type StoredItem, type StoredFolder, type StoredAttachment, type SentMessage } from './store';
+export { encodeSyncState } from './ops-misc';
+export { FIND_LIMIT, FIND_LIMIT_RESTRICTED } from './ops-items';
+export type { EwsFault, FaultOptions } from './faults';
+
+export const EWS_PATH = '/EWS/Exchange.asmx';
+/** Largest request body accepted (EXO's default message size limit, base64-inflated). */
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+export interface EwsRequestRecord {
+	operation: string;
+	/** The mailbox the request acted on (impersonated, the token's user, or a delegate's target). */
+	mailbox?: string;
+	impersonated?: string;
+	anchorMailbox?: string;
+	/** True when the request reached another mailbox than the caller's own without a matching X-AnchorMailbox. */
+	anchorMismatch?: boolean;
+	/** Ids/entries in the request (Get/Move/Copy/Delete/Update…) or items returned (FindItem, SyncFolderItems). */
+	itemCount?: number;
+	status: number; // HTTP status; 0 = connection dropped
+	/** First non-NoError ResponseCode, a fault code, 'NoError', or the 401 category. */
+	responseCode?: string;
+	/** Injected fault that answered this request, if any. */
+	fault?: EwsFault;
+	at: Date;
+}
+
+export interface EwsConfig {
+	entra: Entra;
+	origin: string;
+	mailboxes: { smtp: string; displayName?: string }[];
+	/** Folder with messages.xsd/types.xsd/xml.xsd; default ../shared/ews-schemas beside the repository. */
+	schemaDir?: string;
+	log: (line: string) => void;
+}
+
+const OPERATIONS: Record<string, OpHandler> = { ...folderOperations, ...itemOperations, ...sendOperations, ...miscOperations };
+const XML_HEADERS = { 'Content-Type': 'text/xml; charset=utf-8' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class EwsService {
+	readonly url: string;
+	readonly store: MailboxStore;
+	readonly requests: EwsRequestRecord[] = [];
+	/** Undefined when the schema folder is missing (validation skipped, with a warning). */
+	readonly validator?: EwsSchemaValidator;
+	private readonly faults = new FaultQueue();
+	private latencyMs = 0;
+
+	constructor(private readonly config: EwsConfig) {
+		this.url = `${config.origin}${EWS_PATH}`;
+		this.store = new MailboxStore(config.mailboxes);
+		const schemaDir = config.schemaDir ?? defaultSchemaDir();
+		if (EwsSchemaValidator.available(schemaDir)) {
+			this.validator = new EwsSchemaValidator(schemaDir);
+			this.validator.warmUp();
+		} else {
+			console.warn(`EWS sandbox: schema folder ${schemaDir} not found; requests are NOT schema-validated.`);
+		}
+	}
+
+	register(router: RouteRegistry): void {
+		// Case-sensitive on purpose for now: entra.test.ts still mounts its own placeholder at /ews/exchange.asmx
+		// (first match wins). Exchange itself matches case-insensitively; switch to /i once that placeholder is gone.
+		router.addRoute('POST', /^\/EWS\/Exchange\.asmx$/, (req, res) => this.handle(req, res));
+	}
+
+	/** Requests per operation. */
+	counts(): Record<string, number> {
+		const counts: Record<string, number> = {};
+		for (const request of this.requests) counts[request.operation] = (counts[request.operation] ?? 0) + 1;
+		return counts;
+	}
+
+	failNext(fault: EwsFault, count = 1, options: FaultOptions = {}): void {
+		this.faults.add(fault, count, options);
+	}
+
+	/** Delay before every answer (0 = none). */
+	setLatency(ms: number): void {
+		this.latencyMs = ms;
+	}
+
+	clearRequests(): void {
+		this.requests.length = 0;
+	}
+
+	/** Clears requests, queued faults and latency (the store is kept). */
+	reset(): void {
+		this.clearRequests();
+		this.faults.clear();
+		this.latencyMs = 0;
+	}
+
+	async stop(): Promise<void> {
+		await this.validator?.stop();
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const anchorHeader = req.headers['x-anchormailbox'];
+		const record: EwsRequestRecord = {
+			operation: 'Unknown',
+			anchorMailbox: typeof anchorHeader === 'string' ? anchorHeader : undefined,
+			status: 0,
+			at: new Date(),
+		};
+		this.requests.push(record);
+		const reply = (status: number, body: string, headers: Record<string, string> = XML_HEADERS, responseCode?: string) => {
+			record.status = status;
+			record.responseCode = responseCode;
+			res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body), 'request-id': randomUUID(), 'X-FEServer': 'SB1PR01CA0001' });
+			res.end(body);
+		};
+
+		const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+		let parts: { headerChildren: Element[]; operation: Element };
+		try {
+			parts = splitEnvelope(raw);
+		} catch (error) {
+			if (!(error instanceof XmlParseError)) throw error;
+			return reply(500, schemaValidationFault({ line: error.line, position: error.position, message: error.message }), XML_HEADERS, 'ErrorSchemaValidation');
+		}
+		const operation = local(parts.operation);
+		record.operation = operation;
+
+		const fault = this.faults.take(operation, this.config.origin);
+		if (fault) {
+			record.fault = fault.fault;
+			if (fault.kind === 'drop') {
+				req.socket.destroy();
+				return;
+			}
+			if (fault.kind === 'delay') await sleep(fault.ms);
+			else return reply(fault.status, fault.body, fault.headers, fault.responseCode);
+		}
+		if (this.latencyMs > 0) await sleep(this.latencyMs);
+
+		const auth = await authenticateHttp(this.config.entra, req.headers.authorization, `${this.config.origin}${req.url ?? EWS_PATH}`);
+		if (!auth.ok) {
+			// Never log the token; the reason category is enough.
+			this.config.log(`ews: ${operation} 401 (${auth.reason})`);
+			return reply(401, '', auth.headers, auth.reason);
+		}
+
+		if (this.validator) {
+			const violation = await this.validator.validateRequest(parts.headerChildren, parts.operation);
+			if (violation) {
+				this.config.log(`ews: ${operation} failed schema validation: ${violation.message}`);
+				return reply(500, schemaValidationFault(violation), XML_HEADERS, 'ErrorSchemaValidation');
+			}
+		}
+
+		let mailbox: string;
+		try {
+			mailbox = resolveDefaultMailbox(auth.principal, exchangeImpersonationOf(parts.headerChildren), this.store);
+		} catch (error) {
+			if (!(error instanceof SoapAuthError)) throw error;
+			return reply(500, soapFault(error.code, error.message), XML_HEADERS, error.code);
+		}
+		if (auth.principal.kind === 'app') record.impersonated = mailbox;
+
+		const handler = OPERATIONS[operation];
+		if (!handler || parts.operation.namespaceURI !== NS.m) {
+			return reply(500, soapFault('ErrorInvalidRequest', `The request is invalid. The stand-in does not implement ${operation}.`), XML_HEADERS, 'ErrorInvalidRequest');
+		}
+		const ctx: OpContext = { store: this.store, principal: auth.principal, mailbox, touched: new Set(), operation, op: parts.operation };
+		const result = await handler(ctx);
+
+		const own = auth.principal.kind === 'user' ? auth.principal.upn : undefined;
+		const target = auth.principal.kind === 'app' ? mailbox : ([...ctx.touched].find((smtp) => smtp !== own) ?? mailbox);
+		record.mailbox = target;
+		record.itemCount = result.itemCount;
+		if (target !== own && record.anchorMailbox?.toLowerCase() !== target) record.anchorMismatch = true;
+		const body = operationResponse(operation, result.messages);
+		reply(200, body, XML_HEADERS, firstResponseCode(result.messages));
+	}
+}
+
+/** Header children and the operation element of a SOAP 1.1 envelope. */
+function splitEnvelope(raw: string): { headerChildren: Element[]; operation: Element } {
+	const doc = parseXml(raw);
+	const envelope = doc.documentElement as unknown as Element;
+	if (local(envelope) !== 'Envelope' || envelope.namespaceURI !== NS.soap) {
+		throw new XmlParseError('The root element is not a SOAP 1.1 Envelope.', 1, 1);
+	}
+	const header = children(envelope, 'Header')[0];
+	const body = children(envelope, 'Body')[0];
+	const operation = children(body)[0];
+	if (!operation) throw new XmlParseError('The SOAP Body is empty.', 1, 1);
+	return { headerChildren: children(header), operation };
+}
+
+function schemaValidationFault(violation: SchemaViolation): string {
+	const detail = `${violation.message} Line ${violation.line}, position ${violation.position}.`;
+	return soapFault(
+		'ErrorSchemaValidation',
+		'The request failed schema validation.',
+		tx('t:LineNumber', violation.line) + tx('t:LinePosition', violation.position) + tx('t:Violation', detail),
+		`The request failed schema validation: ${detail}`,
+	);
+}
+
+function firstResponseCode(messages: string[]): string {
+	for (const message of messages) {
+		const code = /<m:ResponseCode>([^<]+)<\/m:ResponseCode>/.exec(message)?.[1];
+		if (code && code !== 'NoError') return code;
+	}
+	return 'NoError';
+}

@@ -1,0 +1,198 @@
+// CreateItem (SaveOnly / SendOnly / SendAndSaveCopy; Message, ReplyToItem, ReplyAllToItem, ForwardItem) and SendItem.
+// Sent mail lands in the inbox of every recipient that lives in the sandbox; everything sent is logged in store.sent.
+import { simpleParser } from 'mailparser';
+import { EwsError, folderIdElements, itemIdXml, perEntry, resolveFolder, resolveItem, success, type OpContext, type OpHandler } from './context';
+import { textFromHtml } from './shapes';
+import type { Address, Importance, StoredAttachment, StoredFolder, StoredItem } from './store';
+import { attr, bool, child, children, el, text, type Element, local } from './xml';
+
+type Draft = Partial<Omit<StoredItem, 'attachments'>> & { attachments: Omit<StoredAttachment, 'id' | 'lastModified'>[] };
+
+const mailboxesIn = (container: Element | undefined): Address[] =>
+	children(container, 'Mailbox').map((mailbox) => {
+		const email = text(child(mailbox, 'EmailAddress'))?.trim();
+		if (!email) throw new EwsError('ErrorInvalidRecipients');
+		return { name: text(child(mailbox, 'Name')) || undefined, email };
+	});
+
+function attachmentsIn(container: Element | undefined): Draft['attachments'] {
+	return children(container, 'FileAttachment').map((file) => ({
+		kind: 'file' as const,
+		name: text(child(file, 'Name')) ?? 'attachment',
+		contentType: text(child(file, 'ContentType')) ?? 'application/octet-stream',
+		content: Buffer.from(text(child(file, 'Content')) ?? '', 'base64'),
+		isInline: bool(text(child(file, 'IsInline'))),
+		contentId: text(child(file, 'ContentId')) || undefined,
+	}));
+}
+
+function bodyFields(body: Element | undefined): Pick<Draft, 'text' | 'html'> {
+	if (!body) return {};
+	const value = text(body) ?? '';
+	return attr(body, 'BodyType') === 'HTML' ? { html: value } : { text: value };
+}
+
+async function draftFromMessage(message: Element): Promise<Draft> {
+	const mime = text(child(message, 'MimeContent'));
+	if (mime) {
+		const raw = Buffer.from(mime, 'base64');
+		const parsed = await simpleParser(raw);
+		const list = (value: typeof parsed.to): Address[] =>
+			(Array.isArray(value) ? value : value ? [value] : []).flatMap((group) => group.value.map((entry) => ({ name: entry.name || undefined, email: entry.address ?? '' })));
+		return {
+			mime: raw,
+			subject: parsed.subject ?? '',
+			from: list(parsed.from)[0],
+			to: list(parsed.to),
+			cc: list(parsed.cc),
+			bcc: list(parsed.bcc),
+			replyTo: list(parsed.replyTo),
+			text: parsed.text,
+			html: parsed.html || undefined,
+			internetMessageId: parsed.messageId,
+			inReplyTo: parsed.inReplyTo,
+			references: Array.isArray(parsed.references) ? parsed.references.join(' ') : parsed.references,
+			attachments: parsed.attachments.map((attachment) => ({
+				kind: attachment.contentType === 'message/rfc822' ? ('item' as const) : ('file' as const),
+				name: attachment.filename ?? 'attachment',
+				contentType: attachment.contentType,
+				content: attachment.content,
+				isInline: attachment.contentDisposition === 'inline',
+				contentId: attachment.cid,
+			})),
+		};
+	}
+	const importance = text(child(message, 'Importance'));
+	return {
+		subject: text(child(message, 'Subject')) ?? '',
+		...bodyFields(child(message, 'Body')),
+		to: mailboxesIn(child(message, 'ToRecipients')),
+		cc: mailboxesIn(child(message, 'CcRecipients')),
+		bcc: mailboxesIn(child(message, 'BccRecipients')),
+		replyTo: mailboxesIn(child(message, 'ReplyTo')),
+		from: mailboxesIn(child(message, 'From'))[0],
+		importance: (importance as Importance | undefined) ?? 'Normal',
+		categories: children(child(message, 'Categories'), 'String').map((element) => text(element) ?? ''),
+		attachments: attachmentsIn(child(message, 'Attachments')),
+	};
+}
+
+const withoutSelf = (list: Address[], self: string) => list.filter((address) => address.email.toLowerCase() !== self);
+const quoteHeader = (original: StoredItem) =>
+	`From: ${original.from?.name ?? original.from?.email ?? ''}\nSent: ${original.dateTimeSent.toUTCString()}\nSubject: ${original.subject}`;
+
+/** ReplyToItem / ReplyAllToItem / ForwardItem → a new message quoting the original. */
+function draftFromResponse(ctx: OpContext, element: Element, sender: string): Draft {
+	const original = resolveItem(ctx, attr(child(element, 'ReferenceItemId'), 'Id'));
+	const kind = local(element);
+	const newBody = child(element, 'NewBodyContent');
+	const newText = text(newBody) ?? '';
+	const newIsHtml = attr(newBody, 'BodyType') === 'HTML';
+	const extraTo = mailboxesIn(child(element, 'ToRecipients'));
+	const extraCc = mailboxesIn(child(element, 'CcRecipients'));
+	const author = original.replyTo.length ? original.replyTo : original.from ? [original.from] : [];
+	let to: Address[] = [];
+	let cc: Address[] = [];
+	if (kind === 'ReplyToItem') to = [...author, ...extraTo];
+	else if (kind === 'ReplyAllToItem') {
+		to = withoutSelf([...author, ...original.to, ...extraTo], sender);
+		cc = withoutSelf([...original.cc, ...extraCc], sender);
+	} else to = extraTo;
+	if (kind !== 'ReplyAllToItem') cc = extraCc;
+	const prefix = kind === 'ForwardItem' ? 'FW: ' : 'RE: ';
+	const useHtml = newIsHtml || original.html !== undefined;
+	const quoted = useHtml
+		? `${newIsHtml ? newText : `<div>${newText}</div>`}<hr><div>${quoteHeader(original).replace(/\n/g, '<br>')}</div>${original.html ?? `<pre>${original.text ?? ''}</pre>`}`
+		: `${newText}\n\n________________________________\n${quoteHeader(original)}\n\n${original.text ?? textFromHtml(original.html ?? '')}`;
+	return {
+		subject: text(child(element, 'Subject')) ?? (original.subject.toUpperCase().startsWith(prefix) ? original.subject : prefix + original.subject),
+		...(useHtml ? { html: quoted } : { text: quoted }),
+		to,
+		cc,
+		bcc: mailboxesIn(child(element, 'BccRecipients')),
+		replyTo: [],
+		inReplyTo: kind === 'ForwardItem' ? undefined : original.internetMessageId,
+		references: [original.references, original.internetMessageId].filter(Boolean).join(' '),
+		conversationId: original.conversationId,
+		attachments:
+			kind === 'ForwardItem'
+				? original.attachments.map(({ id: _id, lastModified: _lastModified, ...rest }) => ({ ...rest, content: Buffer.from(rest.content) }))
+				: [],
+	};
+}
+
+/** Delivers a message: recipients' inboxes in the sandbox, the outbound log, and (optionally) a copy for the sender. */
+function send(ctx: OpContext, draft: Draft, senderMailbox: string, saveCopyIn?: StoredFolder): StoredItem | undefined {
+	const recipients = [...(draft.to ?? []), ...(draft.cc ?? []), ...(draft.bcc ?? [])];
+	if (recipients.length === 0) throw new EwsError('ErrorInvalidRecipients');
+	const box = ctx.store.mailbox(senderMailbox);
+	const from = draft.from ?? { name: box?.displayName, email: senderMailbox };
+	const now = new Date();
+	const message: Draft = { ...draft, from, sender: from, dateTimeSent: now, dateTimeReceived: now, isDraft: false };
+	// One Message-ID for every copy, so recipients and the sender's Sent Items agree.
+	const internetMessageId = draft.internetMessageId ?? `<${now.getTime().toString(36)}.${Math.random().toString(36).slice(2)}@${senderMailbox.split('@')[1] ?? 'sandbox.test'}>`;
+	const deliveredTo: string[] = [];
+	for (const email of new Set(recipients.map((address) => address.email.toLowerCase()))) {
+		const inbox = ctx.store.distinguishedFolder(email, 'inbox');
+		if (!inbox) continue;
+		ctx.store.addItem(inbox.id, { ...copyDraft(message), bcc: [], isRead: false, internetMessageId });
+		deliveredTo.push(email);
+	}
+	ctx.store.sent.push({
+		mailbox: senderMailbox,
+		from,
+		to: draft.to ?? [],
+		cc: draft.cc ?? [],
+		bcc: draft.bcc ?? [],
+		subject: draft.subject ?? '',
+		internetMessageId,
+		deliveredTo,
+		at: now,
+	});
+	return saveCopyIn ? ctx.store.addItem(saveCopyIn.id, { ...copyDraft(message), isRead: true, internetMessageId }) : undefined;
+}
+
+const copyDraft = (draft: Draft): Draft => ({ ...draft, attachments: draft.attachments.map((attachment) => ({ ...attachment, content: Buffer.from(attachment.content) })) });
+
+const createItem: OpHandler = async (ctx) => {
+	const disposition = attr(ctx.op, 'MessageDisposition') ?? 'SaveOnly';
+	const savedFolderElement = folderIdElements(child(ctx.op, 'SavedItemFolderId'))[0];
+	const entries = children(child(ctx.op, 'Items'));
+	const messages = await perEntry('CreateItem', entries, async (element) => {
+		const savedFolder = savedFolderElement ? resolveFolder(ctx, savedFolderElement) : undefined;
+		const owner = savedFolder?.mailbox ?? ctx.mailbox;
+		let draft: Draft;
+		if (local(element) === 'Message') draft = await draftFromMessage(element);
+		else if (['ReplyToItem', 'ReplyAllToItem', 'ForwardItem'].includes(local(element))) draft = draftFromResponse(ctx, element, owner);
+		else throw new EwsError('ErrorInvalidOperation', `The stand-in cannot create ${local(element)} items.`);
+
+		if (disposition === 'SaveOnly') {
+			const folder = savedFolder ?? (ctx.store.distinguishedFolder(owner, 'drafts') as StoredFolder);
+			const box = ctx.store.mailbox(owner);
+			const saved = ctx.store.addItem(folder.id, { ...draft, from: draft.from ?? { name: box?.displayName, email: owner }, isDraft: true, isRead: true });
+			return success('CreateItem', el('m:Items', {}, el('t:Message', {}, itemIdXml(saved))));
+		}
+		const saveIn = disposition === 'SendAndSaveCopy' ? (savedFolder ?? (ctx.store.distinguishedFolder(owner, 'sentitems') as StoredFolder)) : undefined;
+		send(ctx, draft, owner, saveIn);
+		return success('CreateItem', el('m:Items'));
+	});
+	return { messages, itemCount: entries.length };
+};
+
+/** SendItem: sends saved drafts (what ews-javascript-api does for messages with attachments). */
+const sendItem: OpHandler = async (ctx) => {
+	const ids = children(child(ctx.op, 'ItemIds'), 'ItemId');
+	const saveCopy = bool(attr(ctx.op, 'SaveItemToFolder'), true);
+	const savedFolderElement = folderIdElements(child(ctx.op, 'SavedItemFolderId'))[0];
+	const messages = await perEntry('SendItem', ids, (element) => {
+		const item = resolveItem(ctx, attr(element, 'Id'));
+		const saveIn = saveCopy ? (savedFolderElement ? resolveFolder(ctx, savedFolderElement) : (ctx.store.distinguishedFolder(item.mailbox, 'sentitems') as StoredFolder)) : undefined;
+		const { id: _id, changeKey: _changeKey, mailbox: _mailbox, folderId: _folderId, ...fields } = item;
+		send(ctx, { ...fields, mime: undefined, internetMessageId: item.internetMessageId }, item.mailbox, saveIn);
+		ctx.store.removeItem(item.id);
+		return success('SendItem');
+	});
+	return { messages, itemCount: ids.length };
+};
+
+export const sendOperations: Record<string, OpHandler> = { CreateItem: createItem, SendItem: sendItem };

@@ -1,0 +1,522 @@
+// In-memory mailboxes for the EWS stand-in: folder trees with distinguished folders, messages with attachments,
+// opaque ids/change keys, and a per-folder change log that SyncFolderItems reads.
+import { createHash, randomBytes } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+
+export const DISTINGUISHED = ['msgfolderroot', 'inbox', 'sentitems', 'deleteditems', 'drafts', 'junkemail', 'archive', 'outbox'] as const;
+const DISPLAY_NAMES: Record<string, string> = {
+	root: '',
+	msgfolderroot: 'Top of Information Store',
+	inbox: 'Inbox',
+	sentitems: 'Sent Items',
+	deleteditems: 'Deleted Items',
+	drafts: 'Drafts',
+	junkemail: 'Junk Email',
+	archive: 'Archive',
+	outbox: 'Outbox',
+};
+
+export interface Address {
+	name?: string;
+	email: string;
+}
+
+export interface StoredAttachment {
+	id: string;
+	kind: 'file' | 'item';
+	name: string;
+	contentType: string;
+	/** File bytes, or the attached message's MIME for item attachments. */
+	content: Buffer;
+	isInline: boolean;
+	contentId?: string;
+	lastModified: Date;
+}
+
+export type FlagStatus = 'NotFlagged' | 'Flagged' | 'Complete';
+export type Importance = 'Low' | 'Normal' | 'High';
+
+export interface StoredItem {
+	id: string;
+	changeKey: string;
+	mailbox: string;
+	folderId: string;
+	itemClass: string;
+	subject: string;
+	from?: Address;
+	sender?: Address;
+	to: Address[];
+	cc: Address[];
+	bcc: Address[];
+	replyTo: Address[];
+	dateTimeReceived: Date;
+	dateTimeSent: Date;
+	dateTimeCreated: Date;
+	lastModified: Date;
+	internetMessageId: string;
+	conversationId: string;
+	inReplyTo?: string;
+	references?: string;
+	text?: string;
+	html?: string;
+	isRead: boolean;
+	isDraft: boolean;
+	categories: string[];
+	flag: { status: FlagStatus; startDate?: Date; dueDate?: Date; completeDate?: Date };
+	importance: Importance;
+	attachments: StoredAttachment[];
+	/** Raw MIME when the item came from MimeContent; otherwise built on demand. */
+	mime?: Buffer;
+}
+
+export interface StoredFolder {
+	id: string;
+	changeKey: string;
+	mailbox: string;
+	parentId?: string;
+	displayName: string;
+	folderClass: string;
+	distinguishedId?: string;
+	deleted: boolean;
+	/** Change log for SyncFolderItems; `seq` only grows. */
+	seq: number;
+	changes: { seq: number; type: ChangeType; itemId: string }[];
+}
+
+export type ChangeType = 'create' | 'update' | 'delete' | 'readflag';
+
+export interface Mailbox {
+	smtp: string;
+	displayName: string;
+	rootId: string;
+	distinguished: Map<string, string>; // distinguished id -> folder id
+}
+
+export interface DeliverInput {
+	from: string | Address;
+	to: string | string[] | Address[];
+	cc?: string | string[] | Address[];
+	subject: string;
+	text?: string;
+	html?: string;
+	attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; inline?: boolean }[];
+	receivedAt?: Date;
+	folder?: string; // distinguished id, folder id or path like 'Inbox/Processed'; default 'inbox'
+	isRead?: boolean;
+	categories?: string[];
+	importance?: Importance;
+	messageId?: string;
+	inReplyTo?: string;
+}
+
+/** A message the stand-in "sent" (for tests asserting outbound mail, including external recipients). */
+export interface SentMessage {
+	mailbox: string;
+	from?: Address;
+	to: Address[];
+	cc: Address[];
+	bcc: Address[];
+	subject: string;
+	internetMessageId: string;
+	deliveredTo: string[]; // sandbox mailboxes that got a copy
+	at: Date;
+}
+
+const lower = (value: string) => value.trim().toLowerCase();
+export type IdKind = 'item' | 'folder' | 'attachment';
+const ID_TAGS: Record<IdKind, number> = { item: 0x49, folder: 0x46, attachment: 0x41 };
+
+/** Opaque ids like Exchange's: base64 of a tag byte, a mailbox hash and random bytes. */
+function newId(kind: IdKind, mailbox: string): string {
+	const mbx = createHash('sha256').update(lower(mailbox)).digest().subarray(0, 8);
+	return Buffer.concat([Buffer.from([0x00, ID_TAGS[kind], 0x4d, 0x6b]), mbx, randomBytes(24)]).toString('base64');
+}
+
+/** 'malformed' for anything that isn't one of our ids (EWS: ErrorInvalidIdMalformed); otherwise well-formed. */
+export function idShape(id: string, kind: IdKind): 'ok' | 'malformed' {
+	if (!/^[A-Za-z0-9+/]+={0,2}$/.test(id)) return 'malformed';
+	const raw = Buffer.from(id, 'base64');
+	return raw.length === 36 && raw[0] === 0 && raw[1] === ID_TAGS[kind] ? 'ok' : 'malformed';
+}
+
+const newChangeKey = () => `CQAAABYAAA${randomBytes(12).toString('base64')}`;
+
+export function toAddress(value: string | Address): Address {
+	if (typeof value !== 'string') return { ...value, email: value.email.trim() };
+	const match = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(value);
+	return match ? { name: match[1] || undefined, email: match[2].trim() } : { email: value.trim() };
+}
+
+const toAddresses = (value: string | string[] | Address[] | undefined): Address[] =>
+	value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((entry) => toAddress(entry));
+
+export class MailboxStore {
+	private readonly mailboxes = new Map<string, Mailbox>();
+	private readonly folders = new Map<string, StoredFolder>();
+	private readonly items = new Map<string, StoredItem>();
+	readonly sent: SentMessage[] = [];
+	private sequence = 0;
+
+	constructor(initial: { smtp: string; displayName?: string }[] = []) {
+		for (const mailbox of initial) this.addMailbox(mailbox.smtp, mailbox.displayName);
+	}
+
+	// ---- mailboxes and folders ----
+
+	addMailbox(smtp: string, displayName?: string): Mailbox {
+		const existing = this.mailbox(smtp);
+		if (existing) return existing;
+		const box: Mailbox = { smtp: lower(smtp), displayName: displayName ?? smtp.split('@')[0], rootId: '', distinguished: new Map() };
+		this.mailboxes.set(box.smtp, box);
+		const root = this.newFolder(box.smtp, undefined, DISPLAY_NAMES.root, 'root');
+		box.rootId = root.id;
+		const top = this.newFolder(box.smtp, root.id, DISPLAY_NAMES.msgfolderroot, 'msgfolderroot');
+		for (const id of DISTINGUISHED.slice(1)) this.newFolder(box.smtp, top.id, DISPLAY_NAMES[id], id);
+		return box;
+	}
+
+	mailbox(smtp: string): Mailbox | undefined {
+		return this.mailboxes.get(lower(smtp));
+	}
+
+	listMailboxes(): Mailbox[] {
+		return [...this.mailboxes.values()];
+	}
+
+	createFolder(mailbox: string, parent: string, name: string, folderClass = 'IPF.Note'): StoredFolder {
+		const parentFolder = this.resolveFolder(mailbox, parent);
+		if (!parentFolder) throw new Error(`EWS store: no folder ${parent} in ${mailbox}`);
+		if (this.childFolders(parentFolder.id).some((folder) => lower(folder.displayName) === lower(name))) {
+			throw Object.assign(new Error(`A folder named ${name} already exists`), { code: 'ErrorFolderExists' });
+		}
+		return this.newFolder(parentFolder.mailbox, parentFolder.id, name, undefined, folderClass);
+	}
+
+	folder(id: string): StoredFolder | undefined {
+		const folder = this.folders.get(id);
+		return folder && !folder.deleted ? folder : undefined;
+	}
+
+	/** Also returns deleted folders (SyncFolderItems tells "gone" from "never existed"). */
+	folderIncludingDeleted(id: string): StoredFolder | undefined {
+		return this.folders.get(id);
+	}
+
+	distinguishedFolder(mailbox: string, distinguishedId: string): StoredFolder | undefined {
+		const box = this.mailbox(mailbox);
+		const id = box?.distinguished.get(distinguishedId.toLowerCase());
+		return id ? this.folder(id) : undefined;
+	}
+
+	/** 'inbox', a folder id, or a display-name path below msgfolderroot: 'Inbox/Processed'. */
+	resolveFolder(mailbox: string, ref: string): StoredFolder | undefined {
+		return this.distinguishedFolder(mailbox, ref) ?? this.folderByPath(mailbox, ref) ?? this.folder(ref);
+	}
+
+	folderByPath(mailbox: string, folderPath: string): StoredFolder | undefined {
+		let current = this.distinguishedFolder(mailbox, 'msgfolderroot');
+		for (const part of folderPath.split('/').filter(Boolean)) {
+			current = current && this.childFolders(current.id).find((folder) => lower(folder.displayName) === lower(part));
+		}
+		return current;
+	}
+
+	childFolders(parentId: string): StoredFolder[] {
+		return [...this.folders.values()].filter((folder) => folder.parentId === parentId && !folder.deleted);
+	}
+
+	descendantFolders(parentId: string): StoredFolder[] {
+		return this.childFolders(parentId).flatMap((folder) => [folder, ...this.descendantFolders(folder.id)]);
+	}
+
+	renameFolder(id: string, name: string): StoredFolder {
+		const folder = this.requireFolder(id);
+		folder.displayName = name;
+		folder.changeKey = newChangeKey();
+		return folder;
+	}
+
+	/** Marks the folder and everything below it deleted (items go with it). */
+	deleteFolder(id: string): void {
+		const folder = this.requireFolder(id);
+		for (const doomed of [folder, ...this.descendantFolders(id)]) {
+			for (const item of this.listItemsIn(doomed.id)) this.removeItem(item.id);
+			doomed.deleted = true;
+		}
+	}
+
+	moveFolder(id: string, parentId: string): StoredFolder {
+		const folder = this.requireFolder(id);
+		folder.parentId = this.requireFolder(parentId).id;
+		folder.changeKey = newChangeKey();
+		return folder;
+	}
+
+	// ---- items ----
+
+	/** Test helper: a message arrives in a mailbox (default: its Inbox). Returns the ItemId. */
+	deliver(mailbox: string, input: DeliverInput): string {
+		const folder = this.resolveFolder(mailbox, input.folder ?? 'inbox');
+		if (!folder) throw new Error(`EWS store: no folder ${input.folder ?? 'inbox'} in ${mailbox}`);
+		const at = input.receivedAt ?? new Date();
+		const from = toAddress(input.from);
+		const item = this.addItem(folder.id, {
+			subject: input.subject,
+			from,
+			sender: from,
+			to: toAddresses(input.to),
+			cc: toAddresses(input.cc),
+			text: input.text,
+			html: input.html,
+			dateTimeReceived: at,
+			dateTimeSent: at,
+			isRead: input.isRead ?? false,
+			categories: input.categories ?? [],
+			importance: input.importance ?? 'Normal',
+			internetMessageId: input.messageId,
+			inReplyTo: input.inReplyTo,
+			attachments: (input.attachments ?? []).map((attachment) => ({
+				kind: attachment.contentType === 'message/rfc822' ? ('item' as const) : ('file' as const),
+				name: attachment.filename,
+				contentType: attachment.contentType ?? 'application/octet-stream',
+				content: Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.from(attachment.content),
+				isInline: attachment.inline ?? false,
+				contentId: attachment.cid,
+			})),
+		});
+		return item.id;
+	}
+
+	/** Adds a message to a folder; fills ids, dates and message ids that aren't given. */
+	addItem(
+		folderId: string,
+		fields: Partial<Omit<StoredItem, 'attachments'>> & {
+			attachments?: (Omit<StoredAttachment, 'id' | 'lastModified'> & Partial<Pick<StoredAttachment, 'id' | 'lastModified'>>)[];
+		},
+	): StoredItem {
+		const folder = this.requireFolder(folderId);
+		const now = new Date();
+		const item: StoredItem = {
+			itemClass: 'IPM.Note',
+			subject: '',
+			to: [],
+			cc: [],
+			bcc: [],
+			replyTo: [],
+			dateTimeReceived: now,
+			dateTimeSent: now,
+			dateTimeCreated: now,
+			isRead: false,
+			isDraft: false,
+			categories: [],
+			flag: { status: 'NotFlagged' },
+			importance: 'Normal',
+			...fields,
+			id: newId('item', folder.mailbox),
+			changeKey: newChangeKey(),
+			mailbox: folder.mailbox,
+			folderId: folder.id,
+			lastModified: now,
+			internetMessageId: fields.internetMessageId ?? `<${randomBytes(12).toString('hex')}@${folder.mailbox.split('@')[1] ?? 'sandbox.test'}>`,
+			conversationId: fields.conversationId ?? `AAQk${randomBytes(24).toString('base64')}`,
+			attachments: (fields.attachments ?? []).map((attachment) => ({
+				...attachment,
+				id: newId('attachment', folder.mailbox),
+				lastModified: attachment.lastModified ?? now,
+			})),
+		};
+		this.items.set(item.id, item);
+		this.log(folder, 'create', item.id);
+		return item;
+	}
+
+	getItem(id: string): StoredItem | undefined {
+		return this.items.get(id);
+	}
+
+	listItems(mailbox: string, folder: string): StoredItem[] {
+		const found = this.resolveFolder(mailbox, folder);
+		return found ? this.listItemsIn(found.id) : [];
+	}
+
+	listItemsIn(folderId: string): StoredItem[] {
+		return [...this.items.values()].filter((item) => item.folderId === folderId);
+	}
+
+	/** Applies a change; an IsRead-only change is logged as a read-flag change, anything else as an update. */
+	updateItem(id: string, change: (item: StoredItem) => void): StoredItem {
+		const item = this.requireItem(id);
+		const wasRead = item.isRead;
+		const before = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
+		change(item);
+		const after = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
+		item.changeKey = newChangeKey();
+		item.lastModified = new Date();
+		if (before !== after) {
+			item.mime = undefined; // stale; rebuilt on demand
+			this.log(this.requireFolder(item.folderId), 'update', item.id);
+		} else if (item.isRead !== wasRead) this.log(this.requireFolder(item.folderId), 'readflag', item.id);
+		return item;
+	}
+
+	/** Moves keep the content but, like Exchange Online, give the item a new ItemId. */
+	moveItem(id: string, folderId: string): StoredItem {
+		const item = this.requireItem(id);
+		const target = this.requireFolder(folderId);
+		this.removeItem(id);
+		const moved: StoredItem = { ...item, id: newId('item', target.mailbox), changeKey: newChangeKey(), mailbox: target.mailbox, folderId: target.id };
+		this.items.set(moved.id, moved);
+		this.log(target, 'create', moved.id);
+		return moved;
+	}
+
+	copyItem(id: string, folderId: string): StoredItem {
+		const item = this.requireItem(id);
+		const { id: _id, changeKey: _changeKey, mailbox: _mailbox, folderId: _folderId, ...fields } = item;
+		return this.addItem(folderId, {
+			...fields,
+			to: [...item.to],
+			cc: [...item.cc],
+			bcc: [...item.bcc],
+			replyTo: [...item.replyTo],
+			categories: [...item.categories],
+			flag: { ...item.flag },
+			attachments: item.attachments.map(({ id: _attachmentId, ...rest }) => ({ ...rest, content: Buffer.from(rest.content) })),
+		});
+	}
+
+	removeItem(id: string): void {
+		const item = this.requireItem(id);
+		this.items.delete(id);
+		const folder = this.folders.get(item.folderId);
+		if (folder) this.log(folder, 'delete', id);
+	}
+
+	addAttachment(itemId: string, attachment: Omit<StoredAttachment, 'id' | 'lastModified'>): StoredAttachment {
+		let created: StoredAttachment | undefined;
+		this.updateItem(itemId, (item) => {
+			created = { ...attachment, id: newId('attachment', item.mailbox), lastModified: new Date() };
+			item.attachments.push(created);
+		});
+		return created as StoredAttachment;
+	}
+
+	findAttachment(id: string): { item: StoredItem; attachment: StoredAttachment } | undefined {
+		for (const item of this.items.values()) {
+			const attachment = item.attachments.find((candidate) => candidate.id === id);
+			if (attachment) return { item, attachment };
+		}
+		return undefined;
+	}
+
+	/** The item as RFC 5322 bytes: the stored MIME, or one composed from its fields. */
+	async mimeOf(item: StoredItem): Promise<Buffer> {
+		if (item.mime) return item.mime;
+		const composer = new MailComposer({
+			from: item.from ? formatAddress(item.from) : undefined,
+			sender: item.sender && item.sender.email !== item.from?.email ? formatAddress(item.sender) : undefined,
+			to: item.to.map(formatAddress),
+			cc: item.cc.map(formatAddress),
+			bcc: item.isDraft ? item.bcc.map(formatAddress) : undefined,
+			replyTo: item.replyTo.length ? item.replyTo.map(formatAddress) : undefined,
+			subject: item.subject,
+			text: item.text,
+			html: item.html,
+			date: item.dateTimeSent,
+			messageId: item.internetMessageId,
+			inReplyTo: item.inReplyTo,
+			references: item.references,
+			priority: item.importance === 'Normal' ? undefined : item.importance === 'High' ? 'high' : 'low',
+			headers: item.categories.length ? { Keywords: item.categories.join(', ') } : undefined,
+			attachments: item.attachments.map((attachment) => ({
+				filename: attachment.name,
+				content: attachment.content,
+				contentType: attachment.contentType,
+				cid: attachment.contentId,
+				contentDisposition: attachment.isInline ? ('inline' as const) : ('attachment' as const),
+			})),
+		});
+		const built = await new Promise<Buffer>((resolvePromise, reject) =>
+			composer.compile().build((error, message) => (error ? reject(error) : resolvePromise(message))),
+		);
+		item.mime = built;
+		return built;
+	}
+
+	// ---- sync ----
+
+	/** Changes after `since` collapsed per item, at most `max` of them, and the log position they reach. */
+	changesSince(folderId: string, since: number, max: number, ignore: Set<string> = new Set()) {
+		const folder = this.requireFolderIncludingDeleted(folderId);
+		const collapsed = new Map<string, ChangeType>();
+		let reached = since;
+		for (const entry of folder.changes) {
+			if (entry.seq <= since) continue;
+			if (!collapsed.has(entry.itemId) && collapsed.size >= max) break;
+			reached = entry.seq;
+			if (ignore.has(entry.itemId)) continue;
+			const previous = collapsed.get(entry.itemId);
+			const merged = mergeChange(previous, entry.type);
+			if (merged) collapsed.set(entry.itemId, merged);
+			else collapsed.delete(entry.itemId);
+		}
+		// Entries that collapsed away still count as consumed.
+		const last = folder.changes.at(-1)?.seq ?? since;
+		return { changes: [...collapsed].map(([itemId, type]) => ({ itemId, type })), reached, includesLast: reached >= last };
+	}
+
+	// ---- internals ----
+
+	private newFolder(mailbox: string, parentId: string | undefined, displayName: string, distinguishedId?: string, folderClass = 'IPF.Note') {
+		const folder: StoredFolder = {
+			id: newId('folder', mailbox),
+			changeKey: newChangeKey(),
+			mailbox,
+			parentId,
+			displayName,
+			folderClass: distinguishedId === 'root' || distinguishedId === 'msgfolderroot' ? '' : folderClass,
+			distinguishedId,
+			deleted: false,
+			seq: 0,
+			changes: [],
+		};
+		this.folders.set(folder.id, folder);
+		if (distinguishedId) this.mailbox(mailbox)?.distinguished.set(distinguishedId, folder.id);
+		return folder;
+	}
+
+	private log(folder: StoredFolder, type: ChangeType, itemId: string): void {
+		folder.seq = ++this.sequence;
+		folder.changes.push({ seq: folder.seq, type, itemId });
+	}
+
+	private requireFolder(id: string): StoredFolder {
+		const folder = this.folder(id);
+		if (!folder) throw Object.assign(new Error(`EWS store: no folder ${id}`), { code: 'ErrorFolderNotFound' });
+		return folder;
+	}
+
+	private requireFolderIncludingDeleted(id: string): StoredFolder {
+		const folder = this.folders.get(id);
+		if (!folder) throw Object.assign(new Error(`EWS store: no folder ${id}`), { code: 'ErrorFolderNotFound' });
+		return folder;
+	}
+
+	private requireItem(id: string): StoredItem {
+		const item = this.items.get(id);
+		if (!item) throw Object.assign(new Error(`EWS store: no item ${id}`), { code: 'ErrorItemNotFound' });
+		return item;
+	}
+}
+
+/** Collapses two changes to one item (undefined = nothing to report, e.g. created and deleted since the state). */
+function mergeChange(previous: ChangeType | undefined, next: ChangeType): ChangeType | undefined {
+	if (!previous) return next;
+	if (next === 'delete') return previous === 'create' ? undefined : 'delete';
+	if (previous === 'create') return 'create';
+	if (previous === 'delete') return next; // id reuse does not happen; keep the newest
+	if (previous === 'update' || next === 'update') return 'update';
+	return 'readflag';
+}
+
+export const formatAddress = (address: Address): string => (address.name ? `"${address.name.replace(/"/g, '')}" <${address.email}>` : address.email);
