@@ -51,7 +51,8 @@ export default [
 		// Shared auth and transport code throws plain typed errors (TokenRequestError, socket and
 		// SMTP errors); the node boundary turns every one of them into a NodeApiError/NodeOperationError
 		// with an actionable message (nodes/shared/errors/nodeErrors.ts). The rule is for node code.
-		files: ['nodes/shared/auth/**/*.ts', 'nodes/shared/transport/**/*.ts'],
+		// The trigger's poll logic is converted the same way in ExchangeTrigger.node.ts.
+		files: ['nodes/shared/auth/**/*.ts', 'nodes/shared/transport/**/*.ts', 'nodes/ExchangeTrigger/trigger/poll.ts'],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
 ];

@@ -8,6 +8,10 @@ import { resolveCloudEndpoints, tokenEndpoint } from './clouds';
 import { diagnose } from './errors/nodeErrors';
 import { redactSecrets, secretsOf } from './errors/redact';
 import { CredentialNetworkClient } from './transport/networkClient';
+import type { ExchangeAuth } from './auth/exchangeAuth';
+import { EXCHANGE_APP_ROLES } from './auth/tokenClaims';
+import { EwsClient } from './transport/ews/client';
+import { getFolder } from './transport/ews/folders';
 
 /**
  * The "Test" buttons of our credentials. They answer in plain words: what works, what is missing,
@@ -46,7 +50,7 @@ interface TokenResponse {
 }
 
 /** Uses the stored refresh token once, in memory only, so the test also works after the access token expired. */
-async function refreshForTest(data: DelegatedCredential & { clientId?: string; clientSecret?: string }): Promise<string> {
+async function refreshForTest(data: DelegatedCredential & { clientId?: string; clientSecret?: string }, scopeName = 'SMTP.Send'): Promise<string> {
 	const refreshToken = data.oauthTokenData?.refresh_token;
 	if (!refreshToken) throw new Error('The stored token has expired and there is no refresh token: click "Connect my account" again');
 	const endpoints = resolveCloudEndpoints(data);
@@ -55,7 +59,7 @@ async function refreshForTest(data: DelegatedCredential & { clientId?: string; c
 		refresh_token: String(refreshToken),
 		client_id: String(data.clientId ?? ''),
 		client_secret: String(data.clientSecret ?? ''),
-		scope: `${endpoints.resource}/SMTP.Send offline_access`,
+		scope: `${endpoints.resource}/${scopeName} offline_access`,
 	}).toString();
 	const response = await new CredentialNetworkClient(data).sendPostRequestAsync<TokenResponse>(tokenEndpoint(endpoints, data.tenantId), {
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -82,6 +86,73 @@ export async function testDelegatedSmtpCredential(credential: ICredentialsDecryp
 		if (!endpoints.smtpHost) return { status: 'Error', message: 'The custom cloud has no SMTP Host: fill it in.' };
 		await verifySmtpLogin({ host: endpoints.smtpHost, port: endpoints.smtpPort, security: 'starttls', tls: data }, user, String(accessToken));
 		return { status: 'OK', message: `Signed in to ${endpoints.smtpHost} as ${user} with XOAUTH2 (nothing was sent).` };
+	} catch (error) {
+		return failure(error, secrets);
+	}
+}
+
+/** Opens the inbox of `mailbox` over EWS with a token we already have: the proof that EWS access works. */
+async function openInbox(kind: ExchangeAuth['kind'], data: AppOnlyCredential | DelegatedCredential, token: string, mailbox: string, secrets: string[]) {
+	const endpoints = resolveCloudEndpoints(data);
+	if (!endpoints.ewsUrl) throw new Error('The custom cloud has no EWS URL: fill it in.');
+	const auth: ExchangeAuth = {
+		kind,
+		endpoints,
+		tls: data,
+		secrets,
+		getAccessToken: async () => token,
+		assertMailboxAllowed: () => undefined,
+	};
+	// One attempt, no back-off: a test button should answer quickly.
+	return { endpoints, inbox: await getFolder(new EwsClient(auth, { ewsUrl: endpoints.ewsUrl, maxAttempts: 1 }), mailbox, { wellKnown: 'inbox' }) };
+}
+
+/** App-only over EWS: the token must carry full_access_as_app; with a Test Mailbox, its inbox must open. */
+export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string; testMailbox?: string };
+	const secrets = secretsOf(data as unknown as Record<string, unknown>);
+	try {
+		const { accessToken } = await acquireAppOnlyToken(data, { forceRefresh: true });
+		secrets.push(accessToken);
+		const roles = readTokenClaims(accessToken).roles ?? [];
+		const warning = expiryWarning(data.credentialExpiresOn);
+		const suffix = warning ? ` Warning: ${warning}` : '';
+		if (!roles.includes(EXCHANGE_APP_ROLES.ews)) {
+			return {
+				status: 'Error',
+				message: `Token received, but it lacks the application permission full_access_as_app, so EWS will refuse it. Add it under App registrations → API permissions → Office 365 Exchange Online → Application permissions, then "Grant admin consent".${suffix}`,
+			};
+		}
+		const mailbox = String(data.testMailbox ?? '').trim();
+		if (!mailbox) {
+			return { status: 'OK', message: `Token received with full_access_as_app. Fill in "Test Mailbox" to also open a mailbox over EWS.${suffix}` };
+		}
+		const { endpoints, inbox } = await openInbox('appOnly', data, accessToken, mailbox, secrets);
+		return { status: 'OK', message: `Opened the inbox of ${mailbox} at ${endpoints.ewsUrl} (${inbox.totalCount} messages) with full_access_as_app.${suffix}` };
+	} catch (error) {
+		return failure(error, secrets);
+	}
+}
+
+/** Delegated over EWS: the signed-in user's inbox must open with the stored (or a refreshed) token. */
+export async function testDelegatedEwsCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	const data = (credential.data ?? {}) as unknown as DelegatedCredential & { clientId?: string; clientSecret?: string };
+	const secrets = secretsOf(data as unknown as Record<string, unknown>);
+	try {
+		let accessToken = data.oauthTokenData?.access_token;
+		if (!accessToken) return { status: 'Error', message: 'Not connected yet: click "Connect my account" and sign in as the mailbox user.' };
+		if (isTokenExpired(data.oauthTokenData)) {
+			accessToken = await refreshForTest(data, 'EWS.AccessAsUser.All');
+			secrets.push(accessToken);
+		}
+		const claims = readTokenClaims(String(accessToken));
+		const user = claims.upn ?? (claims as { preferred_username?: string }).preferred_username;
+		if (!user) return { status: 'Error', message: 'The token names no user (upn claim): reconnect the credential as the mailbox user.' };
+		if (!(claims.scp ?? '').split(' ').includes('EWS.AccessAsUser.All')) {
+			return { status: 'Error', message: 'The token lacks the delegated permission EWS.AccessAsUser.All: add it to the app registration (Office 365 Exchange Online), grant consent, and reconnect the credential.' };
+		}
+		const { endpoints, inbox } = await openInbox('delegated', data, String(accessToken), user, secrets);
+		return { status: 'OK', message: `Signed in as ${user}; opened the inbox at ${endpoints.ewsUrl} (${inbox.totalCount} messages).` };
 	} catch (error) {
 		return failure(error, secrets);
 	}

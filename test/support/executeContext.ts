@@ -130,6 +130,13 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 				return binary;
 			},
 			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(items[itemIndex].binary![property].data, 'base64'),
+			// n8n's in-memory binary mode: base64 data with file name, type and size.
+			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string) => ({
+				data: data.toString('base64'),
+				fileName,
+				mimeType: mimeType ?? 'application/octet-stream',
+				fileSize: String(data.length),
+			}),
 			httpRequestWithAuthentication: async (type: string, requestOptions: IHttpRequestOptions, extra?: { oauth2?: { tokenExpiredStatusCode?: number | number[] } }) => {
 				const status = extra?.oauth2?.tokenExpiredStatusCode ?? 401;
 				return await oauth2Request(type, requestOptions, Array.isArray(status) ? status : [status]);

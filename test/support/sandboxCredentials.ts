@@ -50,7 +50,11 @@ export async function delegatedTokenData(sandbox: Sandbox, scope = 'https://outl
 	return { ...data, n8n_expires_at: String(Date.now() + Number(data.expires_in) * 1000) };
 }
 
-export async function delegatedCredential(sandbox: Sandbox, overrides: ICredentialDataDecryptedObject = {}): Promise<ICredentialDataDecryptedObject> {
+/** Scope the delegated EWS credential signs in with (its hidden Scope field). */
+export const EWS_DELEGATED_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access';
+
+/** `scope`: what the sign-in asks for; default SMTP.Send (the SMTP credential), EWS_DELEGATED_SCOPE for EWS. */
+export async function delegatedCredential(sandbox: Sandbox, overrides: ICredentialDataDecryptedObject = {}, scope?: string): Promise<ICredentialDataDecryptedObject> {
 	return {
 		...customCloud(sandbox),
 		tenantId: DEMO.tenantId,
@@ -58,7 +62,7 @@ export async function delegatedCredential(sandbox: Sandbox, overrides: ICredenti
 		clientSecret: DEMO.delegatedClientSecret,
 		grantType: 'authorizationCode',
 		accessTokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
-		oauthTokenData: await delegatedTokenData(sandbox),
+		oauthTokenData: await delegatedTokenData(sandbox, scope),
 		...overrides,
 	};
 }

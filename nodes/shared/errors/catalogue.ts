@@ -268,3 +268,98 @@ export function diagnoseNetworkError(error: unknown): Diagnosis | undefined {
 		fix: 'Check host and port, that outbound traffic from n8n is allowed (port 587 is often blocked by hosting providers) and any proxy in between.',
 	};
 }
+
+const EWS_RETIREMENT_FIX =
+	'If the token is valid, Exchange Online may be blocking EWS for this app: since 1 October 2026 EWS needs `Set-OrganizationConfig -EwsEnabled $true` and the app\'s client ID in `-EwsAllowedAppIDs`, and EWS in Exchange Online ends on 1 April 2027 (Exchange Server on-premises keeps it).';
+
+const EWS: Record<string, Omit<Diagnosis, 'code'>> = {
+	ErrorImpersonateUserDenied: {
+		message: 'The app is not allowed to open this mailbox',
+		fix: 'Grant the application permission full_access_as_app (Office 365 Exchange Online) with admin consent. If the app is scoped with RBAC for Applications or an Application Access Policy, add this mailbox to its scope.',
+	},
+	ErrorNonExistentMailbox: {
+		message: 'No mailbox with this address exists on this server',
+		fix: 'Check the mailbox address. In a hybrid setup, an on-premises mailbox needs the on-premises EWS URL (Custom cloud in the credential).',
+	},
+	ErrorAccessDenied: {
+		message: 'Access to this mailbox or item was denied',
+		fix: 'A delegated user needs FullAccess on another mailbox: `Add-MailboxPermission -Identity <mailbox> -User <user> -AccessRights FullAccess`. App-only needs full_access_as_app.',
+	},
+	ErrorItemNotFound: {
+		message: 'The item was not found (it may have been moved or deleted)',
+		fix: 'Use an item ID from a recent Exchange node run: moving an item gives it a new ID.',
+	},
+	ErrorFolderNotFound: {
+		message: 'The folder was not found',
+		fix: 'Pick the folder from the list, or check its path or ID.',
+	},
+	ErrorInvalidIdMalformed: {
+		message: 'The ID is not a valid Exchange ID',
+		fix: 'Pass the "id" field of a message or folder returned by an Exchange node, not an Internet Message-ID or a Graph ID.',
+	},
+	ErrorInvalidIdEmpty: {
+		message: 'The ID is empty',
+		fix: 'Map the "id" field of a message returned by an Exchange node into the ID field.',
+	},
+	ErrorInvalidExchangeImpersonationHeaderData: {
+		message: 'Exchange refused the impersonation header',
+		fix: 'This is a bug in the node (impersonation is only for app-only tokens): please report it.',
+	},
+	ErrorNoRespondingCASInDestinationSite: {
+		message: 'Exchange could not route the request to the mailbox',
+		fix: 'Retry later; if it persists, check the mailbox address.',
+	},
+	ErrorServerBusy: {
+		message: 'Exchange is throttling this app and did not recover within the retries',
+		fix: 'Process fewer items per run or run less often; Exchange Online limits concurrent and per-minute EWS use per mailbox.',
+	},
+	ErrorExceededConnectionCount: {
+		message: 'Too many concurrent EWS connections to this mailbox',
+		fix: 'Run fewer workflows against this mailbox at the same time.',
+	},
+	HTTP503: {
+		message: 'Exchange is unavailable or throttling (HTTP 503) and did not recover within the retries',
+		fix: 'Retry later or process fewer items per run.',
+	},
+	ErrorSchemaValidation: {
+		message: 'Exchange rejected the request as invalid',
+		fix: 'This is a bug in the node: please report it with the node settings (no credentials).',
+	},
+	ErrorInvalidSyncStateData: {
+		message: 'The sync state is no longer valid',
+		fix: 'The trigger resynchronises by itself; if this shows in a workflow, run it again.',
+	},
+	ErrorMailboxStoreUnavailable: {
+		message: 'The mailbox database is temporarily unavailable',
+		fix: 'Retry later.',
+	},
+	HTTP403: {
+		message: 'Exchange refused EWS access (HTTP 403)',
+		fix: EWS_RETIREMENT_FIX,
+	},
+};
+
+/** Diagnosis for a 401 from EWS, from its x-ms-diagnostics header. */
+function diagnoseEws401(diagnostics: string): Diagnosis {
+	if (/invalid_lifetime|expired/i.test(diagnostics)) {
+		return { code: 'HTTP 401 invalid_lifetime', message: 'The access token expired and a fresh one was refused too', fix: 'Reconnect a delegated credential; check the clock of the n8n server.' };
+	}
+	if (/invalid_resource|audience/i.test(diagnostics)) {
+		return { code: 'HTTP 401 invalid_resource', message: 'The token is for another resource than this Exchange server', fix: 'Check the Cloud of the credential and, for a custom cloud, that Resource matches the EWS host (e.g. https://outlook.office365.com).' };
+	}
+	if (/invalid_grant|permission/i.test(diagnostics)) {
+		return {
+			code: 'HTTP 401 invalid_grant',
+			message: 'The token does not carry the EWS permission',
+			fix: 'App-only: grant the application permission full_access_as_app (Office 365 Exchange Online) and click "Grant admin consent". Delegated: grant EWS.AccessAsUser.All and reconnect the credential.',
+		};
+	}
+	return { code: 'HTTP 401', message: 'Exchange refused the access token', fix: EWS_RETIREMENT_FIX };
+}
+
+/** Diagnosis for a normalised EWS failure ({ code, diagnostics }), if we know the code. */
+export function diagnoseEwsFailure(failure: { code: string; diagnostics?: string }): Diagnosis | undefined {
+	if (failure.code === 'HTTP401') return diagnoseEws401(failure.diagnostics ?? '');
+	const known = EWS[failure.code];
+	return known ? { code: failure.code, ...known } : undefined;
+}

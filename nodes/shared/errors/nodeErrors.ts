@@ -2,6 +2,7 @@ import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
 import {
 	diagnoseEntraError,
+	diagnoseEwsFailure,
 	diagnoseNetworkError,
 	diagnoseSmtpReply,
 	diagnoseTlsError,
@@ -23,7 +24,9 @@ export function smtpReplyOf(error: unknown): string | undefined {
 /** Everything we know how to explain, most specific first. */
 export function diagnose(error: unknown): Diagnosis | undefined {
 	const reply = smtpReplyOf(error);
+	const ewsFailure = (error as { failure?: { code?: unknown } } | undefined)?.failure;
 	return (
+		(ewsFailure && typeof ewsFailure.code === 'string' ? diagnoseEwsFailure(ewsFailure as { code: string }) : undefined) ??
 		(reply ? diagnoseSmtpReply(reply) : undefined) ??
 		diagnoseEntraError(error) ??
 		diagnoseTlsError(error) ??

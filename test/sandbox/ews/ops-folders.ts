@@ -2,7 +2,7 @@
 import { EwsError, folderIdElements, folderIdXml, perEntry, resolveFolder, success, type OpContext, type OpHandler } from './context';
 import { folderXml, parseFolderShape } from './shapes';
 import type { StoredFolder } from './store';
-import { attr, bool, child, children, el, path, text, local } from './xml';
+import { attr, bool, child, children, el, path, text, local, type Element } from './xml';
 
 const getFolder: OpHandler = async (ctx) => {
 	const shape = parseFolderShape(child(ctx.op, 'FolderShape'));
@@ -14,15 +14,37 @@ const getFolder: OpHandler = async (ctx) => {
 	return { messages, itemCount: ids.length };
 };
 
+/**
+ * FindFolder restrictions on folder:DisplayName (IsEqualTo, IsNotEqualTo, Contains; And/Or/Not),
+ * compared case-insensitively as Exchange does. Other folder properties are not searchable here.
+ */
+function folderPredicate(element: Element): (folder: StoredFolder) => boolean {
+	const kind = local(element);
+	const parts = children(element);
+	if (kind === 'And') return (folder) => parts.every((part) => folderPredicate(part)(folder));
+	if (kind === 'Or') return (folder) => parts.some((part) => folderPredicate(part)(folder));
+	if (kind === 'Not') return (folder) => !folderPredicate(parts[0])(folder);
+	const field = attr(child(element, 'FieldURI'), 'FieldURI');
+	if (field !== 'folder:DisplayName') throw new EwsError('ErrorUnsupportedPathForQuery', `The stand-in can only search folders by folder:DisplayName, not ${field}.`);
+	const constantElement = child(element, 'Constant') ?? child(child(element, 'FieldURIOrConstant'), 'Constant');
+	const wanted = (attr(constantElement, 'Value') ?? '').toLowerCase();
+	if (kind === 'IsEqualTo') return (folder) => folder.displayName.toLowerCase() === wanted;
+	if (kind === 'IsNotEqualTo') return (folder) => folder.displayName.toLowerCase() !== wanted;
+	if (kind === 'Contains') return (folder) => folder.displayName.toLowerCase().includes(wanted);
+	throw new EwsError('ErrorUnsupportedPathForQuery', `The stand-in does not support ${kind} on folders.`);
+}
+
 const findFolder: OpHandler = async (ctx) => {
 	const shape = parseFolderShape(child(ctx.op, 'FolderShape'));
+	const restriction = children(child(ctx.op, 'Restriction'))[0];
+	const keep = restriction ? folderPredicate(restriction) : () => true;
 	const deep = attr(ctx.op, 'Traversal') === 'Deep';
 	const view = child(ctx.op, 'IndexedPageFolderView');
 	const parents = folderIdElements(child(ctx.op, 'ParentFolderIds'));
 	let returned = 0;
 	const messages = await perEntry('FindFolder', parents, (element) => {
 		const parent = resolveFolder(ctx, element);
-		const all = deep ? ctx.store.descendantFolders(parent.id) : ctx.store.childFolders(parent.id);
+		const all = (deep ? ctx.store.descendantFolders(parent.id) : ctx.store.childFolders(parent.id)).filter(keep);
 		const page = pageOf(all, view, 1000);
 		returned += page.items.length;
 		return success(

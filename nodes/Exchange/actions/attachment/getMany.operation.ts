@@ -1,0 +1,15 @@
+import { listAttachments } from '../../../shared/transport/ews/attachments';
+import { messageIdProperty } from '../../descriptions/common';
+import { requiredString, withField } from '../../helpers/utils';
+import { showFor, type ItemOperation } from '../types';
+
+export const operation: ItemOperation = {
+	kind: 'item',
+	description: showFor('attachment', 'getMany', [messageIdProperty]),
+	async execute(run, itemIndex) {
+		const mailbox = run.mailboxOf(itemIndex);
+		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId));
+		return attachments.map((attachment) => ({ json: { ...attachment, messageId } }));
+	},
+};

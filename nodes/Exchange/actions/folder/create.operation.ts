@@ -1,0 +1,3 @@
+import { create } from './operations';
+
+export const operation = create;

@@ -1,0 +1,3 @@
+import { del } from './operations';
+
+export const operation = del;

@@ -1,0 +1,3 @@
+import { empty } from './operations';
+
+export const operation = empty;

@@ -1,0 +1,3 @@
+import { get } from './operations';
+
+export const operation = get;

@@ -1,0 +1,3 @@
+import { getMany } from './operations';
+
+export const operation = getMany;

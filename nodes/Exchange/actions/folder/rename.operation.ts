@@ -1,0 +1,3 @@
+import { rename } from './operations';
+
+export const operation = rename;

@@ -1,0 +1,3 @@
+import { moveOrCopy } from './moveCopy';
+
+export const operation = moveOrCopy('copy');

@@ -1,0 +1,37 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ItemResult } from '../../../shared/transport/ews/batch';
+import { deleteMessages, type DeleteMode } from '../../../shared/transport/ews/messages';
+import { messageIdProperty } from '../../descriptions/common';
+import { requiredString } from '../../helpers/utils';
+import { showFor, type BatchOperation } from '../types';
+
+export const deleteModeProperty = {
+	displayName: 'Delete Mode',
+	name: 'deleteMode',
+	type: 'options' as const,
+	options: [
+		{ name: 'Move to Deleted Items', value: 'moveToDeletedItems', description: 'Recoverable from the Deleted Items folder' },
+		{ name: 'Soft Delete', value: 'soft', description: 'Gone from the folders, recoverable by an admin or "Recover deleted items"' },
+		{ name: 'Hard Delete', value: 'hard', description: 'Permanently deleted' },
+	],
+	default: 'moveToDeletedItems',
+};
+
+export const operation: BatchOperation<{ id: string; mode: DeleteMode }> = {
+	kind: 'batch',
+	description: showFor('message', 'delete', [messageIdProperty, deleteModeProperty]),
+	action: 'Deleting the message',
+	field: 'Message ID',
+	prepare(_run, itemIndex) {
+		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const mode = this.getNodeParameter('deleteMode', itemIndex, 'moveToDeletedItems') as DeleteMode;
+		return { key: mode, input: { id, mode } };
+	},
+	async run(run, mailbox, inputs) {
+		// Items of one group share the delete mode: the router groups by it.
+		const mode = inputs[0].mode;
+		const results = await deleteMessages(run.client, mailbox, inputs.map((input) => input.id), mode);
+		return results.map((result, position): ItemResult<IDataObject> => (result.ok ? { ok: true, value: { id: inputs[position].id, mailbox, deleted: true, deleteMode: mode } } : result));
+	},
+};

@@ -1,0 +1,30 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { getMime } from '../../../shared/transport/ews/messages';
+import { messageIdProperty } from '../../descriptions/common';
+import { requiredString, withField } from '../../helpers/utils';
+import { showFor, type ItemOperation } from '../types';
+
+const properties: INodeProperties[] = [
+	messageIdProperty,
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		hint: 'The name of the output binary field to put the .eml file in',
+	},
+];
+
+export const operation: ItemOperation = {
+	kind: 'item',
+	description: showFor('message', 'getMime', properties),
+	async execute(run, itemIndex) {
+		const mailbox = run.mailboxOf(itemIndex);
+		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => await getMime(run.client, mailbox, id));
+		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
+		return [{ json: { id, mailbox, size: mime.length }, binary: { [property]: binary } }];
+	},
+};

@@ -1,0 +1,23 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ItemResult } from '../../../shared/transport/ews/batch';
+import { updateMessages } from '../../../shared/transport/ews/messages';
+import { messageIdProperty } from '../../descriptions/common';
+import { requiredString } from '../../helpers/utils';
+import { showFor, type BatchOperation } from '../types';
+
+export function mark(isRead: boolean): BatchOperation<{ id: string }> {
+	return {
+		kind: 'batch',
+		description: showFor('message', isRead ? 'markAsRead' : 'markAsUnread', [messageIdProperty]),
+		action: isRead ? 'Marking the message as read' : 'Marking the message as unread',
+		field: 'Message ID',
+		prepare(_run, itemIndex) {
+			return { key: '', input: { id: requiredString(this, 'messageId', 'Message ID', itemIndex) } };
+		},
+		async run(run, mailbox, inputs) {
+			const results = await updateMessages(run.client, mailbox, inputs.map((input) => ({ id: input.id, isRead })));
+			return results.map((result, position): ItemResult<IDataObject> => (result.ok ? { ok: true, value: { id: inputs[position].id, changeKey: result.value.changeKey, mailbox, isRead } } : result));
+		},
+	};
+}

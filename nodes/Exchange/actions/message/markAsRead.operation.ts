@@ -1,0 +1,3 @@
+import { mark } from './mark';
+
+export const operation = mark(true);

@@ -1,0 +1,32 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ItemResult } from '../../../shared/transport/ews/batch';
+import type { FolderRef } from '../../../shared/transport/ews/folders';
+import { copyMessages, moveMessages } from '../../../shared/transport/ews/messages';
+import { folderLocator, messageIdProperty } from '../../descriptions/common';
+import { folderRef, requiredString } from '../../helpers/utils';
+import { showFor, type BatchOperation } from '../types';
+
+/** Move and Copy differ only in the transport call. */
+export function moveOrCopy(kind: 'move' | 'copy'): BatchOperation<{ id: string; folder: FolderRef }> {
+	const transport = kind === 'move' ? moveMessages : copyMessages;
+	return {
+		kind: 'batch',
+		description: showFor('message', kind, [messageIdProperty, folderLocator('destination', 'Destination Folder', `The folder to ${kind} the message to`)]),
+		action: kind === 'move' ? 'Moving the message' : 'Copying the message',
+		field: 'Message ID',
+		callField: 'Destination Folder',
+		prepare(_run, itemIndex) {
+			const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
+			const folder = folderRef(this, 'destination', 'Destination Folder', itemIndex);
+			return { key: JSON.stringify(folder), input: { id, folder } };
+		},
+		async run(run, mailbox, inputs) {
+			const folder = inputs[0].folder;
+			const results = await transport(run.client, mailbox, inputs.map((input) => input.id), folder);
+			return results.map((result, position): ItemResult<IDataObject> =>
+				result.ok ? { ok: true, value: { id: result.value.id, sourceId: inputs[position].id, mailbox, [kind === 'move' ? 'moved' : 'copied']: true } } : result,
+			);
+		},
+	};
+}

@@ -1,0 +1,3 @@
+import { respond } from './respond';
+
+export const operation = respond('reply');

@@ -1,0 +1,91 @@
+import { NodeOperationError, type IDataObject, type INodeProperties } from 'n8n-workflow';
+
+import type { ItemResult } from '../../../shared/transport/ews/batch';
+import { updateMessages, type MessageUpdate } from '../../../shared/transport/ews/messages';
+import { messageIdProperty } from '../../descriptions/common';
+import { requiredString } from '../../helpers/utils';
+import { showFor, type BatchOperation } from '../types';
+
+const properties: INodeProperties[] = [
+	messageIdProperty,
+	{
+		displayName: 'Update Fields',
+		name: 'updateFields',
+		type: 'collection',
+		placeholder: 'Add field',
+		default: {},
+		options: [
+			{
+				displayName: 'Categories',
+				name: 'categories',
+				type: 'string',
+				default: '',
+				placeholder: 'Processed, Finance',
+				description: 'Categories to set, separated by commas (replaces the existing ones; empty clears them)',
+			},
+			{
+				displayName: 'Flag',
+				name: 'flag',
+				type: 'options',
+				options: [
+					{ name: 'Not Flagged', value: 'notFlagged' },
+					{ name: 'Flagged', value: 'flagged' },
+					{ name: 'Complete', value: 'complete' },
+				],
+				default: 'flagged',
+			},
+			{
+				displayName: 'Importance',
+				name: 'importance',
+				type: 'options',
+				options: [
+					{ name: 'Low', value: 'low' },
+					{ name: 'Normal', value: 'normal' },
+					{ name: 'High', value: 'high' },
+				],
+				default: 'normal',
+			},
+			{
+				displayName: 'Is Read',
+				name: 'isRead',
+				type: 'boolean',
+				default: true,
+				description: 'Whether the message is marked as read',
+			},
+		],
+	},
+];
+
+export const operation: BatchOperation<MessageUpdate> = {
+	kind: 'batch',
+	description: showFor('message', 'update', properties),
+	action: 'Updating the message',
+	field: 'Message ID',
+	prepare(_run, itemIndex) {
+		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
+		const update: MessageUpdate = { id };
+		if (fields.categories !== undefined) {
+			update.categories = String(fields.categories)
+				.split(',')
+				.map((category) => category.trim())
+				.filter(Boolean);
+		}
+		if (fields.flag !== undefined) update.flag = fields.flag as MessageUpdate['flag'];
+		if (fields.importance !== undefined) update.importance = fields.importance as MessageUpdate['importance'];
+		if (fields.isRead !== undefined) update.isRead = fields.isRead === true;
+		if (Object.keys(update).length === 1) {
+			throw new NodeOperationError(this.getNode(), 'Nothing to update: "Update Fields" is empty', { itemIndex, description: 'Add Categories, Flag, Importance or Is Read.' });
+		}
+		// Every update goes in one UpdateItem call: each id carries its own changes.
+		return { key: '', input: update };
+	},
+	async run(run, mailbox, inputs) {
+		const results = await updateMessages(run.client, mailbox, inputs);
+		return results.map((result, position): ItemResult<IDataObject> => {
+			if (!result.ok) return result;
+			const { id, ...changes } = inputs[position];
+			return { ok: true, value: { id, changeKey: result.value.changeKey, mailbox, ...changes } };
+		});
+	},
+};

@@ -1,0 +1,148 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
+import { toNodeApiError } from '../../shared/errors/nodeErrors';
+import { redactSecrets } from '../../shared/errors/redact';
+import { EwsClient } from '../../shared/transport/ews/client';
+import { EwsError } from '../../shared/transport/ews/errors';
+import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
+import { ewsNodeError, type RunContext } from '../helpers/utils';
+import * as attachment from './attachment';
+import * as folder from './folder';
+import * as message from './message';
+import type { BatchOperation, ItemOperation, Operation } from './types';
+
+const RESOURCES: Record<string, Record<string, Operation>> = {
+	message: message.operations,
+	attachment: attachment.operations,
+	folder: folder.operations,
+};
+
+/** Test seam: options for the execution's EwsClient (e.g. a wait recorder instead of real sleeps). */
+export const clientOptions: { wait?: (ms: number) => Promise<void> } = {};
+
+type Outcome = { ok: true; items: INodeExecutionData[] } | { ok: false; error: Error & { description?: string | null } };
+
+function errorItem(error: Error & { description?: string | null }, itemIndex: number, secrets: string[]): INodeExecutionData {
+	return {
+		json: { error: redactSecrets(error.message, secrets), ...(error.description ? { description: redactSecrets(error.description, secrets) } : {}) },
+		pairedItem: { item: itemIndex },
+	};
+}
+
+function mailboxResolver(ctx: IExecuteFunctions, auth: ExchangeAuth): (itemIndex: number) => string {
+	const cache = new Map<number, string>();
+	return (itemIndex) => {
+		const known = cache.get(itemIndex);
+		if (known) return known;
+		const given = String(ctx.getNodeParameter('mailbox', itemIndex, '') ?? '').trim();
+		let mailbox = given;
+		if (!mailbox) {
+			if (auth.kind === 'appOnly') {
+				throw new NodeOperationError(ctx.getNode(), '"Mailbox" is empty', { itemIndex, description: 'App-only access has no mailbox of its own: give the address of the mailbox to work in.' });
+			}
+			if (!auth.signedInUser) {
+				throw new NodeOperationError(ctx.getNode(), 'The signed-in user is not known: fill in "Mailbox"', { itemIndex, description: 'The stored token names no user (upn claim). Give the mailbox address, or reconnect the credential.' });
+			}
+			mailbox = auth.signedInUser;
+		} else if (!/^[^\s@]+@[^\s@]+$/.test(mailbox)) {
+			throw new NodeOperationError(ctx.getNode(), `Invalid email address "${mailbox}" in "Mailbox"`, { itemIndex, description: 'Give the SMTP address of the mailbox, e.g. invoices@contoso.com.' });
+		}
+		// The Allowed Mailboxes guard runs before any call for this item.
+		auth.assertMailboxAllowed(mailbox, 'Mailbox', itemIndex);
+		cache.set(itemIndex, mailbox);
+		return mailbox;
+	};
+}
+
+/**
+ * Runs one execution: the credential is loaded once, one EwsClient serves every item, batchable
+ * operations send their items together, every output item keeps its pairedItem, and with
+ * continueOnFail a failing item becomes an error item instead of stopping the node.
+ */
+export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operationName = this.getNodeParameter('operation', 0) as string;
+	const operation = RESOURCES[resource]?.[operationName];
+	if (!operation) throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported`);
+	const kind = this.getNodeParameter('authentication', 0) as AuthenticationKind;
+	const continueOnFail = this.continueOnFail();
+
+	let auth: ExchangeAuth;
+	let client: EwsClient;
+	try {
+		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
+		client = new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '', ...clientOptions });
+	} catch (error) {
+		const nodeError = toNodeApiError(this.getNode(), error, { action: 'Loading the credential' });
+		if (!continueOnFail) throw nodeError;
+		return [items.map((_, itemIndex) => errorItem(nodeError, itemIndex, []))];
+	}
+	const run: RunContext = { auth, client, mailboxOf: mailboxResolver(this, auth) };
+
+	const outcomes: Outcome[] =
+		operation.kind === 'batch'
+			? await runBatch.call(this, run, operation, items.length, continueOnFail)
+			: await runItems.call(this, run, operation, items.length, continueOnFail);
+
+	const output: INodeExecutionData[] = [];
+	outcomes.forEach((outcome, itemIndex) => {
+		if (outcome.ok) output.push(...outcome.items.map((item) => ({ ...item, pairedItem: { item: itemIndex } })));
+		else if (continueOnFail) output.push(errorItem(outcome.error, itemIndex, auth.secrets));
+		else throw outcome.error;
+	});
+	return [output];
+}
+
+async function runItems(this: IExecuteFunctions, run: RunContext, operation: ItemOperation, count: number, continueOnFail: boolean): Promise<Outcome[]> {
+	const outcomes: Outcome[] = [];
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		try {
+			run.mailboxOf(itemIndex);
+			outcomes.push({ ok: true, items: await operation.execute.call(this, run, itemIndex) });
+		} catch (error) {
+			const nodeError = ewsNodeError(this, run, error, itemIndex, 'The request');
+			if (!continueOnFail) throw nodeError;
+			outcomes.push({ ok: false, error: nodeError });
+		}
+	}
+	return outcomes;
+}
+
+async function runBatch(this: IExecuteFunctions, run: RunContext, operation: BatchOperation, count: number, continueOnFail: boolean): Promise<Outcome[]> {
+	const outcomes: Outcome[] = new Array(count);
+	// 1. Read every item's parameters first: bad input fails before any EWS call.
+	const groups = new Map<string, { mailbox: string; indexes: number[]; inputs: unknown[] }>();
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		try {
+			const mailbox = run.mailboxOf(itemIndex);
+			const { key, input } = operation.prepare.call(this, run, itemIndex);
+			const groupKey = `${mailbox.toLowerCase()}\u0000${key}`;
+			let group = groups.get(groupKey);
+			if (!group) groups.set(groupKey, (group = { mailbox, indexes: [], inputs: [] }));
+			group.indexes.push(itemIndex);
+			group.inputs.push(input);
+		} catch (error) {
+			const nodeError = ewsNodeError(this, run, error, itemIndex, operation.action);
+			if (!continueOnFail) throw nodeError;
+			outcomes[itemIndex] = { ok: false, error: nodeError };
+		}
+	}
+	// 2. One transport call per group; the transport splits it into batches of ids.
+	for (const group of groups.values()) {
+		try {
+			const results = await operation.run.call(this, run, group.mailbox, group.inputs);
+			group.indexes.forEach((itemIndex, position) => {
+				const result = results[position];
+				outcomes[itemIndex] = result.ok
+					? { ok: true, items: [{ json: result.value as IDataObject }] }
+					: { ok: false, error: ewsNodeError(this, run, new EwsError(result.failure), itemIndex, operation.action, operation.field) };
+			});
+		} catch (error) {
+			// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
+			for (const itemIndex of group.indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+		}
+	}
+	return outcomes;
+}

@@ -1,0 +1,126 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { WELL_KNOWN_FOLDERS } from '../../shared/transport/ews/folders';
+
+export const DELEGATED_CREDENTIAL_TYPE = 'microsoftExchangeOAuth2Api';
+
+export const authenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'App-Only (Client Credentials)',
+			value: 'appOnly',
+			description: 'The app opens mailboxes it was granted (full_access_as_app) by impersonating them',
+		},
+		{
+			name: 'Delegated (OAuth2 Sign-In)',
+			value: 'delegated',
+			description: 'A user signs in once; the node acts as that user (EWS.AccessAsUser.All)',
+		},
+	],
+	default: 'appOnly',
+};
+
+export const mailboxProperties: INodeProperties[] = [
+	{
+		displayName:
+			'App-only access reaches every mailbox the app is granted. Limit it with "Allowed Mailboxes" in the credential, or on the server with RBAC for Applications.',
+		name: 'appOnlyNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { authentication: ['appOnly'] } },
+	},
+	{
+		displayName: 'Mailbox',
+		name: 'mailbox',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'invoices@contoso.com',
+		description: 'SMTP address of the mailbox to work in (the app impersonates it)',
+		displayOptions: { show: { authentication: ['appOnly'] } },
+	},
+	{
+		displayName: 'Mailbox',
+		name: 'mailbox',
+		type: 'string',
+		default: '',
+		placeholder: 'shared@contoso.com',
+		description: 'A shared mailbox the signed-in user has FullAccess to. Leave empty for the user\'s own mailbox.',
+		displayOptions: { show: { authentication: ['delegated'] } },
+	},
+];
+
+const WELL_KNOWN_OPTIONS: Record<keyof typeof WELL_KNOWN_FOLDERS, string> = {
+	inbox: 'Inbox',
+	sentitems: 'Sent Items',
+	deleteditems: 'Deleted Items',
+	drafts: 'Drafts',
+	junkemail: 'Junk Email',
+	outbox: 'Outbox',
+	msgfolderroot: 'Top of Mailbox',
+	archiveinbox: 'Archive Mailbox Inbox',
+};
+
+/** A folder picker: search by path, type a path, pick a well-known folder, or paste an ID. */
+export function folderLocator(name: string, displayName: string, description: string, required = true): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'resourceLocator',
+		default: { mode: 'wellKnown', value: 'inbox' },
+		required,
+		description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a folder…',
+				typeOptions: { searchListMethod: 'searchFolders', searchable: true },
+			},
+			{
+				displayName: 'Path',
+				name: 'path',
+				type: 'string',
+				placeholder: 'Inbox/Processed',
+				hint: 'Folder names separated by "/", from the top of the mailbox; may start with a well-known name such as "inbox"',
+			},
+			{
+				displayName: 'Well-Known',
+				name: 'wellKnown',
+				type: 'string',
+				placeholder: 'inbox',
+				hint: `One of: ${Object.keys(WELL_KNOWN_OPTIONS).join(', ')}`,
+			},
+			{
+				displayName: 'ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'AAMkAGI2…',
+			},
+		],
+	};
+}
+
+export const messageIdProperty: INodeProperties = {
+	displayName: 'Message ID',
+	name: 'messageId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: 'AAMkAGI2THVSAAA=',
+	description: 'The "ID" of a message returned by this node (an Exchange item ID, not the Internet Message-ID)',
+};
+
+export const binaryPropertyAttachments: INodeProperties = {
+	displayName: 'Attachments',
+	name: 'attachments',
+	type: 'string',
+	default: '',
+	placeholder: 'data, invoice',
+	description: 'Names of the binary properties of the input item to attach, separated by commas',
+};

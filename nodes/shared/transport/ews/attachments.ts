@@ -1,0 +1,72 @@
+import type { FileAttachment, ItemAttachment } from 'ews-javascript-api';
+
+import type { AttachmentInfo } from '../../mail/messageShape';
+import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
+import type { EwsClient } from './client';
+import { ewsLibrary } from './library';
+import { attachmentInfo } from './shape';
+
+/**
+ * Attachments over EWS: metadata comes with the message (GetItem), content with GetAttachment.
+ * File attachments arrive as Base64Content (the library has no byte Content); item attachments
+ * (attached messages) cannot be loaded as files, so they are fetched with their MimeContent and
+ * handed out as .eml.
+ */
+
+export interface DownloadedAttachment {
+	info: AttachmentInfo;
+	fileName: string;
+	mimeType: string;
+	content: Buffer;
+}
+
+/** Metadata of every attachment of one message (inline ones included, flagged as such). */
+export async function listAttachments(client: EwsClient, mailbox: string, messageId: string): Promise<AttachmentInfo[]> {
+	const { ItemId, PropertySet, BasePropertySet, ItemSchema } = ewsLibrary();
+	const responses = await client.run(
+		mailbox,
+		async (service) => await service.BindToItems([new ItemId(messageId)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Attachments, ItemSchema.HasAttachments])),
+		{ idempotent: true },
+	);
+	const [result] = perItemResults(responses, (response) =>
+		response.Item.Attachments.GetEnumerator().map((attachment) => attachmentInfo(attachment as unknown as Parameters<typeof attachmentInfo>[0])),
+	);
+	return unwrap(result);
+}
+
+function safeFileName(name: string, fallback: string): string {
+	const cleaned = name.replace(/[\\/:*?"<>|\r\n]+/g, '_').trim();
+	return cleaned || fallback;
+}
+
+/** Content of the given attachments, one result per id, in order; one GetAttachment call per batch. */
+export async function downloadAttachments(client: EwsClient, mailbox: string, attachmentIds: string[]): Promise<Array<ItemResult<DownloadedAttachment>>> {
+	const { ItemSchema, FileAttachment: FileAttachmentClass } = ewsLibrary();
+	const results: Array<ItemResult<DownloadedAttachment>> = [];
+	for (const batch of chunk(attachmentIds, BATCH_SIZE.getWithMime)) {
+		const responses = await client.run(
+			mailbox,
+			// BodyType is left out (undefined): the request then carries no BodyType element.
+			async (service) => await service.GetAttachments(batch, undefined as never, [ItemSchema.MimeContent]),
+			{ idempotent: true },
+		);
+		results.push(
+			...perItemResults(responses, (response) => {
+				const attachment = response.Attachment as FileAttachment | ItemAttachment;
+				const info = attachmentInfo(attachment as unknown as Parameters<typeof attachmentInfo>[0]);
+				if (attachment instanceof FileAttachmentClass) {
+					return { info, fileName: safeFileName(info.name, 'attachment'), mimeType: info.contentType, content: Buffer.from(attachment.Base64Content ?? '', 'base64') };
+				}
+				const mime = (attachment as ItemAttachment).Item?.MimeContent?.Content ?? '';
+				const base = safeFileName(info.name, 'message');
+				return {
+					info,
+					fileName: /\.eml$/i.test(base) ? base : `${base}.eml`,
+					mimeType: 'message/rfc822',
+					content: Buffer.from(mime, 'base64'),
+				};
+			}),
+		);
+	}
+	return results;
+}

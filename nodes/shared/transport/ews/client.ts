@@ -1,0 +1,144 @@
+import { sleep } from 'n8n-workflow';
+import type { ExchangeService } from 'ews-javascript-api';
+
+import type { ExchangeAuth } from '../../auth/exchangeAuth';
+import { EwsError, isRetryable, normalizeEwsError, type EwsFailure } from './errors';
+import { ewsLibrary } from './library';
+import { EwsHttpClient } from './xhr';
+
+export interface EwsClientOptions {
+	ewsUrl: string;
+	timeoutMs?: number;
+	/** Attempts for a throttled idempotent call, the first included. */
+	maxAttempts?: number;
+	/** Requests in flight per mailbox from this client (Exchange Online allows 27 per user in all). */
+	maxConcurrencyPerMailbox?: number;
+	/** Upper bound for one wait between attempts. */
+	maxBackOffMs?: number;
+	/** For tests: how to wait. Defaults to n8n's sleep (no timers of our own). */
+	wait?: (ms: number) => Promise<void>;
+}
+
+export interface CallOptions {
+	/** Whether repeating the call after an unclear failure is harmless (reads, moves by id, flag updates). */
+	idempotent: boolean;
+}
+
+/** Waits in line for one of `limit` slots; a per-client, per-mailbox cap. */
+class Slots {
+	private active = 0;
+
+	private readonly queue: Array<() => void> = [];
+
+	constructor(private readonly limit: number) {}
+
+	async acquire(): Promise<() => void> {
+		if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+		this.active++;
+		return () => {
+			this.active--;
+			this.queue.shift()?.();
+		};
+	}
+}
+
+/**
+ * Every EWS call of an execution goes through here: one ExchangeService per target mailbox (its
+ * impersonation and X-AnchorMailbox headers are per service), the token of the credential, one
+ * refresh-and-retry on HTTP 401, back-off on throttling for calls that are safe to repeat, and a
+ * cap on concurrent requests per mailbox.
+ */
+export class EwsClient {
+	readonly http: EwsHttpClient;
+
+	private readonly services = new Map<string, ExchangeService>();
+
+	private readonly slots = new Map<string, Slots>();
+
+	private token: string | undefined;
+
+	private readonly options: Required<Omit<EwsClientOptions, 'timeoutMs'>>;
+
+	constructor(
+		private readonly auth: ExchangeAuth,
+		options: EwsClientOptions,
+	) {
+		if (!options.ewsUrl) throw new Error('No EWS URL: pick a cloud, or fill in "EWS URL" for a custom cloud in the credential');
+		this.http = new EwsHttpClient(auth.tls, options.timeoutMs);
+		this.options = {
+			ewsUrl: options.ewsUrl,
+			maxAttempts: options.maxAttempts ?? 5,
+			maxConcurrencyPerMailbox: options.maxConcurrencyPerMailbox ?? 8,
+			maxBackOffMs: options.maxBackOffMs ?? 30_000,
+			wait: options.wait ?? (async (ms) => await sleep(ms)),
+		};
+	}
+
+	get kind() {
+		return this.auth.kind;
+	}
+
+	/** Runs `call` against `mailbox` with retries as described above; failures are thrown as EwsError. */
+	async run<T>(mailbox: string, call: (service: ExchangeService) => Promise<T>, options: CallOptions): Promise<T> {
+		const key = mailbox.toLowerCase();
+		let slots = this.slots.get(key);
+		if (!slots) this.slots.set(key, (slots = new Slots(this.options.maxConcurrencyPerMailbox)));
+		const release = await slots.acquire();
+		try {
+			let refreshed = false;
+			for (let attempt = 1; ; attempt++) {
+				const service = await this.serviceFor(mailbox);
+				try {
+					return await call(service);
+				} catch (error) {
+					const failure = normalizeEwsError(error);
+					if (failure.code === 'HTTP401' && !refreshed) {
+						// Expired or revoked token: one fresh token, one more try. Safe for any call,
+						// because Exchange refused the request before doing anything.
+						refreshed = true;
+						await this.renewToken();
+						continue;
+					}
+					if (options.idempotent && isRetryable(failure) && attempt < this.options.maxAttempts) {
+						await this.options.wait(this.backOff(attempt, failure));
+						continue;
+					}
+					throw new EwsError(failure);
+				}
+			}
+		} finally {
+			release();
+		}
+	}
+
+	/** BackOffMilliseconds when Exchange sends it, else exponential with jitter; both capped. */
+	backOff(attempt: number, failure: EwsFailure): number {
+		if (failure.backOffMs) return Math.min(failure.backOffMs, this.options.maxBackOffMs);
+		const exponential = Math.min(500 * 2 ** (attempt - 1), this.options.maxBackOffMs);
+		return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+	}
+
+	private async renewToken(): Promise<void> {
+		this.token = await this.auth.getAccessToken(true);
+		const { OAuthCredentials } = ewsLibrary();
+		for (const service of this.services.values()) service.Credentials = new OAuthCredentials(this.token);
+	}
+
+	private async serviceFor(mailbox: string): Promise<ExchangeService> {
+		this.token ??= await this.auth.getAccessToken(false);
+		const key = mailbox.toLowerCase();
+		const existing = this.services.get(key);
+		if (existing) return existing;
+		const { ExchangeService, ExchangeVersion, Uri, OAuthCredentials, ImpersonatedUserId, ConnectingIdType } = ewsLibrary();
+		const service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
+		service.Url = new Uri(this.options.ewsUrl);
+		service.XHRApi = this.http;
+		service.Credentials = new OAuthCredentials(this.token);
+		// App-only tokens must impersonate the mailbox; delegated tokens must not (Exchange refuses both mistakes).
+		if (this.auth.kind === 'appOnly') service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, mailbox);
+		// Routes the request to the mailbox's server in Exchange Online; without it calls fail at random.
+		service.HttpHeaders.Add('X-AnchorMailbox', mailbox);
+		this.services.set(key, service);
+		return service;
+	}
+}

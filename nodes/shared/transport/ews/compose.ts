@@ -1,0 +1,188 @@
+import type { EmailAddressCollection, EmailMessage, ExchangeService, FolderId } from 'ews-javascript-api';
+
+import type { MailAddress } from '../../mail/messageShape';
+import type { EwsClient } from './client';
+import { wellKnownFolderId } from './folders';
+import { ewsLibrary } from './library';
+
+/**
+ * Outgoing mail over EWS: new messages (CreateItem with SendOnly / SendAndSaveCopy) and replies /
+ * forwards (ReplyToItem, ReplyAllToItem, ForwardItem). Sending is never repeated after an unclear
+ * failure (a retry could send twice); only a 401, which Exchange answers before doing anything,
+ * is retried with a fresh token.
+ */
+
+export interface OutgoingAttachment {
+	name: string;
+	contentType: string;
+	content: Buffer;
+	/** For inline images referenced as cid: in an HTML body. */
+	contentId?: string;
+}
+
+export interface Recipients {
+	to: MailAddress[];
+	cc: MailAddress[];
+	bcc: MailAddress[];
+}
+
+export type BodyFormat = 'text' | 'html';
+
+export interface NewMessage extends Recipients {
+	subject: string;
+	bodyFormat: BodyFormat;
+	body: string;
+	replyTo: MailAddress[];
+	importance?: 'low' | 'normal' | 'high';
+	attachments: OutgoingAttachment[];
+	/** Keep a copy in the mailbox's Sent Items (SendAndSaveCopy), or send only. */
+	saveToSentItems: boolean;
+}
+
+export type ResponseKind = 'reply' | 'replyAll' | 'forward';
+
+export interface ResponseInput extends Recipients {
+	kind: ResponseKind;
+	/** Text put above the quoted original. */
+	comment: string;
+	commentFormat: BodyFormat;
+	/** Replaces the default "RE:" / "FW:" subject when set. */
+	subject?: string;
+	attachments: OutgoingAttachment[];
+	saveToSentItems: boolean;
+}
+
+export interface SentSummary {
+	mailbox: string;
+	subject: string;
+	to: MailAddress[];
+	cc: MailAddress[];
+	bcc: MailAddress[];
+	attachments: string[];
+	savedToSentItems: boolean;
+}
+
+function addAll(collection: EmailAddressCollection, addresses: MailAddress[]): void {
+	const { EmailAddress } = ewsLibrary();
+	for (const entry of addresses) collection.Add(new EmailAddress(entry.name || entry.address, entry.address));
+}
+
+function messageBody(format: BodyFormat, text: string) {
+	const { MessageBody, BodyType } = ewsLibrary();
+	return new MessageBody(format === 'html' ? BodyType.HTML : BodyType.Text, text);
+}
+
+function addAttachments(message: EmailMessage, attachments: OutgoingAttachment[]): void {
+	for (const attachment of attachments) {
+		const file = message.Attachments.AddFileAttachment(attachment.name, attachment.content.toString('base64'));
+		file.ContentType = attachment.contentType;
+		if (attachment.contentId) {
+			file.ContentId = attachment.contentId;
+			file.IsInline = true;
+		}
+	}
+}
+
+/** ExchangeService.CreateItem is implemented but left out of the library's typings (marked internal). */
+interface ItemCalls {
+	CreateItem(item: EmailMessage, parentFolderId: FolderId | null, messageDisposition: number, sendInvitationsMode: null): Promise<unknown>;
+}
+
+/** Folders of the target mailbox, so a delegate's copies land in the shared mailbox, not their own. */
+function folders(mailbox: string): { drafts: FolderId; sentItems: FolderId } {
+	return { drafts: wellKnownFolderId('drafts', mailbox), sentItems: wellKnownFolderId('sentitems', mailbox) };
+}
+
+async function sendDraft(message: EmailMessage, saveToSentItems: boolean, sentItems: FolderId): Promise<void> {
+	if (saveToSentItems) await message.SendAndSaveCopy(sentItems);
+	else await message.Send();
+}
+
+/**
+ * Sends a new message from `mailbox`. `asDelegate`: the signed-in user sends for a mailbox other
+ * than their own, so From is set to it (Exchange checks SendAs / SendOnBehalf).
+ */
+export async function sendMessage(client: EwsClient, mailbox: string, input: NewMessage, options: { asDelegate: boolean }): Promise<SentSummary> {
+	const { EmailMessage: EmailMessageClass, EmailAddress, Importance, MessageDisposition } = ewsLibrary();
+	const { sentItems } = folders(mailbox);
+	await client.run(
+		mailbox,
+		async (service: ExchangeService) => {
+			const message = new EmailMessageClass(service);
+			message.Subject = input.subject;
+			message.Body = messageBody(input.bodyFormat, input.body);
+			addAll(message.ToRecipients, input.to);
+			addAll(message.CcRecipients, input.cc);
+			addAll(message.BccRecipients, input.bcc);
+			addAll(message.ReplyTo, input.replyTo);
+			if (input.importance) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[input.importance];
+			if (options.asDelegate) message.From = new EmailAddress(mailbox);
+			addAttachments(message, input.attachments);
+			// One CreateItem with the attachments inline. EmailMessage.Send() would, for a message with
+			// attachments, save a draft in the signed-in user's Drafts, then add every attachment a
+			// second time with CreateAttachment (the library writes them into CreateItem already),
+			// then SendItem: three calls and each attachment twice.
+			await (service as unknown as ItemCalls).CreateItem(
+				message,
+				input.saveToSentItems ? sentItems : null,
+				input.saveToSentItems ? MessageDisposition.SendAndSaveCopy : MessageDisposition.SendOnly,
+				null,
+			);
+		},
+		{ idempotent: false },
+	);
+	return {
+		mailbox,
+		subject: input.subject,
+		to: input.to,
+		cc: input.cc,
+		bcc: input.bcc,
+		attachments: input.attachments.map((attachment) => attachment.name),
+		savedToSentItems: input.saveToSentItems,
+	};
+}
+
+/** Reply, reply all or forward: the original is quoted by Exchange, our comment goes above it. */
+export async function respondToMessage(client: EwsClient, mailbox: string, messageId: string, input: ResponseInput): Promise<SentSummary & { kind: ResponseKind; respondedTo: string }> {
+	const { EmailMessage: EmailMessageClass, ItemId, PropertySet, BasePropertySet } = ewsLibrary();
+	const { drafts, sentItems } = folders(mailbox);
+	// Reading the original is safe to repeat; it also proves the id before anything is sent.
+	const original = await client.run(
+		mailbox,
+		async (service) => await EmailMessageClass.Bind(service, new ItemId(messageId), new PropertySet(BasePropertySet.IdOnly)),
+		{ idempotent: true },
+	);
+	await client.run(
+		mailbox,
+		// The bound original keeps the service it was read with: this mailbox's, whose token a 401 renews.
+		async () => {
+			const response = input.kind === 'forward' ? original.CreateForward() : original.CreateReply(input.kind === 'replyAll');
+			if (input.comment) response.BodyPrefix = messageBody(input.commentFormat, input.comment);
+			if (input.subject) response.Subject = input.subject;
+			addAll(response.ToRecipients, input.to);
+			addAll(response.CcRecipients, input.cc);
+			addAll(response.BccRecipients, input.bcc);
+			if (input.attachments.length === 0) {
+				if (input.saveToSentItems) await response.SendAndSaveCopy(sentItems);
+				else await response.Send();
+				return;
+			}
+			// A response object cannot carry attachments: save it as a draft, attach, then send.
+			const draft = await response.Save(drafts);
+			addAttachments(draft, input.attachments);
+			await sendDraft(draft, input.saveToSentItems, sentItems);
+		},
+		{ idempotent: false },
+	);
+	return {
+		mailbox,
+		kind: input.kind,
+		respondedTo: messageId,
+		subject: input.subject ?? '',
+		to: input.to,
+		cc: input.cc,
+		bcc: input.bcc,
+		attachments: input.attachments.map((attachment) => attachment.name),
+		savedToSentItems: input.saveToSentItems,
+	};
+}

@@ -1,0 +1,201 @@
+import type { FolderId } from 'ews-javascript-api';
+
+import type { EwsClient } from './client';
+import { EwsError } from './errors';
+import { ewsLibrary } from './library';
+
+/** How a user points at a folder: a well-known name, an EWS folder id, or a path of display names. */
+export type FolderRef = { wellKnown: WellKnownFolder } | { id: string } | { path: string };
+
+/** Distinguished folders every mailbox has (names as in the EWS schema). */
+export const WELL_KNOWN_FOLDERS = {
+	inbox: 'Inbox',
+	sentitems: 'SentItems',
+	deleteditems: 'DeletedItems',
+	drafts: 'Drafts',
+	junkemail: 'JunkEmail',
+	outbox: 'Outbox',
+	msgfolderroot: 'MsgFolderRoot',
+	archiveinbox: 'ArchiveInbox',
+} as const;
+
+export type WellKnownFolder = keyof typeof WELL_KNOWN_FOLDERS;
+
+export interface FolderShape {
+	id: string;
+	changeKey: string;
+	displayName: string;
+	/** Display names from the top of the mailbox, e.g. "Inbox/Processed". */
+	path: string;
+	parentId: string | null;
+	totalCount: number;
+	unreadCount: number;
+	childFolderCount: number;
+}
+
+export function isWellKnownFolder(value: string): value is WellKnownFolder {
+	return Object.prototype.hasOwnProperty.call(WELL_KNOWN_FOLDERS, value.toLowerCase());
+}
+
+/** The FolderId of a distinguished folder of `mailbox` (the mailbox part matters for delegated access to shared mailboxes). */
+export function wellKnownFolderId(name: WellKnownFolder, mailbox: string): FolderId {
+	const { FolderId, WellKnownFolderName, Mailbox } = ewsLibrary();
+	const enumName = WELL_KNOWN_FOLDERS[name.toLowerCase() as WellKnownFolder];
+	return new FolderId((WellKnownFolderName as unknown as Record<string, number>)[enumName], new Mailbox(mailbox));
+}
+
+/**
+ * Resolves a folder reference to a FolderId. A path costs one FindFolder per level below its first
+ * segment; the first segment may be a well-known name ("inbox/Processed") or a top-level display name.
+ */
+export async function resolveFolder(client: EwsClient, mailbox: string, ref: FolderRef): Promise<FolderId> {
+	const { FolderId, FolderView, SearchFilter, FolderSchema, PropertySet, BasePropertySet } = ewsLibrary();
+	if ('wellKnown' in ref) return wellKnownFolderId(ref.wellKnown, mailbox);
+	if ('id' in ref) return new FolderId(ref.id);
+	const segments = ref.path.split('/').map((segment) => segment.trim()).filter(Boolean);
+	if (segments.length === 0) return wellKnownFolderId('msgfolderroot', mailbox);
+	let current: FolderId;
+	let rest = segments;
+	if (isWellKnownFolder(segments[0])) {
+		current = wellKnownFolderId(segments[0] as WellKnownFolder, mailbox);
+		rest = segments.slice(1);
+	} else {
+		current = wellKnownFolderId('msgfolderroot', mailbox);
+	}
+	for (const name of rest) {
+		const view = new FolderView(2);
+		view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
+		const parent = current;
+		const found = await client.run(mailbox, async (service) => await service.FindFolders(parent, new SearchFilter.IsEqualTo(FolderSchema.DisplayName, name), view), { idempotent: true });
+		const folder = found.Folders[0];
+		if (!folder) {
+			throw new EwsError({ code: 'ErrorFolderNotFound', message: `No folder "${name}" in path "${ref.path}" of ${mailbox}` });
+		}
+		current = folder.Id;
+	}
+	return current;
+}
+
+/** All mail folders below `root` (deep), each with its path. One FindFolder call per 1000 folders. */
+export async function listFolders(client: EwsClient, mailbox: string, root: FolderRef = { wellKnown: 'msgfolderroot' }, deep = true): Promise<FolderShape[]> {
+	const { FolderView, FolderTraversal, PropertySet, BasePropertySet, FolderSchema } = ewsLibrary();
+	const rootId = await resolveFolder(client, mailbox, root);
+	const folders: Array<Omit<FolderShape, 'path'>> = [];
+	for (let offset = 0; ; ) {
+		const view = new FolderView(1000, offset);
+		view.Traversal = deep ? FolderTraversal.Deep : FolderTraversal.Shallow;
+		view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [
+			FolderSchema.DisplayName,
+			FolderSchema.ParentFolderId,
+			FolderSchema.TotalCount,
+			FolderSchema.UnreadCount,
+			FolderSchema.ChildFolderCount,
+		]);
+		const page = await client.run(mailbox, async (service) => await service.FindFolders(rootId, view), { idempotent: true });
+		for (const folder of page.Folders) {
+			folders.push({
+				id: folder.Id.UniqueId,
+				changeKey: folder.Id.ChangeKey,
+				displayName: folder.DisplayName,
+				parentId: folder.ParentFolderId?.UniqueId ?? null,
+				totalCount: folder.TotalCount,
+				unreadCount: folder.UnreadCount,
+				childFolderCount: folder.ChildFolderCount,
+			});
+		}
+		if (!page.MoreAvailable || page.NextPageOffset == null) break;
+		offset = page.NextPageOffset;
+	}
+	// Paths from parent links: folders whose parent is outside the list hang directly under the root.
+	const byId = new Map(folders.map((folder) => [folder.id, folder]));
+	const pathOf = (folder: Omit<FolderShape, 'path'>, depth = 0): string => {
+		const parent = folder.parentId ? byId.get(folder.parentId) : undefined;
+		return parent && depth < 64 ? `${pathOf(parent, depth + 1)}/${folder.displayName}` : folder.displayName;
+	};
+	return folders.map((folder) => ({ ...folder, path: pathOf(folder) }));
+}
+
+const FOLDER_PROPERTIES = () => {
+	const { FolderSchema } = ewsLibrary();
+	return [FolderSchema.DisplayName, FolderSchema.ParentFolderId, FolderSchema.TotalCount, FolderSchema.UnreadCount, FolderSchema.ChildFolderCount];
+};
+
+/** One folder with its counts; `path` is the reference it was asked by when that was a path. */
+export async function getFolder(client: EwsClient, mailbox: string, ref: FolderRef): Promise<Omit<FolderShape, 'path'> & { path?: string }> {
+	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
+	const folderId = await resolveFolder(client, mailbox, ref);
+	const folder = await client.run(mailbox, async (service) => await Folder.Bind(service, folderId, new PropertySet(BasePropertySet.IdOnly, FOLDER_PROPERTIES())), { idempotent: true });
+	return {
+		id: folder.Id.UniqueId,
+		changeKey: folder.Id.ChangeKey,
+		displayName: folder.DisplayName,
+		...('path' in ref ? { path: ref.path } : {}),
+		parentId: folder.ParentFolderId?.UniqueId ?? null,
+		totalCount: folder.TotalCount,
+		unreadCount: folder.UnreadCount,
+		childFolderCount: folder.ChildFolderCount,
+	};
+}
+
+/** Creates a mail folder (IPF.Note) below `parent`. Not repeated on an unclear failure (it would fail as ErrorFolderExists). */
+export async function createFolder(client: EwsClient, mailbox: string, parent: FolderRef, displayName: string): Promise<{ id: string; changeKey: string; displayName: string }> {
+	const { Folder } = ewsLibrary();
+	const parentId = await resolveFolder(client, mailbox, parent);
+	const created = await client.run(
+		mailbox,
+		async (service) => {
+			const folder = new Folder(service);
+			folder.DisplayName = displayName;
+			folder.FolderClass = 'IPF.Note';
+			await folder.Save(parentId);
+			return folder;
+		},
+		{ idempotent: false },
+	);
+	return { id: created.Id.UniqueId, changeKey: created.Id.ChangeKey, displayName };
+}
+
+/** Renames a folder (UpdateFolder on DisplayName). */
+export async function renameFolder(client: EwsClient, mailbox: string, ref: FolderRef, displayName: string): Promise<{ id: string; changeKey: string; displayName: string }> {
+	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
+	const folderId = await resolveFolder(client, mailbox, ref);
+	const folder = await client.run(
+		mailbox,
+		async (service) => {
+			const bound = await Folder.Bind(service, folderId, new PropertySet(BasePropertySet.IdOnly));
+			bound.DisplayName = displayName;
+			await bound.Update();
+			return bound;
+		},
+		{ idempotent: true },
+	);
+	return { id: folder.Id.UniqueId, changeKey: folder.Id.ChangeKey, displayName };
+}
+
+/** ExchangeService methods the library implements but leaves out of its typings (marked internal). */
+interface FolderCalls {
+	DeleteFolder(folderId: FolderId, deleteMode: number): Promise<unknown>;
+	EmptyFolder(folderId: FolderId, deleteMode: number, deleteSubFolders: boolean): Promise<unknown>;
+}
+
+export type FolderDeleteMode = 'moveToDeletedItems' | 'soft' | 'hard';
+
+function deleteModeOf(mode: FolderDeleteMode) {
+	const { DeleteMode } = ewsLibrary();
+	return { moveToDeletedItems: DeleteMode.MoveToDeletedItems, soft: DeleteMode.SoftDelete, hard: DeleteMode.HardDelete }[mode];
+}
+
+/** Deletes a folder with everything in it. */
+export async function deleteFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: FolderDeleteMode): Promise<{ id: string | null }> {
+	const folderId = await resolveFolder(client, mailbox, ref);
+	await client.run(mailbox, async (service) => await (service as unknown as FolderCalls).DeleteFolder(folderId, deleteModeOf(mode)), { idempotent: true });
+	return { id: folderId.UniqueId || null };
+}
+
+/** Deletes every item in a folder, and its subfolders when asked. */
+export async function emptyFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: FolderDeleteMode, deleteSubFolders: boolean): Promise<{ id: string | null }> {
+	const folderId = await resolveFolder(client, mailbox, ref);
+	await client.run(mailbox, async (service) => await (service as unknown as FolderCalls).EmptyFolder(folderId, deleteModeOf(mode), deleteSubFolders), { idempotent: true });
+	return { id: folderId.UniqueId || null };
+}
+

@@ -1,0 +1,246 @@
+import type { BodyType, EmailMessage, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
+
+import type { BodyChoice, MessageShape } from '../../mail/messageShape';
+import { BATCH_SIZE, chunk, perItemResults, type ItemResult } from './batch';
+import type { EwsClient } from './client';
+import { resolveFolder, type FolderRef } from './folders';
+import { ewsLibrary } from './library';
+import { toMessageShape } from './shape';
+
+/**
+ * Message operations over EWS, batched: N ids cost ⌈N / batch size⌉ calls, and every id gets its
+ * own result (a missing item does not fail the others).
+ */
+
+function itemIds(ids: string[]): ItemId[] {
+	const { ItemId } = ewsLibrary();
+	return ids.map((id) => new ItemId(id));
+}
+
+/**
+ * BodyType.HTML is 0, and the library only writes t:BodyType when the value is truthy, so HTML is
+ * never requested and Exchange answers "Best" (text for a plain-text message). The string '0' is
+ * truthy and the library writes BodyType['0'] = "HTML".
+ */
+const HTML_BODY_TYPE = '0' as unknown as BodyType;
+
+function messagePropertySet(body: BodyChoice, extra: { headers?: boolean } = {}): PropertySet {
+	const { PropertySet, BasePropertySet, ItemSchema, BodyType } = ewsLibrary();
+	const properties = [];
+	// "both": Body as HTML plus TextBody (Exchange 2013+) in the same call.
+	if (body === 'both') properties.push(ItemSchema.TextBody);
+	if (extra.headers) properties.push(ItemSchema.InternetMessageHeaders);
+	const set = new PropertySet(BasePropertySet.FirstClassProperties, properties);
+	if (body === 'text') set.RequestedBodyType = BodyType.Text;
+	else if (body === 'html' || body === 'both') set.RequestedBodyType = HTML_BODY_TYPE;
+	return set;
+}
+
+function internetHeaders(message: EmailMessage): Record<string, string> {
+	const headers: Record<string, string> = {};
+	try {
+		for (const header of message.InternetMessageHeaders?.GetEnumerator() ?? []) {
+			// Repeated headers (Received) are joined, in order.
+			headers[header.Name] = header.Name in headers ? `${headers[header.Name]}\n${header.Value}` : header.Value;
+		}
+	} catch {
+		// Not loaded: no headers.
+	}
+	return headers;
+}
+
+function shapeOf(message: EmailMessage, body: BodyChoice, withHeaders = false): MessageShape {
+	const { BodyType } = ewsLibrary();
+	const shape = toMessageShape(message, body === 'both' ? { text: readTextBody(message) } : {});
+	if (withHeaders) shape.internetHeaders = internetHeaders(message);
+	if (body === 'none') {
+		delete shape.bodyText;
+		delete shape.bodyHtml;
+	}
+	if (body === 'html' && message.Body?.BodyType === BodyType.Text) {
+		// A plain-text message has no HTML body: give its text rather than nothing.
+		shape.bodyText = message.Body.Text ?? '';
+	}
+	return shape;
+}
+
+function readTextBody(message: EmailMessage): string | undefined {
+	try {
+		return message.TextBody?.Text ?? undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export async function getMessages(
+	client: EwsClient,
+	mailbox: string,
+	ids: string[],
+	options: { body: BodyChoice; headers?: boolean },
+): Promise<Array<ItemResult<MessageShape>>> {
+	const results: Array<ItemResult<MessageShape>> = [];
+	for (const ids_ of chunk(ids, BATCH_SIZE.get)) {
+		const responses = await client.run(mailbox, async (service) => await service.BindToItems(itemIds(ids_), messagePropertySet(options.body, options)), { idempotent: true });
+		results.push(...perItemResults(responses, (response) => shapeOf(response.Item as EmailMessage, options.body, options.headers === true)));
+	}
+	return results;
+}
+
+export interface MessageFilter {
+	unreadOnly?: boolean;
+	from?: string;
+	subjectContains?: string;
+	receivedAfter?: string;
+	receivedBefore?: string;
+	hasAttachments?: boolean;
+	/** Advanced Query Syntax (AQS); cannot be combined with the other filters in one EWS call. */
+	query?: string;
+}
+
+function searchFilterFor(filter: MessageFilter): SearchFilter | undefined {
+	const { SearchFilter, EmailMessageSchema, ItemSchema, ContainmentMode, ComparisonMode, LogicalOperator, DateTime } = ewsLibrary();
+	const parts: SearchFilter[] = [];
+	if (filter.unreadOnly) parts.push(new SearchFilter.IsEqualTo(EmailMessageSchema.IsRead, false));
+	if (filter.from) parts.push(new SearchFilter.IsEqualTo(EmailMessageSchema.From, filter.from));
+	if (filter.subjectContains) parts.push(new SearchFilter.ContainsSubstring(ItemSchema.Subject, filter.subjectContains, ContainmentMode.Substring, ComparisonMode.IgnoreCase));
+	if (filter.receivedAfter) parts.push(new SearchFilter.IsGreaterThanOrEqualTo(ItemSchema.DateTimeReceived, new DateTime(Date.parse(filter.receivedAfter))));
+	if (filter.receivedBefore) parts.push(new SearchFilter.IsLessThan(ItemSchema.DateTimeReceived, new DateTime(Date.parse(filter.receivedBefore))));
+	if (filter.hasAttachments !== undefined) parts.push(new SearchFilter.IsEqualTo(ItemSchema.HasAttachments, filter.hasAttachments));
+	if (parts.length === 0) return undefined;
+	return parts.length === 1 ? parts[0] : new SearchFilter.SearchFilterCollection(LogicalOperator.And, parts);
+}
+
+// Exchange Online returns at most 1000 items per FindItem page, 250 when the search is restricted.
+const PAGE_SIZE = { plain: 1000, restricted: 250 };
+
+/** Ids of the messages in a folder, newest first, filtered on the server; `limit` undefined = all. */
+export async function findMessageIds(client: EwsClient, mailbox: string, folder: FolderRef, filter: MessageFilter, limit?: number): Promise<string[]> {
+	const { ItemView, PropertySet, BasePropertySet, ItemSchema, SortDirection, OffsetBasePoint } = ewsLibrary();
+	const folderId = await resolveFolder(client, mailbox, folder);
+	const searchFilter = searchFilterFor(filter);
+	const query = filter.query?.trim();
+	const pageSize = searchFilter || query ? PAGE_SIZE.restricted : PAGE_SIZE.plain;
+	const ids: string[] = [];
+	for (let offset = 0; limit === undefined || ids.length < limit; ) {
+		const view = new ItemView(Math.min(pageSize, limit === undefined ? pageSize : limit - ids.length), offset, OffsetBasePoint.Beginning);
+		view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
+		view.OrderBy.Add(ItemSchema.DateTimeReceived, SortDirection.Descending);
+		const page = await client.run(
+			mailbox,
+			async (service) =>
+				query
+					? await service.FindItems(folderId, query, view)
+					: searchFilter
+						? await service.FindItems(folderId, searchFilter, view)
+						: await service.FindItems(folderId, view),
+			{ idempotent: true },
+		);
+		ids.push(...page.Items.map((item) => item.Id.UniqueId));
+		if (!page.MoreAvailable || page.NextPageOffset == null || page.Items.length === 0) break;
+		offset = page.NextPageOffset;
+	}
+	return limit === undefined ? ids : ids.slice(0, limit);
+}
+
+export type DeleteMode = 'moveToDeletedItems' | 'soft' | 'hard';
+
+async function moveOrCopy(kind: 'move' | 'copy', client: EwsClient, mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>> {
+	const destination = await resolveFolder(client, mailbox, target);
+	const results: Array<ItemResult<{ id: string | null }>> = [];
+	for (const batch of chunk(ids, BATCH_SIZE.moveCopyDelete)) {
+		const responses = await client.run(
+			mailbox,
+			async (service) => (kind === 'move' ? await service.MoveItems(itemIds(batch), destination) : await service.CopyItems(itemIds(batch), destination)),
+			// Moving an id twice fails harmlessly (the old id is gone); copying twice would duplicate.
+			{ idempotent: kind === 'move' },
+		);
+		results.push(...perItemResults(responses, (response) => ({ id: response.Item?.Id?.UniqueId ?? null })));
+	}
+	return results;
+}
+
+export async function moveMessages(client: EwsClient, mailbox: string, ids: string[], target: FolderRef) {
+	return await moveOrCopy('move', client, mailbox, ids, target);
+}
+
+export async function copyMessages(client: EwsClient, mailbox: string, ids: string[], target: FolderRef) {
+	return await moveOrCopy('copy', client, mailbox, ids, target);
+}
+
+export async function deleteMessages(client: EwsClient, mailbox: string, ids: string[], mode: DeleteMode): Promise<Array<ItemResult<null>>> {
+	const { DeleteMode: Mode, SendCancellationsMode, AffectedTaskOccurrence } = ewsLibrary();
+	const deleteMode = { moveToDeletedItems: Mode.MoveToDeletedItems, soft: Mode.SoftDelete, hard: Mode.HardDelete }[mode];
+	const results: Array<ItemResult<null>> = [];
+	for (const batch of chunk(ids, BATCH_SIZE.moveCopyDelete)) {
+		const responses = await client.run(
+			mailbox,
+			async (service) => await service.DeleteItems(itemIds(batch), deleteMode, SendCancellationsMode.SendToNone, AffectedTaskOccurrence.AllOccurrences),
+			{ idempotent: true },
+		);
+		results.push(...perItemResults(responses, () => null));
+	}
+	return results;
+}
+
+export interface MessageUpdate {
+	id: string;
+	isRead?: boolean;
+	categories?: string[];
+	flag?: 'notFlagged' | 'flagged' | 'complete';
+	importance?: 'low' | 'normal' | 'high';
+}
+
+/**
+ * Updates many messages: one GetItem (IdOnly, to get updatable objects) and one UpdateItem per
+ * batch. Last writer wins (AlwaysOverwrite): the node sets values, it does not merge them.
+ */
+export async function updateMessages(client: EwsClient, mailbox: string, updates: MessageUpdate[]): Promise<Array<ItemResult<{ changeKey: string }>>> {
+	const { PropertySet, BasePropertySet, ConflictResolutionMode, MessageDisposition, SendInvitationsOrCancellationsMode, StringList, Flag, ItemFlagStatus, Importance } = ewsLibrary();
+	const results: Array<ItemResult<{ changeKey: string }>> = [];
+	for (const batch of chunk(updates, BATCH_SIZE.update)) {
+		const bound = await client.run(mailbox, async (service) => await service.BindToItems(itemIds(batch.map((u) => u.id)), new PropertySet(BasePropertySet.IdOnly)), { idempotent: true });
+		const boundResults = perItemResults(bound, (response) => response.Item as EmailMessage);
+		const toSave: EmailMessage[] = [];
+		const slots: number[] = [];
+		boundResults.forEach((result, index) => {
+			if (!result.ok) return;
+			const message = result.value;
+			const update = batch[index];
+			if (update.isRead !== undefined) message.IsRead = update.isRead;
+			if (update.categories !== undefined) message.Categories = new StringList(update.categories);
+			if (update.importance !== undefined) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[update.importance];
+			if (update.flag !== undefined) {
+				const flag = new Flag();
+				flag.FlagStatus = { notFlagged: ItemFlagStatus.NotFlagged, flagged: ItemFlagStatus.Flagged, complete: ItemFlagStatus.Complete }[update.flag];
+				message.Flag = flag;
+			}
+			toSave.push(message);
+			slots.push(index);
+		});
+		const saved = toSave.length
+			? perItemResults(
+					await client.run(
+						mailbox,
+						async (service) => await service.UpdateItems(toSave, null as never, ConflictResolutionMode.AlwaysOverwrite, MessageDisposition.SaveOnly, SendInvitationsOrCancellationsMode.SendToNone),
+						{ idempotent: true },
+					),
+					(response, position) => ({ changeKey: (response.ReturnedItem ?? toSave[position]).Id?.ChangeKey ?? '' }),
+				)
+			: [];
+		const batchResults: Array<ItemResult<{ changeKey: string }>> = boundResults.map((result) => (result.ok ? { ok: true, value: { changeKey: '' } } : result));
+		slots.forEach((index, position) => (batchResults[index] = saved[position]));
+		results.push(...batchResults);
+	}
+	return results;
+}
+
+/** The message as RFC 822 bytes (.eml). */
+export async function getMime(client: EwsClient, mailbox: string, id: string): Promise<Buffer> {
+	const { PropertySet, BasePropertySet, ItemSchema, EmailMessage } = ewsLibrary();
+	const message = await client.run(
+		mailbox,
+		async (service) => await EmailMessage.Bind(service, itemIds([id])[0], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
+		{ idempotent: true },
+	);
+	return Buffer.from(message.MimeContent.Content, 'base64');
+}
