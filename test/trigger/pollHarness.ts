@@ -1,0 +1,66 @@
+/** Drives the trigger's poll the way n8n does: state from static data, a fresh execution per poll. */
+import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
+
+import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
+import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
+import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
+import { EwsClient } from '../../nodes/shared/transport/ews/client';
+import { DEMO, type Sandbox } from '../sandbox';
+import { createExecuteContext } from '../support/executeContext';
+import { appOnlyCredential } from '../support/sandboxCredentials';
+
+export function settingsFor(overrides: Partial<PollSettings> = {}): PollSettings {
+	return {
+		mailbox: DEMO.sharedMailbox,
+		folder: { wellKnown: 'inbox' },
+		maxMessages: 100,
+		filters: {},
+		output: { body: 'text', headers: false, eml: false },
+		afterEmit: { kind: 'nothing' },
+		...overrides,
+	};
+}
+
+export interface PollerOptions {
+	start?: StartPoint;
+	timeoutMs?: number;
+	maxAttempts?: number;
+}
+
+/** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
+export class Poller {
+	staticData = '';
+
+	warnings: string[] = [];
+
+	constructor(
+		private readonly sandbox: Sandbox,
+		private readonly settings: PollSettings,
+		private readonly options: PollerOptions = {},
+	) {
+		this.staticData = JSON.stringify(initialState('test-cursor', options.start ?? { kind: 'all' }, new Date()));
+	}
+
+	get state(): TriggerState {
+		return JSON.parse(this.staticData) as TriggerState;
+	}
+
+	/** One poll in a fresh "execution"; the state is saved only when the poll returned. */
+	async poll(): Promise<INodeExecutionData[]> {
+		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox) }, trustedCa: this.sandbox.ca });
+		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
+		const client = new EwsClient(auth, { ewsUrl: this.sandbox.ews.url, wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
+		const { items, state } = await pollFolder(
+			{
+				client,
+				now: () => new Date(),
+				warn: (message) => this.warnings.push(message),
+				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
+			},
+			this.settings,
+			this.state,
+		);
+		this.staticData = JSON.stringify(state);
+		return items;
+	}
+}
