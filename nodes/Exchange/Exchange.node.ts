@@ -1,15 +1,12 @@
 import {
 	NodeConnectionTypes,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { testAppOnlyEwsCredential, testDelegatedEwsCredential } from '../shared/credentialTests';
+import { ewsCredentialTests } from '../shared/credentialTests';
 import * as attachment from './actions/attachment';
 import * as folder from './actions/folder';
 import * as message from './actions/message';
@@ -67,14 +64,7 @@ export class Exchange implements INodeType {
 
 	methods = {
 		listSearch: { searchFolders },
-		credentialTest: {
-			async microsoftExchangeAppOnlyApiEwsTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testAppOnlyEwsCredential(credential);
-			},
-			async microsoftExchangeOAuth2ApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await testDelegatedEwsCredential(credential);
-			},
-		},
+		credentialTest: ewsCredentialTests,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

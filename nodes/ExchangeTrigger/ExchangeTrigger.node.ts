@@ -12,6 +12,7 @@ import {
 import { DELEGATED_CREDENTIAL_TYPE } from '../Exchange/descriptions/common';
 import { searchFolders } from '../Exchange/methods/listSearch';
 import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchangeAuth';
+import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
 import { EwsClient } from '../shared/transport/ews/client';
 import { isWellKnownFolder, type FolderRef, type WellKnownFolder } from '../shared/transport/ews/folders';
@@ -86,13 +87,13 @@ export class ExchangeTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'microsoftExchangeAppOnlyApi', required: true, displayOptions: { show: { authentication: ['appOnly'] } } },
-			{ name: DELEGATED_CREDENTIAL_TYPE, required: true, displayOptions: { show: { authentication: ['delegated'] } } },
+			{ name: 'microsoftExchangeAppOnlyApi', required: true, testedBy: 'microsoftExchangeAppOnlyApiEwsTest', displayOptions: { show: { authentication: ['appOnly'] } } },
+			{ name: DELEGATED_CREDENTIAL_TYPE, required: true, testedBy: 'microsoftExchangeOAuth2ApiTest', displayOptions: { show: { authentication: ['delegated'] } } },
 		],
 		properties: triggerProperties,
 	};
 
-	methods = { listSearch: { searchFolders } };
+	methods = { listSearch: { searchFolders }, credentialTest: ewsCredentialTests };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const kind = this.getNodeParameter('authentication', 'appOnly') as AuthenticationKind;

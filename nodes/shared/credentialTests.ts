@@ -157,3 +157,13 @@ export async function testDelegatedEwsCredential(credential: ICredentialsDecrypt
 		return failure(error, secrets);
 	}
 }
+
+/** The credential tests of the EWS nodes (Exchange and Exchange Trigger), keyed by their testedBy names. */
+export const ewsCredentialTests = {
+	async microsoftExchangeAppOnlyApiEwsTest(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+		return await testAppOnlyEwsCredential(credential);
+	},
+	async microsoftExchangeOAuth2ApiTest(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+		return await testDelegatedEwsCredential(credential);
+	},
+};
