@@ -1,0 +1,89 @@
+/** The Exchange Trigger node as n8n calls it: poll() with parameters, credentials and static data. */
+import type { IDataObject } from 'n8n-workflow';
+
+import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
+import { DEMO, type Sandbox } from '../sandbox';
+import { createPollContext } from '../support/pollContext';
+import { appOnlyCredential } from '../support/sandboxCredentials';
+import { useSandbox } from '../support/useSandbox';
+
+const node = new ExchangeTrigger();
+const currentSandbox = useSandbox();
+let sandbox: Sandbox;
+let folders = 0;
+beforeAll(() => {
+	sandbox = currentSandbox();
+});
+
+function setup(parameters: IDataObject = {}, credentialOverrides: IDataObject = {}) {
+	const name = `Trigger${++folders}`;
+	sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
+	const staticData: IDataObject = {};
+	const context = (mode: 'manual' | 'trigger' = 'trigger', extra: IDataObject = {}) =>
+		createPollContext({
+			description: node.description,
+			parameters: { authentication: 'appOnly', mailbox: DEMO.sharedMailbox, folder: { __rl: true, mode: 'path', value: `Inbox/${name}` }, startFrom: 'all', ...parameters, ...extra },
+			credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, credentialOverrides) },
+			credentialIds: { microsoftExchangeAppOnlyApi: 'cred-1' },
+			trustedCa: sandbox.ca,
+			staticData,
+			mode,
+		}).context;
+	const deliver = (subject: string, receivedAt = new Date()) =>
+		sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'vendor@example.test', to: DEMO.sharedMailbox, subject, text: subject, folder: `Inbox/${name}`, receivedAt });
+	return { context, deliver, staticData, folder: `Inbox/${name}` };
+}
+
+const subjectsOf = (result: Awaited<ReturnType<ExchangeTrigger['poll']>>) => (result?.[0] ?? []).map((item) => item.json.subject);
+
+it('emits new mail once and returns null when there is nothing new', async () => {
+	const { context, deliver } = setup();
+	deliver('one');
+	expect(subjectsOf(await node.poll.call(context()))).toEqual(['one']);
+	expect(await node.poll.call(context())).toBeNull();
+});
+
+it('"Fetch test event" shows the newest message and leaves the cursor alone', async () => {
+	const { context, deliver, staticData } = setup();
+	deliver('older', new Date(Date.now() - 60_000));
+	deliver('newest');
+	expect(subjectsOf(await node.poll.call(context('manual')))).toEqual(['newest']);
+	expect(staticData).toEqual({});
+	expect(subjectsOf(await node.poll.call(context())).sort()).toEqual(['newest', 'older']);
+});
+
+it('"Fetch test event" on an empty folder says what to do', async () => {
+	const { context } = setup();
+	await expect(node.poll.call(context('manual'))).rejects.toThrow('The folder has no mail to show yet');
+});
+
+it('changing the folder starts the cursor over on purpose', async () => {
+	const { context, deliver } = setup({ startFrom: 'newOnly' });
+	deliver('before activation');
+	expect(await node.poll.call(context())).toBeNull();
+	const other = `Other${folders}`;
+	sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', other);
+	sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'a@example.test', to: DEMO.sharedMailbox, subject: 'in other', text: 'x', folder: `Inbox/${other}` });
+	// New folder, start "all": its mail is emitted from the beginning.
+	expect(subjectsOf(await node.poll.call(context('trigger', { startFrom: 'all', folder: { __rl: true, mode: 'path', value: `Inbox/${other}` } })))).toEqual(['in other']);
+});
+
+it('refuses a mailbox outside Allowed Mailboxes before any EWS call', async () => {
+	const { context } = setup({}, { allowedMailboxes: DEMO.noreplyMailbox });
+	sandbox.ews.clearRequests();
+	await expect(node.poll.call(context())).rejects.toThrow(`Mailbox "${DEMO.sharedMailbox}" in "Mailbox" is not in the credential's Allowed Mailboxes`);
+	expect(sandbox.ews.requests).toHaveLength(0);
+});
+
+it('a failing poll throws an actionable error and keeps the stored cursor', async () => {
+	const { context, deliver, staticData } = setup();
+	deliver('first');
+	await node.poll.call(context());
+	const saved = JSON.stringify(staticData);
+	deliver('second');
+	sandbox.ews.failNext('http503', 10);
+	await expect(node.poll.call(context())).rejects.toThrow(/HTTP 503/);
+	expect(JSON.stringify(staticData)).toBe(saved);
+	sandbox.ews.reset();
+	expect(subjectsOf(await node.poll.call(context()))).toEqual(['second']);
+}, 60_000);
