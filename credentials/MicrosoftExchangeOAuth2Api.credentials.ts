@@ -1,6 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
-import { cloudExpression } from '../nodes/shared/clouds';
 import {
 	allowedMailboxesField,
 	allowUnauthorizedCertsField,
@@ -9,10 +8,10 @@ import {
 	customAuthorityHostField,
 	customEwsUrlField,
 	customResourceField,
+	delegatedOAuth2Fields,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
-const authority = `"https://" + ${cloudExpression('authorityHost')} + "/" + $self["tenantId"]`;
 
 /**
  * Delegated mailbox access over EWS: a user signs in once (authorization code flow), n8n keeps and
@@ -43,42 +42,7 @@ export class MicrosoftExchangeOAuth2Api implements ICredentialType {
 		customResourceField,
 		customEwsUrlField,
 		tenantIdField,
-		{
-			displayName: 'Grant Type',
-			name: 'grantType',
-			type: 'hidden',
-			default: 'authorizationCode',
-		},
-		{
-			displayName: 'Authorization URL',
-			name: 'authUrl',
-			type: 'hidden',
-			default: `={{ ${authority} + "/oauth2/v2.0/authorize" }}`,
-		},
-		{
-			displayName: 'Access Token URL',
-			name: 'accessTokenUrl',
-			type: 'hidden',
-			default: `={{ ${authority} + "/oauth2/v2.0/token" }}`,
-		},
-		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'hidden',
-			default: `={{ ${cloudExpression('resource')} + "/EWS.AccessAsUser.All offline_access openid" }}`,
-		},
-		{
-			displayName: 'Auth URI Query Parameters',
-			name: 'authQueryParameters',
-			type: 'hidden',
-			default: 'response_mode=query',
-		},
-		{
-			displayName: 'Authentication',
-			name: 'authentication',
-			type: 'hidden',
-			default: 'body',
-		},
+		...delegatedOAuth2Fields('/EWS.AccessAsUser.All offline_access openid'),
 		allowedMailboxesField,
 		caCertificateField,
 		allowUnauthorizedCertsField,

@@ -1,6 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
-import { cloudExpression } from '../nodes/shared/clouds';
 import {
 	allowedMailboxesField,
 	allowUnauthorizedCertsField,
@@ -10,10 +9,10 @@ import {
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
+	delegatedOAuth2Fields,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
-const authority = `"https://" + ${cloudExpression('authorityHost')} + "/" + $self["tenantId"]`;
 
 /**
  * Delegated SMTP sending: a user signs in once (authorization code flow) and n8n keeps and
@@ -46,42 +45,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 		customSmtpHostField,
 		customSmtpPortField,
 		tenantIdField,
-		{
-			displayName: 'Grant Type',
-			name: 'grantType',
-			type: 'hidden',
-			default: 'authorizationCode',
-		},
-		{
-			displayName: 'Authorization URL',
-			name: 'authUrl',
-			type: 'hidden',
-			default: `={{ ${authority} + "/oauth2/v2.0/authorize" }}`,
-		},
-		{
-			displayName: 'Access Token URL',
-			name: 'accessTokenUrl',
-			type: 'hidden',
-			default: `={{ ${authority} + "/oauth2/v2.0/token" }}`,
-		},
-		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'hidden',
-			default: `={{ ${cloudExpression('resource')} + "/SMTP.Send offline_access" }}`,
-		},
-		{
-			displayName: 'Auth URI Query Parameters',
-			name: 'authQueryParameters',
-			type: 'hidden',
-			default: 'response_mode=query',
-		},
-		{
-			displayName: 'Authentication',
-			name: 'authentication',
-			type: 'hidden',
-			default: 'body',
-		},
+		...delegatedOAuth2Fields('/SMTP.Send offline_access'),
 		allowedMailboxesField,
 		caCertificateField,
 		allowUnauthorizedCertsField,

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { CLOUD_OPTIONS } from './clouds';
+import { CLOUD_OPTIONS, cloudExpression } from './clouds';
 
 /**
  * Credential fields shared by every credential of the package: the cloud and its custom endpoints,
@@ -101,3 +101,20 @@ export const allowedMailboxesField: INodeProperties = {
 	placeholder: 'invoices@contoso.com, *@shared.contoso.com',
 	description: 'Mailboxes workflows may use with this credential: addresses or *@domain patterns, separated by commas. Empty allows any mailbox the app or user can reach. Checked before anything is sent to Microsoft.',
 };
+
+/**
+ * The hidden fields of n8n's OAuth2 credential for a Microsoft delegated sign-in: authorization code
+ * flow against the tenant of the credential's cloud, and the scopes (Exchange resource + `scopes`).
+ * Hidden, because n8n ignores user-typed scopes on OAuth2 types other than its generic ones.
+ */
+export function delegatedOAuth2Fields(scopes: string): INodeProperties[] {
+	const authority = `"https://" + ${cloudExpression('authorityHost')} + "/" + $self["tenantId"]`;
+	return [
+		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },
+		{ displayName: 'Authorization URL', name: 'authUrl', type: 'hidden', default: `={{ ${authority} + "/oauth2/v2.0/authorize" }}` },
+		{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'hidden', default: `={{ ${authority} + "/oauth2/v2.0/token" }}` },
+		{ displayName: 'Scope', name: 'scope', type: 'hidden', default: `={{ ${cloudExpression('resource')} + "${scopes}" }}` },
+		{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters', type: 'hidden', default: 'response_mode=query' },
+		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
+	];
+}

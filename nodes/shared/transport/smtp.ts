@@ -107,18 +107,7 @@ function connectionOptions(server: SmtpServer, loginMailbox: string, accessToken
 
 /** Connects, upgrades to TLS, authenticates with XOAUTH2 and quits without sending (credential tests). */
 export async function verifySmtpLogin(server: SmtpServer, loginMailbox: string, accessToken: string): Promise<void> {
-	const { host, port, security, tls } = server;
-	const transport = nodemailer.createTransport({
-		host,
-		port,
-		secure: security === 'tls',
-		requireTLS: security === 'starttls',
-		tls: { ...tlsOptionsFor(tls), servername: isIP(host) ? undefined : host },
-		auth: { type: 'OAuth2', user: loginMailbox, accessToken },
-		connectionTimeout: 15_000,
-		greetingTimeout: 15_000,
-		socketTimeout: 30_000,
-	});
+	const transport = nodemailer.createTransport(connectionOptions(server, loginMailbox, accessToken));
 	try {
 		await transport.verify();
 	} finally {
