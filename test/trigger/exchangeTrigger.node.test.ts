@@ -1,5 +1,5 @@
 /** The Exchange Trigger node as n8n calls it: poll() with parameters, credentials and static data. */
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
 import { DEMO, type Sandbox } from '../sandbox';
@@ -15,7 +15,7 @@ beforeAll(() => {
 	sandbox = currentSandbox();
 });
 
-function setup(parameters: IDataObject = {}, credentialOverrides: IDataObject = {}) {
+function setup(parameters: IDataObject = {}, credentialOverrides: ICredentialDataDecryptedObject = {}) {
 	const name = `Trigger${++folders}`;
 	sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
 	const staticData: IDataObject = {};

@@ -1,4 +1,4 @@
-import { isValidAddress, parseAddressList } from '../../nodes/SmtpOAuth/helpers/addresses';
+import { isValidAddress, parseAddressList } from '../../nodes/shared/mail/addresses';
 
 describe('address lists', () => {
 	it('parses names and addresses separated by commas', () => {

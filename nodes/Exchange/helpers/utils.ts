@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeParameterResourceLocator } from 'n8n-workflow';
 
-import { parseAddressList } from '../../SmtpOAuth/helpers/addresses';
+import { parseAddressList } from '../../shared/mail/addresses';
 import type { ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import type { MailAddress } from '../../shared/mail/messageShape';

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 import type Mail from 'nodemailer/lib/mailer';
 
-import { parseAddressList, type ParsedAddress } from './addresses';
+import { parseAddressList, type ParsedAddress } from '../../shared/mail/addresses';
 
 /** The "Options" collection of the send operation, as n8n hands it over. */
 export interface SendOptions {
