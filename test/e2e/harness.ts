@@ -820,3 +820,80 @@ export async function authorizationCodeFlow(o: AuthCodeFlowOptions): Promise<OAu
 	}
 	return parsed;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Active workflows (triggers) and reading executions back
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `n8n publish:workflow --id=<id>`: 2.40.7's way to activate a workflow from the CLI (publishes the
+ * current version). Run it while n8n is stopped; `n8n start` then activates the workflow.
+ * (`import:workflow` deactivates everything it imports unless in queue mode.)
+ */
+export async function publishWorkflow(userFolder: string, workflowId: string): Promise<void> {
+	const res = await runN8n(userFolder, ['publish:workflow', `--id=${workflowId}`]);
+	if (res.code !== 0 || /Error updating database/.test(res.stdout + res.stderr)) {
+		throw new Error(`n8n publish:workflow --id=${workflowId} failed (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
+	}
+}
+
+/** Loads a module from the harness's n8n install (e.g. `flatted`, which n8n uses for execution data). */
+export async function requireFromN8n<T = unknown>(moduleName: string): Promise<T> {
+	const paths = await ensureN8n();
+	const resolved = require.resolve(moduleName, { paths: [path.join(paths.harnessDir, 'n8n-app', 'node_modules', 'n8n')] });
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return require(resolved) as T;
+}
+
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	mode: string;
+	status: string;
+	finished?: boolean;
+	startedAt?: string;
+	stoppedAt?: string;
+}
+
+/** GET /rest/executions for one workflow (newest first), as the editor's execution list reads it. */
+export async function listExecutions(session: RestSession, workflowId: string): Promise<ExecutionSummary[]> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const body = await session.request<{ results?: ExecutionSummary[]; count?: number } | ExecutionSummary[]>('GET', `/executions?filter=${filter}&limit=100`);
+	const results = Array.isArray(body) ? body : (body.results ?? []);
+	return results.map((e) => ({ ...e, id: String(e.id) }));
+}
+
+/** GET /rest/executions/:id; n8n 2.40.7 returns `data` as a flatted string, parsed here. */
+export async function getExecution(session: RestSession, executionId: string): Promise<ExecutionSummary & { data: ExecutionData['data'] }> {
+	const body = await session.request<ExecutionSummary & { data: string | ExecutionData['data'] }>('GET', `/executions/${executionId}`);
+	const flatted = await requireFromN8n<{ parse(text: string): unknown }>('flatted');
+	const data = typeof body.data === 'string' ? (flatted.parse(body.data) as ExecutionData['data']) : body.data;
+	return { ...body, id: String(body.id), data };
+}
+
+/** Bytes of a binary data id from run data (filesystem/database mode) via GET /rest/binary-data. */
+export async function downloadBinaryData(session: RestSession, binaryDataId: string): Promise<Buffer> {
+	const res = await fetch(`${session.baseUrl}/rest/binary-data?id=${encodeURIComponent(binaryDataId)}&action=download`, {
+		headers: { cookie: session.cookie, 'browser-id': session.browserId },
+	});
+	if (!res.ok) throw new Error(`GET /rest/binary-data: HTTP ${res.status}`);
+	return Buffer.from(await res.arrayBuffer());
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, intervalMs = 1000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let lastError: unknown;
+	for (;;) {
+		try {
+			const value = await check();
+			if (value !== undefined) return value;
+		} catch (error) {
+			lastError = error;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+		}
+		await new Promise((r) => setTimeout(r, intervalMs));
+	}
+}

@@ -1,7 +1,9 @@
 // Plain-HTTP control server on loopback: what the sandbox received, for humans (`npm start`) and for scripts.
 // Shows addresses, subjects and request metadata only; never secrets, tokens or assertions.
 import type { Entra } from './entra';
-import { sendJson, type Router } from './routes';
+import type { EwsService } from './ews';
+import type { DeliverInput, MailboxStore, StoredFolder } from './ews/store';
+import { readBody, sendJson, type Router } from './routes';
 import type { SmtpService } from './smtp';
 import type { ReceivedMessage } from './types';
 
@@ -35,7 +37,149 @@ export function summarizeMessage(message: ReceivedMessage): MessageSummary {
 	};
 }
 
-export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra): void {
+/** A mailbox of the EWS stand-in as the control page shows it: folder paths and message summaries, no bodies. */
+export interface MailboxSummary {
+	mailbox: string;
+	displayName: string;
+	folders: Array<{
+		path: string;
+		total: number;
+		unread: number;
+		messages: Array<{ id: string; subject: string; from: string; receivedAt: string; isRead: boolean; attachments: { name: string; size: number }[] }>;
+	}>;
+}
+
+export function summarizeMailboxes(store: MailboxStore): MailboxSummary[] {
+	return store.listMailboxes().map((box) => {
+		const folders: MailboxSummary['folders'] = [];
+		const walk = (folder: StoredFolder, prefix: string) => {
+			for (const child of store.childFolders(folder.id).sort((a, b) => a.displayName.localeCompare(b.displayName))) {
+				const folderPath = prefix ? `${prefix}/${child.displayName}` : child.displayName;
+				const items = store.listItemsIn(child.id).sort((a, b) => b.dateTimeReceived.getTime() - a.dateTimeReceived.getTime());
+				folders.push({
+					path: folderPath,
+					total: items.length,
+					unread: items.filter((item) => !item.isRead).length,
+					messages: items.map((item) => ({
+						id: item.id,
+						subject: item.subject,
+						from: item.from?.email ?? '',
+						receivedAt: item.dateTimeReceived.toISOString(),
+						isRead: item.isRead,
+						attachments: item.attachments.map((a) => ({ name: a.name, size: a.content.length })),
+					})),
+				});
+				walk(child, folderPath);
+			}
+		};
+		const top = store.distinguishedFolder(box.smtp, 'msgfolderroot');
+		if (top) walk(top, '');
+		return { mailbox: box.smtp, displayName: box.displayName, folders };
+	});
+}
+
+/** Largest JSON body for "drop a mail" (base64 attachments). */
+const MAX_DROP_BYTES = 35 * 1024 * 1024;
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+interface DropMailBody {
+	from?: unknown;
+	to?: unknown;
+	cc?: unknown;
+	subject?: unknown;
+	text?: unknown;
+	html?: unknown;
+	folder?: unknown;
+	isRead?: unknown;
+	attachments?: unknown;
+}
+
+class BadRequest extends Error {}
+
+/** Validates the JSON of POST /api/mailboxes/:mailbox/messages into the store's DeliverInput. */
+export function dropMailInput(mailbox: string, raw: unknown): DeliverInput {
+	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new BadRequest('the body must be a JSON object');
+	const body = raw as DropMailBody;
+	const str = (value: unknown, field: string): string | undefined => {
+		if (value === undefined || value === null) return undefined;
+		if (typeof value !== 'string') throw new BadRequest(`"${field}" must be a string`);
+		return value;
+	};
+	const list = (value: unknown, field: string): string[] | undefined => {
+		if (value === undefined || value === null) return undefined;
+		const entries = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+		if (!entries || entries.some((entry) => typeof entry !== 'string')) throw new BadRequest(`"${field}" must be an address or a list of addresses`);
+		const addresses = (entries as string[]).map((entry) => entry.trim()).filter(Boolean);
+		const bad = addresses.find((address) => !ADDRESS.test(address));
+		if (bad) throw new BadRequest(`"${field}": "${bad}" is not an email address`);
+		return addresses;
+	};
+	const from = str(body.from, 'from') ?? 'sender@fabrikam.test';
+	if (!ADDRESS.test(from)) throw new BadRequest(`"from": "${from}" is not an email address`);
+	const attachments = body.attachments === undefined ? [] : body.attachments;
+	if (!Array.isArray(attachments)) throw new BadRequest('"attachments" must be a list of {filename, contentBase64, contentType}');
+	return {
+		from,
+		to: list(body.to, 'to') ?? [mailbox],
+		cc: list(body.cc, 'cc'),
+		subject: str(body.subject, 'subject') ?? '(no subject)',
+		text: str(body.text, 'text') ?? (body.html === undefined ? '' : undefined),
+		html: str(body.html, 'html'),
+		folder: str(body.folder, 'folder') || undefined,
+		isRead: body.isRead === true,
+		attachments: attachments.map((entry: unknown, index: number) => {
+			const a = (entry ?? {}) as { filename?: unknown; contentBase64?: unknown; contentType?: unknown };
+			if (typeof a.filename !== 'string' || !a.filename) throw new BadRequest(`"attachments[${index}].filename" is missing`);
+			if (typeof a.contentBase64 !== 'string') throw new BadRequest(`"attachments[${index}].contentBase64" is missing`);
+			if (!/^[A-Za-z0-9+/\s]*=*\s*$/.test(a.contentBase64)) throw new BadRequest(`"attachments[${index}].contentBase64" is not base64`);
+			return {
+				filename: a.filename,
+				content: Buffer.from(a.contentBase64, 'base64'),
+				contentType: typeof a.contentType === 'string' && a.contentType ? a.contentType : 'application/octet-stream',
+			};
+		}),
+	};
+}
+
+export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra, ews?: EwsService): void {
+	if (ews) {
+		router.addRoute('GET', /^\/api\/mailboxes$/, (req, res) => sendJson(res, 200, summarizeMailboxes(ews.store)));
+
+		// "Drop a mail": a message arrives in a sandbox mailbox (default folder: its Inbox), as if sent from outside.
+		router.addRoute('POST', /^\/api\/mailboxes\/([^/]+)\/messages$/, async (req, res, { params }) => {
+			const mailbox = params[0];
+			if (!ews.store.mailbox(mailbox)) {
+				return sendJson(res, 404, { error: 'unknown_mailbox', message: `No sandbox mailbox ${mailbox}`, mailboxes: ews.store.listMailboxes().map((box) => box.smtp) });
+			}
+			let input: DeliverInput;
+			try {
+				const text = (await readBody(req, MAX_DROP_BYTES)).toString('utf8');
+				let parsed: unknown;
+				try {
+					parsed = JSON.parse(text);
+				} catch {
+					throw new BadRequest('the body is not JSON');
+				}
+				input = dropMailInput(mailbox, parsed);
+			} catch (error) {
+				return sendJson(res, error instanceof BadRequest ? 400 : 413, { error: 'bad_request', message: (error as Error).message });
+			}
+			const folder = input.folder ?? 'inbox';
+			if (!ews.store.resolveFolder(mailbox, folder)) {
+				return sendJson(res, 404, { error: 'unknown_folder', message: `No folder "${folder}" in ${mailbox} (use a well-known name such as inbox, or a path like Inbox/Processed)` });
+			}
+			const id = ews.store.deliver(mailbox, input);
+			const item = ews.store.getItem(id)!;
+			sendJson(res, 201, {
+				id,
+				mailbox: item.mailbox,
+				folder: ews.store.folder(item.folderId)?.displayName,
+				subject: item.subject,
+				attachments: item.attachments.map((a) => ({ name: a.name, size: a.content.length })),
+			});
+		});
+	}
+
 	router.addRoute('GET', /^\/api\/messages$/, (req, res) => sendJson(res, 200, smtp.messages.map(summarizeMessage)));
 
 	router.addRoute('GET', /^\/api\/messages\/([^/]+)\.eml$/, (req, res, { params }) => {
@@ -53,7 +197,7 @@ export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra
 	router.addRoute('GET', /^\/api\/token-requests$/, (req, res) => sendJson(res, 200, entra.requests));
 
 	router.addRoute('GET', /^\/$/, (req, res) => {
-		const html = renderInbox(smtp.messages.map(summarizeMessage), entra);
+		const html = renderInbox(smtp.messages.map(summarizeMessage), entra, ews ? summarizeMailboxes(ews.store) : undefined);
 		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
 		res.end(html);
 	});
@@ -62,7 +206,28 @@ export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra
 const escapeHtml = (text: string) =>
 	text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
 
-function renderInbox(messages: MessageSummary[], entra: Entra): string {
+function renderMailboxes(mailboxes: MailboxSummary[]): string {
+	return mailboxes
+		.map((box) => {
+			const folders = box.folders
+				.filter((folder) => folder.total > 0 || !/^(Outbox|Junk Email|Drafts|Archive)$/.test(folder.path))
+				.map((folder) => {
+					const messages = folder.messages
+						.slice(0, 50)
+						.map(
+							(m) => `<li>${m.isRead ? '' : '<b>'}${escapeHtml(m.subject || '(no subject)')}${m.isRead ? '' : '</b>'}` +
+								` <small>from ${escapeHtml(m.from)} · ${escapeHtml(m.receivedAt)}${m.attachments.length ? ` · 📎 ${m.attachments.map((a) => escapeHtml(a.name)).join(', ')}` : ''}</small></li>`,
+						)
+						.join('');
+					return `<li><code>${escapeHtml(folder.path)}</code> (${folder.total}, ${folder.unread} unread)${messages ? `<ul>${messages}</ul>` : ''}</li>`;
+				})
+				.join('');
+			return `<h3>${escapeHtml(box.mailbox)} <small>${escapeHtml(box.displayName)}</small></h3><ul>${folders}</ul>`;
+		})
+		.join('\n');
+}
+
+function renderInbox(messages: MessageSummary[], entra: Entra, mailboxes?: MailboxSummary[]): string {
 	const rows = messages
 		.slice()
 		.reverse()
@@ -82,5 +247,13 @@ function renderInbox(messages: MessageSummary[], entra: Entra): string {
 <h2>Received mail (${messages.length})</h2>
 <table><thead><tr><th>Received</th><th>From</th><th>To</th><th>Subject</th><th>Attachments</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="5">No mail yet.</td></tr>'}</tbody></table>
+${
+	mailboxes
+		? `<h2>Exchange mailboxes (EWS stand-in)</h2>
+<p>JSON: <a href="/api/mailboxes">/api/mailboxes</a> · drop a mail: <code>npm run sandbox:mail -- --to invoices@contoso.test --subject "Invoice 42" --attach ./invoice.pdf</code>
+ or <code>POST /api/mailboxes/&lt;mailbox&gt;/messages</code></p>
+${renderMailboxes(mailboxes)}`
+		: ''
+}
 </body></html>`;
 }

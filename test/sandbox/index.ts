@@ -65,7 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		started.push({ close: () => smtp.stop() });
 
 		const controlRouter = new Router(log);
-		addControlRoutes(controlRouter, smtp, entra);
+		addControlRoutes(controlRouter, smtp, entra, ews);
 		const controlServer = createHttpServer(controlRouter.handle);
 		const controlPort = await listen(controlServer, options.ports?.control ?? 0, host);
 		started.push({ close: () => closeServer(controlServer) });

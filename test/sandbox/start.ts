@@ -35,6 +35,81 @@ function step(msg: string): () => void {
 	return () => process.stdout.write(`done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 
+const DEMO_WORKFLOWS = [
+	{ id: 'demoSendTestMail', file: 'send-test-mail.workflow.json', title: '"Send a test mail (SMTP OAuth)"', activate: false },
+	{ id: 'demoListUnreadInv', file: 'list-unread-invoices.workflow.json', title: '"List unread invoices (Exchange)"', activate: false },
+	{ id: 'demoInvoiceInbox', file: 'invoice-inbox.workflow.json', title: '"Invoice inbox" (active)', activate: true },
+];
+
+/** A small PDF (valid structure, one page with a line of text) for demo attachments. */
+function demoPdf(text: string): Buffer {
+	const content = `BT /F1 18 Tf 72 720 Td (${text.replace(/[()\\]/g, '')}) Tj ET`;
+	const objects = [
+		'<< /Type /Catalog /Pages 2 0 R >>',
+		'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+		'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+		`<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+		'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+	];
+	let pdf = '%PDF-1.4\n';
+	const offsets: number[] = [];
+	objects.forEach((body, i) => {
+		offsets.push(pdf.length);
+		pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+	});
+	const xref = pdf.length;
+	pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+	pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+	return Buffer.from(pdf, 'latin1');
+}
+
+/** Demo mail in the EWS stand-in (in memory: seeded again on every start). */
+function seedDemoMailboxes(sandbox: Sandbox): void {
+	const store = sandbox.ews.store;
+	const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+	store.createFolder(DEMO.sharedMailbox, 'inbox', 'Processed');
+	const invoices = [
+		{ from: { name: 'Fabrikam Billing', email: 'billing@fabrikam.test' }, subject: 'Invoice INV-2024-0815', amount: '1,250.00 EUR', at: 50, isRead: true },
+		{ from: { name: 'Northwind Traders', email: 'ar@northwind.test' }, subject: 'Invoice 4711 for March', amount: '349.90 EUR', at: 26, isRead: false },
+		{ from: { name: 'Adventure Works', email: 'invoices@adventure-works.test' }, subject: 'Your invoice AW-20931', amount: '89.00 EUR', at: 3, isRead: false },
+	];
+	for (const inv of invoices) {
+		store.deliver(DEMO.sharedMailbox, {
+			from: inv.from,
+			to: DEMO.sharedMailbox,
+			subject: inv.subject,
+			text: `Dear Contoso team,\n\nplease find attached ${inv.subject} over ${inv.amount}.\n\nKind regards,\n${inv.from.name}`,
+			receivedAt: hoursAgo(inv.at),
+			isRead: inv.isRead,
+			attachments: [{ filename: `${inv.subject.replace(/[^A-Za-z0-9-]+/g, '_')}.pdf`, content: demoPdf(`${inv.subject} - ${inv.amount}`), contentType: 'application/pdf' }],
+		});
+	}
+	store.deliver(DEMO.sharedMailbox, {
+		from: { name: 'Alex Wilber', email: DEMO.user },
+		to: DEMO.sharedMailbox,
+		subject: 'Reminder: month-end closing on Friday',
+		text: 'Please process all open invoices by Friday.',
+		receivedAt: hoursAgo(30),
+		isRead: true,
+	});
+	const alexMail = [
+		{ from: { name: 'Megan Bowen', email: 'megan@contoso.test' }, subject: 'Team meeting moved to 3 pm', text: 'See you in room 4.2.', at: 2 },
+		{ from: { name: 'IT Service Desk', email: 'it@contoso.test' }, subject: 'Welcome to the sandbox mailbox', text: 'This mailbox lives in the local Microsoft 365 sandbox.', at: 72, isRead: true },
+		{ from: { name: 'Lee Gu', email: 'lee@contoso.test' }, subject: 'Q1 numbers', text: 'Numbers attached.', at: 5, csv: 'quarter;revenue\nQ1;1200000\n' },
+	];
+	for (const m of alexMail) {
+		store.deliver(DEMO.user, {
+			from: m.from,
+			to: DEMO.user,
+			subject: m.subject,
+			text: m.text,
+			receivedAt: hoursAgo(m.at),
+			isRead: m.isRead ?? false,
+			attachments: m.csv ? [{ filename: 'q1.csv', content: Buffer.from(m.csv), contentType: 'text/csv' }] : [],
+		});
+	}
+}
+
 async function main(): Promise<void> {
 	const t0 = Date.now();
 	const stateDir = path.resolve(process.env.SANDBOX_STATE_DIR ?? path.join(h.REPO_ROOT, '.sandbox'));
@@ -69,6 +144,7 @@ async function main(): Promise<void> {
 
 		done = step('Starting the Microsoft 365 sandbox');
 		sandbox = await startSandbox({ ports, tlsDir: path.join(stateDir, 'tls') });
+		seedDemoMailboxes(sandbox);
 		done();
 
 		const userFolder = await h.createUserFolder({ dir: path.join(stateDir, 'n8n-user'), caPem: sandbox.ca });
@@ -91,6 +167,17 @@ async function main(): Promise<void> {
 			loginHint: DEMO.user,
 			ca: sandbox.ca,
 		});
+		// The delegated EWS credential gets its own sign-in with the EWS scope (what its Connect button asks for).
+		const ewsTokens = await h.authorizationCodeFlow({
+			authorizeUrl: sandbox.entra.authorizeUrl(DEMO.tenantId),
+			tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
+			clientId: DEMO.delegatedClientId,
+			clientSecret: DEMO.delegatedClientSecret,
+			redirectUri,
+			scope: 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access openid',
+			loginHint: DEMO.user,
+			ca: sandbox.ca,
+		});
 		const vars = {
 			AUTHORITY_HOST: sandbox.entra.authorityHost,
 			EWS_URL: `${sandbox.entra.origin}/EWS/Exchange.asmx`,
@@ -103,22 +190,33 @@ async function main(): Promise<void> {
 			DELEGATED_CLIENT_ID: DEMO.delegatedClientId,
 			DELEGATED_CLIENT_SECRET: DEMO.delegatedClientSecret,
 			OAUTH_TOKEN_DATA: tokens,
+			OAUTH_TOKEN_DATA_EWS: ewsTokens,
 			CONTROL_URL: sandbox.control.url,
 		};
 		// Re-imported on every start (upsert by id): ports, CA and tokens always match this sandbox.
 		await h.importCredentials(userFolder, await h.loadTemplate<h.CredentialExport[]>(path.join(DEMO_DIR, 'credentials.json'), vars));
-		// The workflow only on the first run, so edits made in the editor survive restarts.
-		const wfMarker = path.join(userFolder, '.demo-workflow-imported');
-		const firstRun = !(await fs.stat(wfMarker).catch(() => undefined));
-		if (firstRun) {
-			await h.importWorkflow(userFolder, await h.loadTemplate(path.join(DEMO_DIR, 'send-test-mail.workflow.json'), vars));
-			await fs.writeFile(wfMarker, new Date().toISOString());
+		// Each demo workflow only once (a marker per workflow), so edits made in the editor survive restarts.
+		// The invoice inbox is published (2.40.7's word for activated) right after its import; `n8n start`
+		// then activates it. Deactivating it in the editor sticks: it is not published again.
+		for (const demo of DEMO_WORKFLOWS) {
+			const marker = path.join(userFolder, `.demo-workflow-${demo.id}`);
+			const legacyMarker = demo.id === 'demoSendTestMail' ? path.join(userFolder, '.demo-workflow-imported') : undefined;
+			const imported = (await fs.stat(marker).catch(() => undefined)) ?? (legacyMarker && (await fs.stat(legacyMarker).catch(() => undefined)));
+			if (imported) continue;
+			await h.importWorkflow(userFolder, await h.loadTemplate(path.join(DEMO_DIR, demo.file), vars));
+			if (demo.activate) await h.publishWorkflow(userFolder, demo.id);
+			await fs.writeFile(marker, new Date().toISOString());
 		}
 		done();
 
 		done = step(`Starting n8n on ${baseUrl}`);
 		n8n = await h.startN8n(userFolder, {
 			port: n8nPort,
+			// 2.40.7 activates published workflows through its publication service by default; on a restart
+			// with an existing database it did not start the Invoice inbox trigger again (no poll, no log line).
+			// The classic start-up activation (ActiveWorkflowManager.init) activates every published workflow
+			// on every start.
+			extraEnv: { N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false' },
 			onOutput: (chunk) => {
 				if (process.env.N8N_VERBOSE) process.stdout.write(chunk);
 			},
@@ -138,9 +236,12 @@ async function main(): Promise<void> {
 		console.log(`\n${line}`);
 		console.log(`  n8n editor      ${baseUrl}/`);
 		console.log(`  Owner login     ${OWNER.email} / ${OWNER.password}   (local demo instance only)`);
-		console.log(`  Received mail   ${sandbox.control.url}`);
-		console.log(`  Demo workflow   "Send a test mail (SMTP OAuth)"  ${baseUrl}/workflow/demoSendTestMail`);
-		console.log(`  Credentials     "Contoso app-only (sandbox)", "Alex Wilber delegated (sandbox)"`);
+		console.log(`  Mailboxes       ${sandbox.control.url}   (sandbox mail, Exchange folders and messages)`);
+		for (const demo of DEMO_WORKFLOWS) console.log(`  Workflow        ${demo.title.padEnd(34)} ${baseUrl}/workflow/${demo.id}`);
+		console.log(`  Credentials     "Contoso app-only (sandbox)", "Alex Wilber delegated (sandbox)" (SMTP),`);
+		console.log(`                  "Alex Wilber delegated EWS (sandbox)"`);
+		console.log(`  Drop a mail     npm run sandbox:mail -- --to ${DEMO.sharedMailbox} --subject "Invoice 42" --attach ./invoice.pdf`);
+		console.log(`                  (the active "Invoice inbox" workflow moves it to Inbox/Processed and replies within a minute)`);
 		console.log(`  Sandbox Entra   ${sandbox.entra.origin}   SMTP ${sandbox.smtp.host}:${sandbox.smtp.port}`);
 		console.log(`  State folder    ${stateDir}   (delete it to start from scratch)`);
 		console.log(`  Stop            Ctrl-C`);

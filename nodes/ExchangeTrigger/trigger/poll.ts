@@ -8,7 +8,7 @@ import { EwsError } from '../../shared/transport/ews/errors';
 import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
 import { findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
 import { MAX_SYNC_CHANGES, syncFolderItems, type SyncedItem } from '../../shared/transport/ews/sync';
-import { remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
+import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
 export interface TriggerFilters {
 	unreadOnly?: boolean;
@@ -150,7 +150,7 @@ async function runAfterEmit(context: PollContext, settings: PollSettings, items:
  * failure the caller keeps the old state, so the next poll reads the same changes again.
  */
 export async function pollFolder(context: PollContext, settings: PollSettings, stored: TriggerState): Promise<{ items: INodeExecutionData[]; state: TriggerState }> {
-	const state = structuredClone(stored);
+	const state = copyState(stored);
 	const folderId = await resolveFolder(context.client, settings.mailbox, settings.folder);
 	let collected: Collected;
 	// The receive-time bound of this poll, captured before collect() clears it on catching up.

@@ -45,9 +45,17 @@ export function initialState(cursorKey: string, start: StartPoint, now: Date): T
 }
 
 /** The state stored in static data for this cursor, or a fresh one (first activation or a changed key). */
+/**
+ * A plain copy of stored state. n8n hands static data back as an observable proxy after a restart,
+ * which structuredClone refuses; the state is JSON by design, so a JSON copy is exact.
+ */
+export function copyState(state: TriggerState): TriggerState {
+	return JSON.parse(JSON.stringify(state)) as TriggerState;
+}
+
 export function loadState(staticData: Record<string, unknown>, cursorKey: string, start: StartPoint, now: Date): { state: TriggerState; reset: boolean } {
 	const stored = staticData.exchangeTrigger as TriggerState | undefined;
-	if (stored?.version === 1 && stored.cursorKey === cursorKey) return { state: structuredClone(stored), reset: false };
+	if (stored?.version === 1 && stored.cursorKey === cursorKey) return { state: copyState(stored), reset: false };
 	return { state: initialState(cursorKey, start, now), reset: stored !== undefined };
 }
 
