@@ -212,11 +212,6 @@ async function main(): Promise<void> {
 		done = step(`Starting n8n on ${baseUrl}`);
 		n8n = await h.startN8n(userFolder, {
 			port: n8nPort,
-			// 2.40.7 activates published workflows through its publication service by default; on a restart
-			// with an existing database it did not start the Invoice inbox trigger again (no poll, no log line).
-			// The classic start-up activation (ActiveWorkflowManager.init) activates every published workflow
-			// on every start.
-			extraEnv: { N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false' },
 			onOutput: (chunk) => {
 				if (process.env.N8N_VERBOSE) process.stdout.write(chunk);
 			},
