@@ -7,7 +7,7 @@ import type { INodeTypeDescription } from 'n8n-workflow';
 import { loadExchangeAuth, type ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { diagnose } from '../../nodes/shared/errors/nodeErrors';
 import { EwsClient } from '../../nodes/shared/transport/ews/client';
-import { EwsError } from '../../nodes/shared/transport/ews/errors';
+import { EwsError, normalizeEwsError } from '../../nodes/shared/transport/ews/errors';
 import { listFolders, resolveFolder } from '../../nodes/shared/transport/ews/folders';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
@@ -225,6 +225,21 @@ describe('access rules and their messages', () => {
 	it('delegated on a mailbox without FullAccess → ErrorAccessDenied with the Add-MailboxPermission fix', async () => {
 		const error = await findMessageIds(clientFor(await delegatedAuth()), DEMO.noreplyMailbox, { wellKnown: 'inbox' }, {}).catch((e: unknown) => e);
 		expect(diagnose(error)).toMatchObject({ code: 'ErrorAccessDenied', fix: expect.stringMatching(/Add-MailboxPermission/) });
+	});
+
+	it('a token for another resource (e.g. Graph) → 401 invalid_resource telling to check Cloud and Resource', async () => {
+		const appOnly = await appOnlyAuth();
+		const graphToken = sandbox.entra.issueToken({ tenantId: DEMO.tenantId, clientId: DEMO.appOnlyClientId, roles: ['full_access_as_app'], audience: 'https://graph.microsoft.com' });
+		const wrongAudience: ExchangeAuth = { ...appOnly, getAccessToken: async () => graphToken };
+		const error = await findMessageIds(clientFor(wrongAudience), DEMO.sharedMailbox, { wellKnown: 'inbox' }, {}).catch((e: unknown) => e);
+		expect(diagnose(error)).toMatchObject({ code: 'HTTP 401 invalid_resource', fix: expect.stringMatching(/Cloud.*Resource/) });
+	});
+
+	it('EWS refused with a valid token (HTTP 403, Exchange Online after 1 October 2026) points at the EWS allow list', () => {
+		// Exchange Online's exact answer for a blocked app is not documented; a 403 is mapped to the allow-list fix.
+		const failure = normalizeEwsError({ HttpStatusCode: 403, message: 'Forbidden' });
+		expect(failure.code).toBe('HTTP403');
+		expect(diagnose(new EwsError(failure))!.fix).toMatch(/EwsAllowedAppIDs.*1 April 2027/s);
 	});
 
 	it('an untrusted EWS certificate is a TLS error', async () => {
