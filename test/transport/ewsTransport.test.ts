@@ -91,7 +91,7 @@ describe('batched item operations', () => {
 		expect(sandbox.ews.counts().DeleteItem).toBe(2);
 	});
 
-	it('updates read state, categories, flag and importance with one GetItem + one UpdateItem per batch', async () => {
+	it('updates read state, categories, flag and importance with one UpdateItem per batch (no GetItem)', async () => {
 		const mailbox = DEMO.sharedMailbox;
 		const ids = deliverMany(mailbox, 3);
 		const results = await updateMessages(clientFor(await appOnlyAuth()), mailbox, [
@@ -100,7 +100,7 @@ describe('batched item operations', () => {
 			{ id: 'AAMkGone', isRead: true },
 		]);
 		expect(results.map((r) => r.ok)).toEqual([true, true, false]);
-		expect(sandbox.ews.counts()).toMatchObject({ GetItem: 1, UpdateItem: 1 });
+		expect(sandbox.ews.counts()).toEqual({ UpdateItem: 1 });
 		expect(sandbox.ews.store.getItem(ids[0])!.isRead).toBe(true);
 		const second = sandbox.ews.store.getItem(ids[1])!;
 		// The '&' and '<' reach Exchange escaped (the schema check would refuse raw ones) and come back intact.

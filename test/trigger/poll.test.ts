@@ -123,6 +123,16 @@ describe('filters and output', () => {
 		expect(Buffer.from(item.binary!.eml.data, 'base64').toString()).toMatch(/^Subject: with files/m);
 		expect(item.json.bodyText).toBe('with files body');
 	});
+
+	it('downloads the attachments of a whole poll in one GetAttachment call', async () => {
+		const folder = freshFolder();
+		for (let i = 0; i < 4; i++) deliver(folder, `doc ${i}`, { attachments: [{ filename: `doc${i}.pdf`, content: Buffer.from(`pdf ${i}`), contentType: 'application/pdf' }] });
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder }, output: { body: 'text', headers: false, eml: false, attachments: { prefix: 'file_', includeInline: false, maxBytes: 1024 * 1024 } } }));
+		sandbox.ews.clearRequests();
+		const items = await poller.poll();
+		expect(items.map((item) => Buffer.from(item.binary!.file_0.data, 'base64').toString()).sort()).toEqual(['pdf 0', 'pdf 1', 'pdf 2', 'pdf 3']);
+		expect(sandbox.ews.counts().GetAttachment).toBe(1);
+	});
 });
 
 describe('after emitting', () => {

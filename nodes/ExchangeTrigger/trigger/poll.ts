@@ -2,7 +2,7 @@ import type { FolderId } from 'ews-javascript-api';
 import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { BodyChoice, MessageShape } from '../../shared/mail/messageShape';
-import { downloadAttachments } from '../../shared/transport/ews/attachments';
+import { downloadAttachments, type DownloadedAttachment } from '../../shared/transport/ews/attachments';
 import type { EwsClient } from '../../shared/transport/ews/client';
 import { EwsError } from '../../shared/transport/ews/errors';
 import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
@@ -91,31 +91,47 @@ function matchesFilters(message: MessageShape, filters: TriggerFilters): boolean
 	return true;
 }
 
-async function attachBinaries(context: PollContext, settings: PollSettings, message: MessageShape, item: INodeExecutionData): Promise<void> {
+/**
+ * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents of the
+ * whole poll come in one batched download (GetAttachment takes many ids), not one call per message.
+ */
+async function attachBinaries(context: PollContext, settings: PollSettings, messages: MessageShape[], items: INodeExecutionData[]): Promise<void> {
 	const options = settings.output.attachments;
-	const binary: IBinaryKeyData = {};
+	const downloads = new Map<string, DownloadedAttachment>();
 	if (options) {
-		const wanted = message.attachments.filter((attachment) => options.includeInline || !attachment.isInline);
-		const fitting = wanted.filter((attachment) => attachment.size <= options.maxBytes);
-		const skipped = new Set(wanted.filter((attachment) => attachment.size > options.maxBytes).map((attachment) => attachment.id));
-		const downloads = fitting.length ? await downloadAttachments(context.client, settings.mailbox, fitting.map((a) => a.id)) : [];
-		let index = 0;
-		message.attachments = message.attachments.map((attachment) => {
-			if (skipped.has(attachment.id)) return { ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / 1048576)} MB` };
-			return attachment;
-		});
-		for (const result of downloads) {
+		const wanted = messages.flatMap((message) => message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes));
+		const results = wanted.length ? await downloadAttachments(context.client, settings.mailbox, wanted.map((a) => a.id)) : [];
+		for (const result of results) {
 			if (!result.ok) throw new EwsError(result.failure);
-			const property = `${options.prefix}${index++}`;
-			binary[property] = await context.prepareBinary(result.value.content, result.value.fileName, result.value.mimeType);
-			message.attachments = message.attachments.map((attachment) => (attachment.id === result.value.info.id ? { ...attachment, binaryProperty: property } : attachment));
+			downloads.set(result.value.info.id, result.value);
 		}
 	}
-	if (settings.output.eml) {
-		const mime = await getMime(context.client, settings.mailbox, message.id);
-		binary.eml = await context.prepareBinary(mime, `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n]+/g, '_').slice(0, 100)}.eml`, 'message/rfc822');
+	for (const [index, message] of messages.entries()) {
+		const binary: IBinaryKeyData = {};
+		if (options) {
+			let next = 0;
+			const attachments = [];
+			for (const attachment of message.attachments) {
+				if (!options.includeInline && attachment.isInline) {
+					attachments.push(attachment);
+				} else if (attachment.size > options.maxBytes) {
+					attachments.push({ ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / 1048576)} MB` });
+				} else {
+					const download = downloads.get(attachment.id);
+					if (!download) throw new EwsError({ code: 'ErrorAttachmentNotFound', message: `Attachment "${attachment.name}" of "${message.subject}" was not returned` });
+					const property = `${options.prefix}${next++}`;
+					binary[property] = await context.prepareBinary(download.content, download.fileName, download.mimeType);
+					attachments.push({ ...attachment, binaryProperty: property });
+				}
+			}
+			message.attachments = attachments;
+		}
+		if (settings.output.eml) {
+			const mime = await getMime(context.client, settings.mailbox, message.id);
+			binary.eml = await context.prepareBinary(mime, `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n]+/g, '_').slice(0, 100)}.eml`, 'message/rfc822');
+		}
+		if (Object.keys(binary).length) items[index].binary = binary;
 	}
-	if (Object.keys(binary).length) item.binary = binary;
 }
 
 /** Marks, moves or tags what was emitted. Failures are reported on the items, never thrown: the mail is already out. */
@@ -191,12 +207,8 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 		if (matchesFilters(message, settings.filters)) messages.push(message);
 	}
 
-	const items: INodeExecutionData[] = [];
-	for (const message of messages) {
-		const item: INodeExecutionData = { json: message };
-		await attachBinaries(context, settings, message, item);
-		items.push(item);
-	}
+	const items: INodeExecutionData[] = messages.map((message) => ({ json: message }));
+	await attachBinaries(context, settings, messages, items);
 	await runAfterEmit(context, settings, items, messages);
 	state.syncState = collected.syncState;
 	return { items, state };
@@ -209,6 +221,6 @@ export async function newestMessage(context: PollContext, settings: PollSettings
 	const [result] = await getMessages(context.client, settings.mailbox, [id], { body: settings.output.body, headers: settings.output.headers });
 	if (!result.ok) throw new EwsError(result.failure);
 	const item: INodeExecutionData = { json: result.value as IDataObject };
-	await attachBinaries(context, settings, result.value, item);
+	await attachBinaries(context, settings, [result.value], [item]);
 	return [item];
 }

@@ -1,4 +1,4 @@
-import type { BodyType, EmailMessage, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
+import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import type { BodyChoice, MessageShape } from '../../mail/messageShape';
 import { BATCH_SIZE, chunk, perItemResults, type ItemResult } from './batch';
@@ -191,45 +191,47 @@ export interface MessageUpdate {
 }
 
 /**
- * Updates many messages: one GetItem (IdOnly, to get updatable objects) and one UpdateItem per
- * batch. Last writer wins (AlwaysOverwrite): the node sets values, it does not merge them.
+ * A message object that knows only its id: enough for UpdateItem with AlwaysOverwrite, which needs
+ * no ChangeKey, so no GetItem is spent to obtain updatable objects. The library has no public way
+ * to do this; its property bag (internal, not in its typings) takes the id without marking it as
+ * a change, so the request carries it as the ItemId, not as a field update.
+ */
+function messageWithId(service: ExchangeService, id: string): EmailMessage {
+	const { EmailMessage, ItemSchema, ItemId } = ewsLibrary();
+	const message = new EmailMessage(service);
+	(message as unknown as { PropertyBag: { properties: { set(key: unknown, value: unknown): void } } }).PropertyBag.properties.set(ItemSchema.Id, new ItemId(id));
+	return message;
+}
+
+/**
+ * Updates many messages with one UpdateItem per batch. Last writer wins (AlwaysOverwrite): the node
+ * sets values, it does not merge them.
  */
 export async function updateMessages(client: EwsClient, mailbox: string, updates: MessageUpdate[]): Promise<Array<ItemResult<{ changeKey: string }>>> {
-	const { PropertySet, BasePropertySet, ConflictResolutionMode, MessageDisposition, SendInvitationsOrCancellationsMode, StringList, Flag, ItemFlagStatus, Importance } = ewsLibrary();
+	const { ConflictResolutionMode, MessageDisposition, SendInvitationsOrCancellationsMode, StringList, Flag, ItemFlagStatus, Importance } = ewsLibrary();
 	const results: Array<ItemResult<{ changeKey: string }>> = [];
 	for (const batch of chunk(updates, BATCH_SIZE.update)) {
-		const bound = await client.run(mailbox, async (service) => await service.BindToItems(itemIds(batch.map((u) => u.id)), new PropertySet(BasePropertySet.IdOnly)), { idempotent: true });
-		const boundResults = perItemResults(bound, (response) => response.Item as EmailMessage);
-		const toSave: EmailMessage[] = [];
-		const slots: number[] = [];
-		boundResults.forEach((result, index) => {
-			if (!result.ok) return;
-			const message = result.value;
-			const update = batch[index];
-			if (update.isRead !== undefined) message.IsRead = update.isRead;
-			if (update.categories !== undefined) message.Categories = new StringList(update.categories);
-			if (update.importance !== undefined) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[update.importance];
-			if (update.flag !== undefined) {
-				const flag = new Flag();
-				flag.FlagStatus = { notFlagged: ItemFlagStatus.NotFlagged, flagged: ItemFlagStatus.Flagged, complete: ItemFlagStatus.Complete }[update.flag];
-				message.Flag = flag;
-			}
-			toSave.push(message);
-			slots.push(index);
-		});
-		const saved = toSave.length
-			? perItemResults(
-					await client.run(
-						mailbox,
-						async (service) => await service.UpdateItems(toSave, null as never, ConflictResolutionMode.AlwaysOverwrite, MessageDisposition.SaveOnly, SendInvitationsOrCancellationsMode.SendToNone),
-						{ idempotent: true },
-					),
-					(response, position) => ({ changeKey: (response.ReturnedItem ?? toSave[position]).Id?.ChangeKey ?? '' }),
-				)
-			: [];
-		const batchResults: Array<ItemResult<{ changeKey: string }>> = boundResults.map((result) => (result.ok ? { ok: true, value: { changeKey: '' } } : result));
-		slots.forEach((index, position) => (batchResults[index] = saved[position]));
-		results.push(...batchResults);
+		let messages: EmailMessage[] = [];
+		const responses = await client.run(
+			mailbox,
+			async (service) => {
+				messages = batch.map((update) => {
+					const message = messageWithId(service, update.id);
+					if (update.isRead !== undefined) message.IsRead = update.isRead;
+					if (update.categories !== undefined) message.Categories = new StringList(update.categories);
+					if (update.importance !== undefined) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[update.importance];
+					if (update.flag !== undefined) {
+						const flag = new Flag();
+						flag.FlagStatus = { notFlagged: ItemFlagStatus.NotFlagged, flagged: ItemFlagStatus.Flagged, complete: ItemFlagStatus.Complete }[update.flag];
+						message.Flag = flag;
+					}
+					return message;
+				});
+				return await service.UpdateItems(messages, null as never, ConflictResolutionMode.AlwaysOverwrite, MessageDisposition.SaveOnly, SendInvitationsOrCancellationsMode.SendToNone);
+			},
+			{ idempotent: true },
+		);
+		results.push(...perItemResults(responses, (response, position) => ({ changeKey: (response.ReturnedItem ?? messages[position]).Id?.ChangeKey ?? '' })));
 	}
 	return results;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import https from 'https';
 import type { IXHRApi, IXHROptions } from 'ews-javascript-api';
 
@@ -18,6 +19,31 @@ interface XhrResponse {
 type XMLHttpRequest = Awaited<ReturnType<IXHRApi['xhr']>>;
 
 export const DEFAULT_EWS_TIMEOUT_MS = 100_000;
+
+/**
+ * Keep-alive agents, one per TLS setting: EWS calls of an execution (and of later executions)
+ * reuse connections instead of paying a TLS handshake per call, and the TLS options (with an extra
+ * CA, about 140 certificates) are prepared once per agent, not per request. Module memory here is an
+ * optimisation only: a new process simply opens new connections.
+ */
+const agents = new Map<string, https.Agent>();
+const MAX_AGENTS = 20;
+
+function agentFor(tls: TlsFields): https.Agent {
+	const key = createHash('sha256').update(JSON.stringify([tls.caCertificate ?? '', tls.allowUnauthorizedCerts === true])).digest('hex');
+	let agent = agents.get(key);
+	if (!agent) {
+		if (agents.size >= MAX_AGENTS) {
+			const [oldestKey, oldest] = agents.entries().next().value as [string, https.Agent];
+			oldest.destroy();
+			agents.delete(oldestKey);
+		}
+		// Idle sockets close after 5 s, like Node's own global agent; busy ones use the request timeout.
+		agent = new https.Agent({ keepAlive: true, maxSockets: 16, timeout: 5_000, scheduling: 'lifo', ...tlsOptionsFor(tls) });
+		agents.set(key, agent);
+	}
+	return agent;
+}
 
 /**
  * The HTTP layer under ews-javascript-api: node's https with the credential's TLS settings and a
@@ -41,12 +67,13 @@ export class EwsHttpClient implements IXHRApi {
 		const body = typeof options.data === 'string' ? options.data : '';
 		const headers: Record<string, string | number> = { ...(options.headers as Record<string, string>), 'Content-Length': Buffer.byteLength(body) };
 		return await new Promise<XMLHttpRequest>((resolve, reject) => {
-			const request = https.request(options.url, { method: options.type ?? 'POST', headers, timeout: this.timeoutMs, ...tlsOptionsFor(this.tls) }, (response) => {
-				const chunks: Buffer[] = [];
-				response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			const request = https.request(options.url, { method: options.type ?? 'POST', headers, timeout: this.timeoutMs, agent: agentFor(this.tls) }, (response) => {
+				// Decoded as it arrives: a 50 MB attachment answer is held once, not as chunks + copy + string.
+				let text = '';
+				response.setEncoding('utf8');
+				response.on('data', (chunk: string) => (text += chunk));
 				response.on('error', (error) => reject(socketFailure(error)));
 				response.on('end', () => {
-					const text = Buffer.concat(chunks).toString('utf8');
 					const result: XhrResponse = {
 						status: response.statusCode ?? 0,
 						statusText: response.statusMessage ?? '',
