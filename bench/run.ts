@@ -1,0 +1,526 @@
+/**
+ * `npm run bench` (issue 5): our nodes against a naive baseline, side by side, on the sandbox
+ * (Entra, EWS and SMTP stand-ins on loopback HTTPS/STARTTLS, EWS requests schema-validated).
+ *
+ *   npm run bench                     default sizes, 3 runs per measurement, median reported
+ *   npm run bench -- --n 2000         import size
+ *   npm run bench -- --runs 5         runs per measurement (at least 1)
+ *   npm run bench -- --smoke          tiny sizes, 1 run (CI); writes bench/results.smoke.json
+ *   npm run bench -- --custom-ca      put the sandbox CA into the credential (the on-premises path)
+ *   npm run bench -- --latency 30     delay every EWS answer by 30 ms (an internet round trip; slow at default sizes)
+ *   npm run bench -- --out file.json  where to write the results (default bench/results.json)
+ *
+ * The sandbox runs in this process; every implementation runs in a fresh child process
+ * (bench/workers/*.ts), so wall time, CPU time and peak RSS are those of one implementation.
+ * Round trips, token requests and SMTP connections are counted by the sandbox servers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { BATCH_SIZE } from '../nodes/shared/transport/ews/batch';
+import { MAX_SYNC_CHANGES } from '../nodes/shared/transport/ews/sync';
+import { DEMO, startSandbox, type Sandbox } from '../test/sandbox';
+import { appOnlyCredential } from '../test/support/sandboxCredentials';
+import { runWorker } from './lib/child';
+import type { WorkerInput } from './workers/common';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+	smoke: boolean;
+	runs: number;
+	customCa: boolean;
+	/** Added to every EWS answer by the sandbox, ms (0 = loopback as is). */
+	latencyMs: number;
+	out: string;
+	sizes: { import: number; bulk: number; send: number; tokens: number; largeMB: number };
+}
+
+function parseOptions(argv: string[]): Options {
+	const value = (name: string) => {
+		const index = argv.indexOf(name);
+		if (index < 0) return undefined;
+		const given = argv[index + 1];
+		if (given === undefined || given.startsWith('--')) throw new Error(`${name} needs a value`);
+		return given;
+	};
+	const count = (name: string, fallback: number) => {
+		const given = value(name);
+		if (given === undefined) return fallback;
+		const n = Number(given);
+		if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${given}"`);
+		return n;
+	};
+	const known = new Set(['--smoke', '--custom-ca', '--n', '--runs', '--out', '--latency']);
+	for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (known: ${[...known].join(' ')})`);
+	const smoke = argv.includes('--smoke');
+	const sizes = smoke ? { import: 100, bulk: 50, send: 20, tokens: 50, largeMB: 5 } : { import: 5000, bulk: 1000, send: 500, tokens: 1000, largeMB: 50 };
+	sizes.import = count('--n', sizes.import);
+	const latency = value('--latency');
+	const latencyMs = latency === undefined ? 0 : Number(latency);
+	if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`--latency must be a number of milliseconds, got "${latency}"`);
+	return { smoke, runs: count('--runs', smoke ? 1 : 3), customCa: argv.includes('--custom-ca'), latencyMs, out: resolve(value('--out') ?? join(__dirname, smoke ? 'results.smoke.json' : 'results.json')), sizes };
+}
+
+// ---------------------------------------------------------------- statistics
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+
+/** Median of every numeric field over the runs (nested objects too); other fields from the first run. */
+function medianOf<T>(runs: T[]): T {
+	const first = runs[0] as unknown;
+	if (typeof first === 'number') return round(median(runs as number[])) as T;
+	if (first && typeof first === 'object' && !Array.isArray(first)) {
+		const result: Record<string, unknown> = {};
+		for (const key of Object.keys(first)) result[key] = medianOf(runs.map((run) => (run as Record<string, unknown>)[key]));
+		return result as T;
+	}
+	return first as T;
+}
+
+// ---------------------------------------------------------------- sandbox side
+
+interface Sample<T> {
+	worker: T;
+	roundTrips: number;
+	calls: Record<string, number>;
+	failedRequests: number;
+	tokenRequests: number;
+	smtpConnections: number;
+	smtpMessages: number;
+	/** CPU of this process (the sandbox servers, schema validation included) while the worker ran. */
+	sandboxCpuS: number;
+	/** Time the sandbox spent validating EWS requests against the schema (part of every round trip). */
+	schemaValidationS: number;
+}
+
+class Bench {
+	private validation = { seconds: 0, requests: 0 };
+
+	readonly env: Record<string, string>;
+
+	readonly base: WorkerInput;
+
+	constructor(
+		readonly sandbox: Sandbox,
+		private readonly options: Options,
+		caFile: string,
+	) {
+		// Workers trust the sandbox CA the way n8n trusts a corporate CA (NODE_EXTRA_CA_CERTS); the credential
+		// carries no CA of its own unless --custom-ca, as with Exchange Online's public certificates.
+		this.env = { NODE_EXTRA_CA_CERTS: caFile };
+		const credential = appOnlyCredential(sandbox);
+		if (!options.customCa) credential.caCertificate = '';
+		this.base = {
+			ca: sandbox.ca,
+			ewsUrl: sandbox.ews.url,
+			tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
+			clientId: DEMO.appOnlyClientId,
+			clientSecret: DEMO.appOnlyClientSecret,
+			scope: DEMO.appOnlyScope,
+			credential,
+			mailbox: DEMO.sharedMailbox,
+			smtp: { host: sandbox.smtp.host, port: sandbox.smtp.port },
+		};
+		const validator = sandbox.ews.validator;
+		if (validator) {
+			const validate = validator.validateRequest.bind(validator);
+			validator.validateRequest = async (...args: Parameters<typeof validate>) => {
+				const started = performance.now();
+				try {
+					return await validate(...args);
+				} finally {
+					this.validation.seconds += (performance.now() - started) / 1000;
+					this.validation.requests++;
+				}
+			};
+		}
+	}
+
+	get schemaValidation() {
+		return { on: Boolean(this.sandbox.ews.validator), requests: this.validation.requests, msPerRequest: this.validation.requests ? round((this.validation.seconds * 1000) / this.validation.requests) : 0 };
+	}
+
+	async sample<T>(worker: string, input: object): Promise<Sample<T>> {
+		const { sandbox } = this;
+		sandbox.ews.reset();
+		if (this.options.latencyMs) sandbox.ews.setLatency(this.options.latencyMs);
+		sandbox.smtp.clear();
+		const tokenRequests = sandbox.entra.requests.length;
+		const validation = this.validation.seconds;
+		const cpu = process.cpuUsage();
+		const result = await runWorker<T>(worker, { ...this.base, ...input }, { env: this.env });
+		const used = process.cpuUsage(cpu);
+		const requests = sandbox.ews.requests;
+		return {
+			worker: result,
+			roundTrips: requests.length,
+			calls: sandbox.ews.counts(),
+			failedRequests: requests.filter((request) => request.status !== 200 || (request.responseCode && request.responseCode !== 'NoError')).length,
+			tokenRequests: sandbox.entra.requests.length - tokenRequests,
+			smtpConnections: sandbox.smtp.connections,
+			smtpMessages: sandbox.smtp.messages.length,
+			sandboxCpuS: round((used.user + used.system) / 1e6),
+			schemaValidationS: round(this.validation.seconds - validation),
+		};
+	}
+
+	/** `runs` samples, interleaving the implementations so drift hits both alike. */
+	async sideBySide<T>(cases: Array<{ name: string; worker: string; input: () => object; check: (sample: Sample<T>) => void }>): Promise<Record<string, Array<Sample<T>>>> {
+		const samples: Record<string, Array<Sample<T>>> = {};
+		for (let run = 1; run <= this.options.runs; run++) {
+			for (const c of cases) {
+				const sample = await this.sample<T>(c.worker, c.input());
+				c.check(sample);
+				(samples[c.name] ??= []).push(sample);
+				const worker = sample.worker as { wallS?: number; markRead?: { wallS: number }; move?: { wallS: number } };
+				const wall = worker.wallS ?? (worker.markRead?.wallS ?? 0) + (worker.move?.wallS ?? 0);
+				log(`  ${c.name} run ${run}/${this.options.runs}: ${wall.toFixed(2)} s, ${sample.roundTrips} EWS round trips, ${sample.smtpConnections} SMTP connections`);
+			}
+		}
+		return samples;
+	}
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function expect(condition: unknown, message: string): void {
+	if (!condition) throw new Error(`bench check failed: ${message}`);
+}
+
+// ---------------------------------------------------------------- measurements
+
+interface Timed {
+	wallS: number;
+	cpuS: number;
+	peakRssMB: number;
+	startRssMB: number;
+}
+
+interface ImportResult extends Timed {
+	messages: number;
+	binaries: number;
+	binaryBytes: number;
+	polls: number;
+}
+
+/** Wall time with `roundTrips` × 30 ms added (an estimate for Exchange Online over the internet; 0 when --latency is set). */
+let assumedRttS = 0.03;
+const atRtt = (wallS: number, roundTrips: number) => wallS + roundTrips * assumedRttS;
+
+const MAX_MESSAGES_PER_POLL = 2000; // the trigger's maximum "Max Messages per Poll"
+
+async function measureImport(bench: Bench, n: number) {
+	const { sandbox } = bench;
+	const attachment = randomBytes(100 * 1024);
+	const started = Date.now() - n * 1000;
+	for (let i = 0; i < n; i++) {
+		sandbox.ews.store.deliver(DEMO.sharedMailbox, {
+			from: { name: 'Supplier', email: `billing${i % 97}@supplier.example` },
+			to: DEMO.sharedMailbox,
+			subject: `Invoice ${100000 + i}`,
+			text: `Dear customer,\n\nplease find invoice ${100000 + i} below.\n\n${'Line item, quantity, price. '.repeat(30)}\n\nKind regards`,
+			receivedAt: new Date(started + i * 1000),
+			// 20% carry a 100 KB attachment.
+			attachments: i % 5 === 0 ? [{ filename: `invoice-${100000 + i}.pdf`, content: attachment, contentType: 'application/pdf' }] : [],
+		});
+	}
+	const withAttachments = Math.ceil(n / 5);
+	const check = (sample: Sample<ImportResult>) => {
+		expect(sample.worker.messages === n, `import emitted ${sample.worker.messages} of ${n} messages`);
+		expect(sample.worker.binaries === withAttachments && sample.worker.binaryBytes === withAttachments * attachment.length, `import downloaded ${sample.worker.binaries} attachments, ${withAttachments} expected`);
+		expect(sample.failedRequests === 0, `${sample.failedRequests} EWS requests failed`);
+	};
+	const input = { folder: { wellKnown: 'inbox' }, maxMessages: MAX_MESSAGES_PER_POLL, maxAttachmentBytes: 25 * 1024 * 1024 };
+	const samples = await bench.sideBySide<ImportResult>([
+		{ name: 'import ours', worker: 'import-ours', input: () => input, check },
+		{ name: 'import baseline', worker: 'import-baseline', input: () => input, check },
+	]);
+	const figures = (runs: Array<Sample<ImportResult>>) => {
+		const m = medianOf(runs.map((s) => ({ roundTrips: s.roundTrips, wallS: s.worker.wallS, cpuS: s.worker.cpuS, peakRssMB: s.worker.peakRssMB, startRssMB: s.worker.startRssMB, sandboxCpuS: s.sandboxCpuS, schemaValidationS: s.schemaValidationS })));
+		return {
+			roundTrips: m.roundTrips,
+			calls: runs[0].calls,
+			wallS: m.wallS,
+			msgsPerS: round(n / m.wallS, 1),
+			cpuS: m.cpuS,
+			peakRssMB: round(m.peakRssMB, 1),
+			startRssMB: round(m.startRssMB, 1),
+			sandboxCpuS: m.sandboxCpuS,
+			schemaValidationS: m.schemaValidationS,
+			tokenRequests: runs[0].tokenRequests,
+			polls: runs[0].worker.polls,
+			wallSRuns: runs.map((s) => round(s.worker.wallS)),
+		};
+	};
+	const ours = figures(samples['import ours']);
+	const baseline = figures(samples['import baseline']);
+	const lowerBoundRoundTrips = Math.ceil(n / MAX_SYNC_CHANGES) + Math.ceil(n / BATCH_SIZE.get);
+	return {
+		n,
+		attachments: { share: 0.2, count: withAttachments, kb: 100 },
+		batch: BATCH_SIZE.get,
+		maxMessagesPerPoll: MAX_MESSAGES_PER_POLL,
+		lowerBoundRoundTrips,
+		/** The bound if attachment downloads are counted too, batched like GetItem with MIME content. */
+		lowerBoundWithAttachmentsRoundTrips: lowerBoundRoundTrips + Math.ceil(withAttachments / BATCH_SIZE.getWithMime),
+		ours,
+		baseline,
+		ratios: {
+			oursToLowerBound: round(ours.roundTrips / lowerBoundRoundTrips, 2),
+			roundTrips: round(baseline.roundTrips / ours.roundTrips, 2),
+			wall: round(baseline.wallS / ours.wallS, 2),
+			cpu: round(baseline.cpuS / ours.cpuS, 2),
+			/** Not measured: wall + round trips × 30 ms, what an internet round trip would add to each. */
+			wallAt30msRttEstimate: round(atRtt(baseline.wallS, baseline.roundTrips) / atRtt(ours.wallS, ours.roundTrips), 2),
+		},
+	};
+}
+
+interface BulkResult {
+	markRead: Timed & { ok: number };
+	move: Timed & { ok: number };
+}
+
+async function measureBulk(bench: Bench, n: number) {
+	const { sandbox } = bench;
+	const store = sandbox.ews.store;
+	const mailbox = DEMO.sharedMailbox;
+	const root = store.distinguishedFolder(mailbox, 'msgfolderroot')!;
+	const source = store.createFolder(mailbox, root.id, 'Bench Bulk');
+	const destination = store.createFolder(mailbox, root.id, 'Bench Bulk Done');
+	const fresh = () => {
+		const ids = Array.from({ length: n }, (_, i) => store.deliver(mailbox, { from: 'ann@example.com', to: mailbox, subject: `Bulk ${i}`, text: 'Bulk', folder: source.id }));
+		return { ids, destinationFolderId: destination.id };
+	};
+	const check = (sample: Sample<BulkResult>) => {
+		expect(sample.worker.markRead.ok === n && sample.worker.move.ok === n, `bulk: ${sample.worker.markRead.ok} marked, ${sample.worker.move.ok} moved of ${n}`);
+		expect(sample.failedRequests === 0, `${sample.failedRequests} EWS requests failed`);
+		expect(store.listItemsIn(source.id).length === 0, 'bulk: messages left in the source folder');
+		expect(store.listItemsIn(destination.id).every((item) => item.isRead), 'bulk: a moved message is not read');
+	};
+	const samples = await bench.sideBySide<BulkResult>([
+		{ name: 'bulk ours', worker: 'bulk-ours', input: fresh, check },
+		{ name: 'bulk baseline', worker: 'bulk-baseline', input: fresh, check },
+	]);
+	const figures = (runs: Array<Sample<BulkResult>>) => {
+		const m = medianOf(
+			runs.map((s) => {
+				const moveCalls = s.calls.MoveItem ?? 0;
+				return {
+					calls: s.roundTrips,
+					wallS: s.worker.markRead.wallS + s.worker.move.wallS,
+					cpuS: s.worker.markRead.cpuS + s.worker.move.cpuS,
+					markRead: { calls: s.roundTrips - moveCalls, wallS: s.worker.markRead.wallS },
+					move: { calls: moveCalls, wallS: s.worker.move.wallS },
+				};
+			}),
+		);
+		return { ...m, callsByOperation: runs[0].calls };
+	};
+	const ours = figures(samples['bulk ours']);
+	const baseline = figures(samples['bulk baseline']);
+	return {
+		n,
+		batch: { update: BATCH_SIZE.update, move: BATCH_SIZE.moveCopyDelete },
+		targetCallsPerAction: Math.ceil(n / Math.max(BATCH_SIZE.update, BATCH_SIZE.moveCopyDelete)),
+		ours,
+		baseline,
+		ratios: {
+			calls: round(baseline.calls / ours.calls, 2),
+			wall: round(baseline.wallS / ours.wallS, 2),
+			/** Not measured: wall + calls × 30 ms, what an internet round trip would add to each. */
+			wallAt30msRttEstimate: round(atRtt(baseline.wallS, baseline.calls) / atRtt(ours.wallS, ours.calls), 2),
+			markReadWall: round(baseline.markRead.wallS / ours.markRead.wallS, 2),
+			moveWall: round(baseline.move.wallS / ours.move.wallS, 2),
+		},
+	};
+}
+
+interface SendResult extends Timed {
+	ok: number;
+}
+
+async function measureSend(bench: Bench, n: number) {
+	const check = (sample: Sample<SendResult>) => {
+		expect(sample.worker.ok === n && sample.smtpMessages === n, `send: ${sample.worker.ok} sent, ${sample.smtpMessages} received of ${n}`);
+	};
+	const input = { n, to: 'someone@example.com' };
+	const samples = await bench.sideBySide<SendResult>([
+		{ name: 'send ours', worker: 'send-ours', input: () => input, check },
+		{ name: 'send baseline', worker: 'send-baseline', input: () => input, check },
+	]);
+	const figures = (runs: Array<Sample<SendResult>>) => ({
+		...medianOf(runs.map((s) => ({ wallS: s.worker.wallS, cpuS: s.worker.cpuS, msgsPerS: n / s.worker.wallS, smtpConnections: s.smtpConnections, sandboxCpuS: s.sandboxCpuS }))),
+		wallSRuns: runs.map((s) => round(s.worker.wallS)),
+	});
+	const ours = figures(samples['send ours']);
+	const baseline = figures(samples['send baseline']);
+	return { n, ours, baseline, ratios: { wall: round(baseline.wallS / ours.wallS, 2) } };
+}
+
+async function measureTokens(bench: Bench, executions: number) {
+	const check = (sample: Sample<SendResult>) => expect(sample.worker.ok === executions, `tokens: ${sample.worker.ok} of ${executions} executions succeeded`);
+	const samples = await bench.sideBySide<SendResult>([{ name: 'tokens', worker: 'tokens', input: () => ({ executions }), check }]);
+	const runs = samples.tokens;
+	const m = medianOf(runs.map((s) => ({ tokenRequests: s.tokenRequests, wallS: s.worker.wallS, ewsRoundTrips: s.roundTrips })));
+	return { executions, node: 'Microsoft Exchange (app-only), Folder → Get', ...m, tokenRequestsRuns: runs.map((s) => s.tokenRequests), tokenLifetimeS: 3600 };
+}
+
+async function measureLarge(bench: Bench, megabytes: number) {
+	const { sandbox } = bench;
+	const store = sandbox.ews.store;
+	const mailbox = DEMO.sharedMailbox;
+	const folder = store.createFolder(mailbox, store.distinguishedFolder(mailbox, 'msgfolderroot')!.id, 'Bench Large');
+	const bytes = megabytes * 1024 * 1024;
+	store.deliver(mailbox, { from: 'ann@example.com', to: mailbox, subject: 'Scan', text: 'Scan attached', folder: folder.id, attachments: [{ filename: 'scan.pdf', content: randomBytes(bytes), contentType: 'application/pdf' }] });
+	const check = (sample: Sample<ImportResult>) => {
+		expect(sample.worker.messages === 1 && sample.worker.binaryBytes === bytes, `large: ${sample.worker.binaryBytes} of ${bytes} bytes downloaded`);
+		expect(sample.failedRequests === 0, `${sample.failedRequests} EWS requests failed`);
+	};
+	const input = { folder: { id: folder.id }, maxMessages: 100, maxAttachmentBytes: bytes + 1024 * 1024 };
+	const samples = await bench.sideBySide<ImportResult>([{ name: 'large', worker: 'import-ours', input: () => input, check }]);
+	const runs = samples.large;
+	const m = medianOf(runs.map((s) => ({ peakRssMB: s.worker.peakRssMB, startRssMB: s.worker.startRssMB, wallS: s.worker.wallS, cpuS: s.worker.cpuS, roundTrips: s.roundTrips })));
+	return { attachmentMB: megabytes, ...m, peakRssMB: round(m.peakRssMB, 1), startRssMB: round(m.startRssMB, 1), calls: runs[0].calls };
+}
+
+// ---------------------------------------------------------------- report
+
+function machine() {
+	const cpus = os.cpus();
+	let distribution = '';
+	try {
+		distribution = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
+	} catch {
+		// not Linux
+	}
+	return {
+		cpu: cpus[0]?.model?.trim() ?? 'unknown',
+		cores: os.availableParallelism?.() ?? cpus.length,
+		memoryGB: round(os.totalmem() / 1024 ** 3, 1),
+		node: process.version,
+		os: `${distribution || os.type()} (${os.platform()} ${os.release()}, ${os.arch()})`,
+	};
+}
+
+type Results = Awaited<ReturnType<typeof collect>>;
+
+const fmt = (value: number, digits = 2) => (Number.isInteger(value) ? String(value) : value.toFixed(digits));
+const ratio = (value: number) => `${fmt(value, 1)}×`;
+const mark = (met: boolean) => (met ? 'met' : 'MISSED');
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+	const line = (row: string[]) => `| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
+	return [line(rows[0]), `|${widths.map((w, column) => (column === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+function targets(r: Results) {
+	return {
+		importRoundTripsWithin1_1xLowerBound: r.import.ours.roundTrips <= 1.1 * r.import.lowerBoundRoundTrips,
+		importRoundTrips20x: r.import.ratios.roundTrips >= 20,
+		importWall5x: r.import.ratios.wall >= 5,
+		bulkCallsPerAction: r.bulk.ours.markRead.calls <= r.bulk.targetCallsPerAction && r.bulk.ours.move.calls <= r.bulk.targetCallsPerAction,
+		bulkWall10x: r.bulk.ratios.wall >= 10,
+		sendWall3x: r.send.ratios.wall >= 3,
+		tokensOneRequest: r.tokens.tokenRequests === 1,
+		largePeakRssAtMost400MB: r.large.peakRssMB <= 400,
+	};
+}
+
+export function report(r: Results & { targets: ReturnType<typeof targets> }): string {
+	const i = r.import;
+	const b = r.bulk;
+	const s = r.send;
+	const t = r.targets;
+	const rows = [
+		['Measurement', 'ours', 'baseline', 'baseline / ours', 'target', ''],
+		[`Import ${i.n} msgs: EWS round trips (lower bound ${i.lowerBoundRoundTrips})`, fmt(i.ours.roundTrips), fmt(i.baseline.roundTrips), ratio(i.ratios.roundTrips), `≥ 20×; ours ≤ ${Math.floor(1.1 * i.lowerBoundRoundTrips)}`, `${mark(t.importRoundTrips20x)}; ${mark(t.importRoundTripsWithin1_1xLowerBound)} (${fmt(i.ratios.oursToLowerBound)}× bound)`],
+		['Import: wall s', fmt(i.ours.wallS), fmt(i.baseline.wallS), ratio(i.ratios.wall), '≥ 5×', mark(t.importWall5x)],
+		assumedRttS ? ['Import: wall s if each round trip took 30 ms more', fmt(atRtt(i.ours.wallS, i.ours.roundTrips)), fmt(atRtt(i.baseline.wallS, i.baseline.roundTrips)), ratio(i.ratios.wallAt30msRttEstimate), '', 'estimate'] : [],
+		['Import: messages / s', fmt(i.ours.msgsPerS, 0), fmt(i.baseline.msgsPerS, 0), '', '', ''],
+		['Import: CPU s (client process)', fmt(i.ours.cpuS), fmt(i.baseline.cpuS), ratio(i.ratios.cpu), '', ''],
+		['Import: peak RSS MB (client process)', fmt(i.ours.peakRssMB, 0), fmt(i.baseline.peakRssMB, 0), '', '', ''],
+		[`Bulk ${b.n} items: EWS calls, mark as read`, fmt(b.ours.markRead.calls), fmt(b.baseline.markRead.calls), ratio(b.baseline.markRead.calls / b.ours.markRead.calls), `≤ ${b.targetCallsPerAction} per action`, mark(b.ours.markRead.calls <= b.targetCallsPerAction)],
+		['Bulk: EWS calls, move', fmt(b.ours.move.calls), fmt(b.baseline.move.calls), ratio(b.baseline.move.calls / b.ours.move.calls), `≤ ${b.targetCallsPerAction} per action`, mark(b.ours.move.calls <= b.targetCallsPerAction)],
+		['Bulk: wall s, mark as read + move', fmt(b.ours.wallS), fmt(b.baseline.wallS), ratio(b.ratios.wall), '≥ 10×', mark(t.bulkWall10x)],
+		assumedRttS ? ['Bulk: wall s if each call took 30 ms more', fmt(atRtt(b.ours.wallS, b.ours.calls)), fmt(atRtt(b.baseline.wallS, b.baseline.calls)), ratio(b.ratios.wallAt30msRttEstimate), '', 'estimate'] : [],
+		[`Send ${s.n} msgs: wall s`, fmt(s.ours.wallS), fmt(s.baseline.wallS), ratio(s.ratios.wall), '≥ 3×', mark(t.sendWall3x)],
+		['Send: SMTP connections', fmt(s.ours.smtpConnections), fmt(s.baseline.smtpConnections), '', '', ''],
+		[`Tokens: token requests for ${r.tokens.executions} executions`, fmt(r.tokens.tokenRequests), '', '', '1', mark(t.tokensOneRequest)],
+		[`Large: ${r.large.attachmentMB} MB attachment, peak RSS MB`, fmt(r.large.peakRssMB, 0), '', '', '≤ 400', mark(t.largePeakRssAtMost400MB)],
+		['Large: wall s', fmt(r.large.wallS), '', '', '', ''],
+	];
+	return table(rows.filter((row) => row.length));
+}
+
+async function collect(bench: Bench, options: Options) {
+	log(`import: ${options.sizes.import} messages…`);
+	const imported = await measureImport(bench, options.sizes.import);
+	log(`bulk: ${options.sizes.bulk} items…`);
+	const bulk = await measureBulk(bench, options.sizes.bulk);
+	log(`send: ${options.sizes.send} messages…`);
+	const send = await measureSend(bench, options.sizes.send);
+	log(`tokens: ${options.sizes.tokens} executions…`);
+	const tokens = await measureTokens(bench, options.sizes.tokens);
+	log(`large: ${options.sizes.largeMB} MB attachment…`);
+	const large = await measureLarge(bench, options.sizes.largeMB);
+	return { import: imported, bulk, send, tokens, large };
+}
+
+async function main(): Promise<void> {
+	const started = performance.now();
+	const options = parseOptions(process.argv.slice(2));
+	const sandbox = await startSandbox();
+	const tmp = mkdtempSync(join(os.tmpdir(), 'exchange-bench-'));
+	try {
+		const caFile = join(tmp, 'sandbox-ca.pem');
+		writeFileSync(caFile, sandbox.ca);
+		const bench = new Bench(sandbox, options, caFile);
+		if (options.latencyMs) assumedRttS = 0; // measured, not estimated
+		log(`bench: ${options.smoke ? 'smoke' : 'default'} sizes, ${options.runs} run(s) per measurement, EWS schema validation ${sandbox.ews.validator ? 'on' : 'OFF'}, ${options.customCa ? 'CA in the credential' : 'CA trusted via NODE_EXTRA_CA_CERTS'}`);
+		const measured = await collect(bench, options);
+		const results = {
+			machine: machine(),
+			config: {
+				mode: options.smoke ? 'smoke' : 'default',
+				runsPerMeasurement: options.runs,
+				statistic: 'median',
+				sandbox: 'Entra, EWS and SMTP stand-ins on loopback (HTTPS, STARTTLS), in the parent process; each implementation in a fresh child process',
+				ewsSchemaValidation: bench.schemaValidation,
+				caInCredential: options.customCa,
+				ewsLatencyMs: options.latencyMs,
+				date: new Date().toISOString().slice(0, 10),
+			},
+			...measured,
+		};
+		const withTargets = { ...results, targets: targets(results), totalS: round((performance.now() - started) / 1000, 1) };
+		writeFileSync(options.out, `${JSON.stringify(withTargets, null, 2)}\n`);
+		process.stdout.write(`\n${report(withTargets)}\n\n`);
+		process.stdout.write(`Machine: ${withTargets.machine.cpu}, ${withTargets.machine.cores} cores, ${withTargets.machine.memoryGB} GB, Node ${withTargets.machine.node}, ${withTargets.machine.os}\n`);
+		process.stdout.write(`Median of ${options.runs} run(s); EWS schema validation ${bench.schemaValidation.on ? `on (${bench.schemaValidation.msPerRequest} ms per request in the sandbox)` : 'off'}; total ${withTargets.totalS} s; results in ${options.out}\n`);
+	} finally {
+		rmSync(tmp, { recursive: true, force: true });
+		await sandbox.stop();
+	}
+}
+
+if (require.main === module) {
+	main().then(
+		() => process.exit(0),
+		(error) => {
+			process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+			process.exit(1);
+		},
+	);
+}

@@ -1,0 +1,88 @@
+/**
+ * Shared by the bench workers. A worker is a fresh Node process (so RSS and CPU belong to one
+ * implementation): it reads its JSON input from stdin, runs one measured case against the sandbox
+ * the parent started, and prints one result line `@@bench-result {...}` on stdout.
+ */
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+export const RESULT_PREFIX = '@@bench-result ';
+
+/** What the parent hands every worker (plus case-specific fields). */
+export interface WorkerInput {
+	ca: string;
+	ewsUrl: string;
+	tokenUrl: string;
+	clientId: string;
+	clientSecret: string;
+	/** App-only scope, e.g. https://outlook.office365.com/.default */
+	scope: string;
+	/** The app-only credential as a user fills it in n8n, pointing at the sandbox. */
+	credential: ICredentialDataDecryptedObject;
+	mailbox: string;
+	smtp: { host: string; port: number };
+}
+
+export async function readInput<T extends WorkerInput>(): Promise<T> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+	return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
+export interface Measured<T> {
+	value: T;
+	wallS: number;
+	cpuS: number;
+	/** Peak resident set size of this process so far (libraries and runtime included). */
+	peakRssMB: number;
+	/** RSS when the measured part started (runtime + loaded libraries). */
+	startRssMB: number;
+}
+
+const MB = 1024 * 1024;
+
+/** Wall time, CPU time (user + system) and peak RSS of `fn`, in this process. */
+export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
+	const startRssMB = process.memoryUsage().rss / MB;
+	const cpu = process.cpuUsage();
+	const started = performance.now();
+	const value = await fn();
+	const wallS = (performance.now() - started) / 1000;
+	const used = process.cpuUsage(cpu);
+	// resourceUsage().maxRSS is in kilobytes.
+	return { value, wallS, cpuS: (used.user + used.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024, startRssMB };
+}
+
+export function emit(result: unknown): void {
+	process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+/** Runs a worker's main and exits (keep-alive sockets would otherwise hold the process open). */
+export function runWorker(main: () => Promise<unknown>): void {
+	main().then(
+		(result) => {
+			emit(result);
+			process.exit(0);
+		},
+		(error) => {
+			process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+			process.exit(1);
+		},
+	);
+}
+
+/** A plain client-credentials token request, as a hand-written integration makes it (once per baseline run). The sandbox CA comes from NODE_EXTRA_CA_CERTS. */
+export async function fetchAppOnlyToken(input: WorkerInput): Promise<string> {
+	const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: input.clientId, client_secret: input.clientSecret, scope: input.scope }).toString();
+	const body = await new Promise<string>((resolve, reject) => {
+		const request = https.request(input.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(form) } }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`token endpoint: HTTP ${response.statusCode}`))));
+		});
+		request.on('error', reject);
+		request.end(form);
+	});
+	return (JSON.parse(body) as { access_token: string }).access_token;
+}
