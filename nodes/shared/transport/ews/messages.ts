@@ -24,13 +24,36 @@ function itemIds(ids: string[]): ItemId[] {
  */
 const HTML_BODY_TYPE = '0' as unknown as BodyType;
 
+/**
+ * Exactly the properties of the message shape, not all first-class properties: the library parses
+ * every returned date with moment and every string through its DOM, which is most of the CPU an
+ * import costs.
+ */
 function messagePropertySet(body: BodyChoice, extra: { headers?: boolean } = {}): PropertySet {
-	const { PropertySet, BasePropertySet, ItemSchema, BodyType } = ewsLibrary();
-	const properties = [];
+	const { PropertySet, BasePropertySet, ItemSchema, EmailMessageSchema, BodyType } = ewsLibrary();
+	const properties = [
+		ItemSchema.Subject,
+		ItemSchema.DateTimeReceived,
+		ItemSchema.DateTimeSent,
+		ItemSchema.Importance,
+		ItemSchema.Categories,
+		ItemSchema.Flag,
+		ItemSchema.HasAttachments,
+		ItemSchema.Attachments,
+		ItemSchema.ConversationId,
+		EmailMessageSchema.From,
+		EmailMessageSchema.ToRecipients,
+		EmailMessageSchema.CcRecipients,
+		EmailMessageSchema.BccRecipients,
+		EmailMessageSchema.ReplyTo,
+		EmailMessageSchema.IsRead,
+		EmailMessageSchema.InternetMessageId,
+	];
+	if (body !== 'none') properties.push(ItemSchema.Body);
 	// "both": Body as HTML plus TextBody (Exchange 2013+) in the same call.
 	if (body === 'both') properties.push(ItemSchema.TextBody);
 	if (extra.headers) properties.push(ItemSchema.InternetMessageHeaders);
-	const set = new PropertySet(BasePropertySet.FirstClassProperties, properties);
+	const set = new PropertySet(BasePropertySet.IdOnly, properties);
 	if (body === 'text') set.RequestedBodyType = BodyType.Text;
 	else if (body === 'html' || body === 'both') set.RequestedBodyType = HTML_BODY_TYPE;
 	return set;
