@@ -4,7 +4,7 @@ import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createPollContext } from '../support/pollContext';
-import { appOnlyCredential } from '../support/sandboxCredentials';
+import { appOnlyCredential, delegatedCredential, EWS_DELEGATED_SCOPE } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 
 const node = new ExchangeTrigger();
@@ -87,3 +87,24 @@ it('a failing poll throws an actionable error and keeps the stored cursor', asyn
 	sandbox.ews.reset();
 	expect(subjectsOf(await node.poll.call(context()))).toEqual(['second']);
 }, 60_000);
+
+it('works with the delegated credential on the signed-in user\'s own mailbox (no Mailbox, no impersonation)', async () => {
+	const name = `Delegated${++folders}`;
+	sandbox.ews.store.createFolder(DEMO.user, 'inbox', name);
+	const credential = await delegatedCredential(sandbox, {}, EWS_DELEGATED_SCOPE);
+	const staticData: IDataObject = {};
+	const context = () =>
+		createPollContext({
+			description: node.description,
+			parameters: { authentication: 'delegated', mailbox: '', folder: { __rl: true, mode: 'path', value: `Inbox/${name}` }, startFrom: 'all' },
+			credentials: { microsoftExchangeOAuth2Api: credential },
+			credentialIds: { microsoftExchangeOAuth2Api: 'cred-2' },
+			trustedCa: sandbox.ca,
+			staticData,
+		}).context;
+	sandbox.ews.store.deliver(DEMO.user, { from: 'colleague@contoso.test', to: DEMO.user, subject: 'for alex', text: 'hi', folder: `Inbox/${name}` });
+	sandbox.ews.clearRequests();
+	expect(subjectsOf(await node.poll.call(context()))).toEqual(['for alex']);
+	expect(sandbox.ews.requests.every((r) => !r.impersonated && r.mailbox === DEMO.user)).toBe(true);
+	expect(await node.poll.call(context())).toBeNull();
+});
