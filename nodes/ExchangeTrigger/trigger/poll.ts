@@ -100,7 +100,7 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 	const downloads = new Map<string, DownloadedAttachment>();
 	if (options) {
 		const wanted = messages.flatMap((message) => message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes));
-		const results = wanted.length ? await downloadAttachments(context.client, settings.mailbox, wanted.map((a) => a.id)) : [];
+		const results = wanted.length ? await downloadAttachments(context.client, settings.mailbox, wanted.map((a) => a.id), wanted.map((a) => a.size)) : [];
 		for (const result of results) {
 			if (!result.ok) throw new EwsError(result.failure);
 			downloads.set(result.value.info.id, result.value);

@@ -39,11 +39,37 @@ function safeFileName(name: string, fallback: string): string {
 	return cleaned || fallback;
 }
 
-/** Content of the given attachments, one result per id, in order; one GetAttachment call per batch. */
-export async function downloadAttachments(client: EwsClient, mailbox: string, attachmentIds: string[]): Promise<Array<ItemResult<DownloadedAttachment>>> {
+/** Ids per GetAttachment call, and the bytes per call (base64 adds a third on the wire). */
+const ATTACHMENT_BATCH = { ids: 50, bytes: 16 * 1024 * 1024 };
+
+/** Groups ids so that a call carries at most 50 attachments and about 16 MB (a larger one goes alone). */
+function attachmentBatches(ids: string[], sizes?: number[]): string[][] {
+	if (!sizes) return chunk(ids, BATCH_SIZE.getWithMime);
+	const batches: string[][] = [];
+	let current: string[] = [];
+	let bytes = 0;
+	ids.forEach((id, index) => {
+		const size = sizes[index] ?? 0;
+		if (current.length && (current.length >= ATTACHMENT_BATCH.ids || bytes + size > ATTACHMENT_BATCH.bytes)) {
+			batches.push(current);
+			current = [];
+			bytes = 0;
+		}
+		current.push(id);
+		bytes += size;
+	});
+	if (current.length) batches.push(current);
+	return batches;
+}
+
+/**
+ * Content of the given attachments, one result per id, in order. With `sizes` (from the message's
+ * attachment metadata) calls are filled up to a byte budget; without, 10 ids per call.
+ */
+export async function downloadAttachments(client: EwsClient, mailbox: string, attachmentIds: string[], sizes?: number[]): Promise<Array<ItemResult<DownloadedAttachment>>> {
 	const { ItemSchema, FileAttachment: FileAttachmentClass } = ewsLibrary();
 	const results: Array<ItemResult<DownloadedAttachment>> = [];
-	for (const batch of chunk(attachmentIds, BATCH_SIZE.getWithMime)) {
+	for (const batch of attachmentBatches(attachmentIds, sizes)) {
 		const responses = await client.run(
 			mailbox,
 			// BodyType is left out (undefined): the request then carries no BodyType element.
