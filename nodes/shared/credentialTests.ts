@@ -69,16 +69,25 @@ async function refreshForTest(data: DelegatedCredential & { clientId?: string; c
 	return response.body.access_token;
 }
 
+type DelegatedTestData = DelegatedCredential & { clientId?: string; clientSecret?: string };
+
+/** The stored access token, or a refreshed one when it expired; undefined when never connected. */
+async function currentDelegatedToken(data: DelegatedTestData, secrets: string[], scope: string): Promise<string | undefined> {
+	const stored = data.oauthTokenData?.access_token;
+	if (!stored || !isTokenExpired(data.oauthTokenData)) return stored;
+	const refreshed = await refreshForTest(data, scope);
+	secrets.push(refreshed);
+	return refreshed;
+}
+
+const NOT_CONNECTED: INodeCredentialTestResult = { status: 'Error', message: 'Not connected yet: click "Connect my account" and sign in as the mailbox user.' };
+
 export async function testDelegatedSmtpCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as DelegatedCredential & { clientId?: string; clientSecret?: string };
+	const data = (credential.data ?? {}) as unknown as DelegatedTestData;
 	const secrets = secretsOf(data as unknown as Record<string, unknown>);
 	try {
-		let accessToken = data.oauthTokenData?.access_token;
-		if (!accessToken) return { status: 'Error', message: 'Not connected yet: click "Connect my account" and sign in as the mailbox user.' };
-		if (isTokenExpired(data.oauthTokenData)) {
-			accessToken = await refreshForTest(data);
-			secrets.push(accessToken);
-		}
+		const accessToken = await currentDelegatedToken(data, secrets, 'SMTP.Send');
+		if (!accessToken) return NOT_CONNECTED;
 		const claims = readTokenClaims(String(accessToken));
 		const user = claims.upn ?? (claims as { unique_name?: string; preferred_username?: string }).preferred_username;
 		if (!user) return { status: 'Error', message: 'The token names no user (upn claim): reconnect the credential as the mailbox user.' };
@@ -136,15 +145,11 @@ export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted
 
 /** Delegated over EWS: the signed-in user's inbox must open with the stored (or a refreshed) token. */
 export async function testDelegatedEwsCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as DelegatedCredential & { clientId?: string; clientSecret?: string };
+	const data = (credential.data ?? {}) as unknown as DelegatedTestData;
 	const secrets = secretsOf(data as unknown as Record<string, unknown>);
 	try {
-		let accessToken = data.oauthTokenData?.access_token;
-		if (!accessToken) return { status: 'Error', message: 'Not connected yet: click "Connect my account" and sign in as the mailbox user.' };
-		if (isTokenExpired(data.oauthTokenData)) {
-			accessToken = await refreshForTest(data, 'EWS.AccessAsUser.All');
-			secrets.push(accessToken);
-		}
+		const accessToken = await currentDelegatedToken(data, secrets, 'EWS.AccessAsUser.All');
+		if (!accessToken) return NOT_CONNECTED;
 		const claims = readTokenClaims(String(accessToken));
 		const user = claims.upn ?? (claims as { preferred_username?: string }).preferred_username;
 		if (!user) return { status: 'Error', message: 'The token names no user (upn claim): reconnect the credential as the mailbox user.' };

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { authenticationProperty, folderLocator, mailboxProperties } from '../../Exchange/descriptions/common';
+import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 
 export const triggerProperties: INodeProperties[] = [
 	authenticationProperty,
@@ -56,11 +57,7 @@ export const triggerProperties: INodeProperties[] = [
 				displayName: 'Importance',
 				name: 'importance',
 				type: 'options',
-				options: [
-					{ name: 'High', value: 'high' },
-					{ name: 'Normal', value: 'normal' },
-					{ name: 'Low', value: 'low' },
-				],
+				options: IMPORTANCE_OPTIONS,
 				default: 'high',
 			},
 			{ displayName: 'Senders', name: 'senders', type: 'string', default: '', placeholder: 'billing@vendor.com, ap@other.com', description: 'Sender addresses, separated by commas' },

@@ -5,6 +5,7 @@ import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
 import { buildMessage, summariseSent, type SendOptions } from '../helpers/message';
 import { SmtpSession, type SmtpSecurity } from '../../shared/transport/smtp';
+import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftSmtpOAuth2Api';
 
@@ -137,11 +138,7 @@ export const properties: INodeProperties[] = [
 				displayName: 'Priority',
 				name: 'priority',
 				type: 'options',
-				options: [
-					{ name: 'High', value: 'high' },
-					{ name: 'Normal', value: 'normal' },
-					{ name: 'Low', value: 'low' },
-				],
+				options: IMPORTANCE_OPTIONS,
 				default: 'normal',
 			},
 			{

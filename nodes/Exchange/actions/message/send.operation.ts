@@ -4,6 +4,7 @@ import { sendMessage, type BodyFormat } from '../../../shared/transport/ews/comp
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
 import { addressList, binaryAttachments, options, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
+import { IMPORTANCE_OPTIONS } from '../../../shared/mail/fields';
 
 const properties: INodeProperties[] = [
 	{
@@ -36,11 +37,7 @@ const properties: INodeProperties[] = [
 				displayName: 'Importance',
 				name: 'importance',
 				type: 'options',
-				options: [
-					{ name: 'Low', value: 'low' },
-					{ name: 'Normal', value: 'normal' },
-					{ name: 'High', value: 'high' },
-				],
+				options: IMPORTANCE_OPTIONS,
 				default: 'normal',
 			},
 			{

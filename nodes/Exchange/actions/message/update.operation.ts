@@ -5,6 +5,7 @@ import { updateMessages, type MessageUpdate } from '../../../shared/transport/ew
 import { messageIdProperty } from '../../descriptions/common';
 import { requiredString } from '../../helpers/utils';
 import { showFor, type BatchOperation } from '../types';
+import { IMPORTANCE_OPTIONS } from '../../../shared/mail/fields';
 
 const properties: INodeProperties[] = [
 	messageIdProperty,
@@ -38,11 +39,7 @@ const properties: INodeProperties[] = [
 				displayName: 'Importance',
 				name: 'importance',
 				type: 'options',
-				options: [
-					{ name: 'Low', value: 'low' },
-					{ name: 'Normal', value: 'normal' },
-					{ name: 'High', value: 'high' },
-				],
+				options: IMPORTANCE_OPTIONS,
 				default: 'normal',
 			},
 			{
