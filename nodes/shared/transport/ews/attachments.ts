@@ -40,9 +40,9 @@ function safeFileName(name: string, fallback: string): string {
 }
 
 /** Ids per GetAttachment call, and the bytes per call (base64 adds a third on the wire). */
-const ATTACHMENT_BATCH = { ids: 50, bytes: 16 * 1024 * 1024 };
+const ATTACHMENT_BATCH = { ids: 100, bytes: 16 * 1024 * 1024 };
 
-/** Groups ids so that a call carries at most 50 attachments and about 16 MB (a larger one goes alone). */
+/** Groups ids so that a call carries at most 100 attachments and about 16 MB (a larger one goes alone). */
 function attachmentBatches(ids: string[], sizes?: number[]): string[][] {
 	if (!sizes) return chunk(ids, BATCH_SIZE.getWithMime);
 	const batches: string[][] = [];
