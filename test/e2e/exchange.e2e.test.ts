@@ -338,12 +338,7 @@ describe('Microsoft Exchange node (EWS) in n8n 2.40.7 against the sandbox', () =
 
 	test('(e) no secret or token appears in n8n output or run data', () => {
 		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['app', 'delegated', 'guard', 'noFullAccess']));
-		const texts: Record<string, string> = {};
-		for (const { label, res } of runs) {
-			texts[`${label}: stdout`] = res.stdout;
-			texts[`${label}: stderr`] = res.stderr;
-			texts[`${label}: run data`] = JSON.stringify(res.execution ?? {});
-		}
+		const texts = h.runTexts(runs);
 		const secrets: Record<string, string | undefined> = {
 			'app-only client secret': DEMO.appOnlyClientSecret,
 			'no-EWS app client secret': noEwsAppSecret,

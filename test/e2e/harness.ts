@@ -531,6 +531,17 @@ export async function loadTemplate<T = unknown>(file: string, vars: Record<strin
 /** Any JWT (header.payload.signature, both JSON parts start with `{"` -> `eyJ`). */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 
+/** What n8n printed and stored for each labelled run, keyed for findLeaks (stdout, stderr, run data). */
+export function runTexts(runs: Array<{ label: string; res: ExecuteResult }>): Record<string, string> {
+	const texts: Record<string, string> = {};
+	for (const { label, res } of runs) {
+		texts[`${label}: stdout`] = res.stdout;
+		texts[`${label}: stderr`] = res.stderr;
+		texts[`${label}: run data`] = JSON.stringify(res.execution ?? {});
+	}
+	return texts;
+}
+
 /**
  * Looks for each secret (and its base64 form) in each text. Returns only labels, e.g.
  * "clientSecret in stdout", never the secret itself, so the result is safe to print.

@@ -375,12 +375,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 
 	test('(d) no secret or token appears in n8n output or run data', () => {
 		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['appSecret', 'delegated', 'delegatedExpired', 'wrongSecret']));
-		const texts: Record<string, string> = {};
-		for (const { label, res } of runs) {
-			texts[`${label}: stdout`] = res.stdout;
-			texts[`${label}: stderr`] = res.stderr;
-			texts[`${label}: run data`] = JSON.stringify(res.execution ?? {});
-		}
+		const texts = h.runTexts(runs);
 		const secrets: Record<string, string | undefined> = {
 			'app-only client secret': DEMO.appOnlyClientSecret,
 			'wrong client secret': wrongSecret,

@@ -116,11 +116,3 @@ export const messageIdProperty: INodeProperties = {
 	description: 'The "ID" of a message returned by this node (an Exchange item ID, not the Internet Message-ID)',
 };
 
-export const binaryPropertyAttachments: INodeProperties = {
-	displayName: 'Attachments',
-	name: 'attachments',
-	type: 'string',
-	default: '',
-	placeholder: 'data, invoice',
-	description: 'Names of the binary properties of the input item to attach, separated by commas',
-};

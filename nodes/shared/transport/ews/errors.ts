@@ -61,9 +61,6 @@ export function isRetryable(failure: EwsFailure): boolean {
 	return ['ErrorServerBusy', 'ErrorExceededConnectionCount', 'ErrorTimeoutExpired', 'HTTP503', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EPIPE'].includes(failure.code);
 }
 
-export function isExpiredToken(failure: EwsFailure): boolean {
-	return failure.code === 'HTTP401' && /invalid_lifetime|expired/i.test(failure.diagnostics ?? '');
-}
 
 /** An EwsFailure as an Error, so it can be thrown and diagnosed (nodes/shared/errors). */
 export class EwsError extends Error {

@@ -54,16 +54,12 @@ function agentFor(tls: TlsFields): https.Agent {
 export class EwsHttpClient implements IXHRApi {
 	readonly apiName = 'n8n-nodes-exchange-oauth';
 
-	/** Requests sent, for tests and the benchmark. */
-	requestCount = 0;
-
 	constructor(
 		private readonly tls: TlsFields,
 		private readonly timeoutMs = DEFAULT_EWS_TIMEOUT_MS,
 	) {}
 
 	async xhr(options: IXHROptions): Promise<XMLHttpRequest> {
-		this.requestCount++;
 		const body = typeof options.data === 'string' ? options.data : '';
 		const headers: Record<string, string | number> = { ...(options.headers as Record<string, string>), 'Content-Length': Buffer.byteLength(body) };
 		return await new Promise<XMLHttpRequest>((resolve, reject) => {
