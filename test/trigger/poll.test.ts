@@ -124,6 +124,17 @@ describe('filters and output', () => {
 		expect(item.json.bodyText).toBe('with files body');
 	});
 
+	it('fetches the .eml of a whole poll in one GetItem call (besides the message fetch)', async () => {
+		const folder = freshFolder();
+		for (let i = 0; i < 3; i++) deliver(folder, `eml ${i}`);
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder }, output: { body: 'none', headers: false, eml: true } }));
+		sandbox.ews.clearRequests();
+		const items = await poller.poll();
+		expect(items.map((item) => Buffer.from(item.binary!.eml.data, 'base64').toString()).every((mime, i) => /^Subject: eml \d/m.test(mime) && i < 3)).toBe(true);
+		expect(items).toHaveLength(3);
+		expect(sandbox.ews.counts().GetItem).toBe(2);
+	});
+
 	it('downloads the attachments of a whole poll in one GetAttachment call', async () => {
 		const folder = freshFolder();
 		for (let i = 0; i < 4; i++) deliver(folder, `doc ${i}`, { attachments: [{ filename: `doc${i}.pdf`, content: Buffer.from(`pdf ${i}`), contentType: 'application/pdf' }] });

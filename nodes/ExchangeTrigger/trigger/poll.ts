@@ -6,7 +6,7 @@ import { downloadAttachments, type DownloadedAttachment } from '../../shared/tra
 import type { EwsClient } from '../../shared/transport/ews/client';
 import { EwsError } from '../../shared/transport/ews/errors';
 import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
-import { findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
+import { findMessageIds, getMessages, getMimes, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
 import { MAX_SYNC_CHANGES, syncFolderItems, type SyncedItem } from '../../shared/transport/ews/sync';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
@@ -92,8 +92,8 @@ function matchesFilters(message: MessageShape, filters: TriggerFilters): boolean
 }
 
 /**
- * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents of the
- * whole poll come in one batched download (GetAttachment takes many ids), not one call per message.
+ * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents (and the
+ * MIME) of the whole poll come in batched calls, not one call per message.
  */
 async function attachBinaries(context: PollContext, settings: PollSettings, messages: MessageShape[], items: INodeExecutionData[]): Promise<void> {
 	const options = settings.output.attachments;
@@ -106,6 +106,8 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 			downloads.set(result.value.info.id, result.value);
 		}
 	}
+	// The .eml of every message, batched too.
+	const mimes = settings.output.eml && messages.length ? await getMimes(context.client, settings.mailbox, messages.map((m) => m.id)) : [];
 	for (const [index, message] of messages.entries()) {
 		const binary: IBinaryKeyData = {};
 		if (options) {
@@ -127,7 +129,9 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 			message.attachments = attachments;
 		}
 		if (settings.output.eml) {
-			const mime = await getMime(context.client, settings.mailbox, message.id);
+			const result = mimes[index];
+			if (!result.ok) throw new EwsError(result.failure);
+			const mime = result.value;
 			binary.eml = await context.prepareBinary(mime, `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n]+/g, '_').slice(0, 100)}.eml`, 'message/rfc822');
 		}
 		if (Object.keys(binary).length) items[index].binary = binary;

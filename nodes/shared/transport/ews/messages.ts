@@ -1,7 +1,7 @@
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import type { BodyChoice, MessageShape } from '../../mail/messageShape';
-import { BATCH_SIZE, chunk, perItemResults, type ItemResult } from './batch';
+import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
 import type { EwsClient } from './client';
 import { resolveFolder, type FolderRef } from './folders';
 import { ewsLibrary } from './library';
@@ -259,13 +259,22 @@ export async function updateMessages(client: EwsClient, mailbox: string, updates
 	return results;
 }
 
-/** The message as RFC 822 bytes (.eml). */
+/** Messages as RFC 822 bytes (.eml), one result per id, in order; MIME is large, so 10 ids per GetItem. */
+export async function getMimes(client: EwsClient, mailbox: string, ids: string[]): Promise<Array<ItemResult<Buffer>>> {
+	const { PropertySet, BasePropertySet, ItemSchema } = ewsLibrary();
+	const results: Array<ItemResult<Buffer>> = [];
+	for (const batch of chunk(ids, BATCH_SIZE.getWithMime)) {
+		const responses = await client.run(
+			mailbox,
+			async (service) => await service.BindToItems(itemIds(batch), new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
+			{ idempotent: true },
+		);
+		results.push(...perItemResults(responses, (response) => Buffer.from(response.Item.MimeContent.Content, 'base64')));
+	}
+	return results;
+}
+
+/** One message as RFC 822 bytes (.eml). */
 export async function getMime(client: EwsClient, mailbox: string, id: string): Promise<Buffer> {
-	const { PropertySet, BasePropertySet, ItemSchema, EmailMessage } = ewsLibrary();
-	const message = await client.run(
-		mailbox,
-		async (service) => await EmailMessage.Bind(service, itemIds([id])[0], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
-		{ idempotent: true },
-	);
-	return Buffer.from(message.MimeContent.Content, 'base64');
+	return unwrap((await getMimes(client, mailbox, [id]))[0]);
 }
