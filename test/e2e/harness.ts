@@ -158,7 +158,8 @@ export async function sha256File(file: string): Promise<string> {
  * `npm pack` of the (already built) repository into `outDir` (default: a cache folder).
  * npm normalises file times in the tarball, so an unchanged build gives a byte-identical tarball.
  */
-export async function packPackage(outDir = path.join(CACHE_ROOT, 'pack')): Promise<string> {
+// One pack folder per checkout: two clones (or worktrees) packing at once must not overwrite each other's tarball.
+export async function packPackage(outDir = path.join(CACHE_ROOT, 'pack', createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12))): Promise<string> {
 	assertBuilt();
 	await fs.mkdir(outDir, { recursive: true });
 	const res = await run('npm', ['pack', '--json', '--pack-destination', outDir], {
