@@ -2,18 +2,16 @@
  * The EWS transport (nodes/shared/transport/ews) against the sandbox's EWS stand-in: real
  * ews-javascript-api, real HTTPS, every request validated against the official EWS schema.
  */
-import type { INodeTypeDescription } from 'n8n-workflow';
-
 import { loadExchangeAuth, type ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { diagnose } from '../../nodes/shared/errors/nodeErrors';
-import { EwsClient } from '../../nodes/shared/transport/ews/client';
-import { EwsError, normalizeEwsError } from '../../nodes/shared/transport/ews/errors';
+import { EwsError } from '../../nodes/shared/transport/ews/errors';
 import { listFolders, resolveFolder } from '../../nodes/shared/transport/ews/folders';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
-import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
+import { delegatedCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
+import { appOnlyAuth as appOnlyAuthOn, clientOn, noParameters } from './ewsSupport';
 
 const currentSandbox = useSandbox();
 let sandbox: Sandbox;
@@ -25,12 +23,7 @@ beforeEach(() => {
 });
 
 const EWS_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access';
-const noParameters = { properties: [] } as unknown as INodeTypeDescription;
-
-async function appOnlyAuth(overrides = {}): Promise<ExchangeAuth> {
-	const test = createExecuteContext({ description: noParameters, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, overrides) }, trustedCa: sandbox.ca });
-	return await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-}
+const appOnlyAuth = async (overrides = {}) => await appOnlyAuthOn(sandbox, overrides);
 
 async function delegatedAuth(): Promise<ExchangeAuth> {
 	const credential = await delegatedCredential(sandbox);
@@ -39,9 +32,7 @@ async function delegatedAuth(): Promise<ExchangeAuth> {
 	return await loadExchangeAuth(test.context, 'delegated', 'microsoftExchangeOAuth2Api');
 }
 
-function clientFor(auth: ExchangeAuth, waits: number[] = []) {
-	return new EwsClient(auth, { ewsUrl: sandbox.ews.url, wait: async (ms) => void waits.push(ms) });
-}
+const clientFor = (auth: ExchangeAuth, waits: number[] = []) => clientOn(sandbox, auth, waits);
 
 function deliverMany(mailbox: string, count: number, extra: Partial<Parameters<Sandbox['ews']['store']['deliver']>[1]> = {}) {
 	return Array.from({ length: count }, (_, i) =>
@@ -233,13 +224,6 @@ describe('access rules and their messages', () => {
 		const wrongAudience: ExchangeAuth = { ...appOnly, getAccessToken: async () => graphToken };
 		const error = await findMessageIds(clientFor(wrongAudience), DEMO.sharedMailbox, { wellKnown: 'inbox' }, {}).catch((e: unknown) => e);
 		expect(diagnose(error)).toMatchObject({ code: 'HTTP 401 invalid_resource', fix: expect.stringMatching(/Cloud.*Resource/) });
-	});
-
-	it('EWS refused with a valid token (HTTP 403, Exchange Online after 1 October 2026) points at the EWS allow list', () => {
-		// Exchange Online's exact answer for a blocked app is not documented; a 403 is mapped to the allow-list fix.
-		const failure = normalizeEwsError({ HttpStatusCode: 403, message: 'Forbidden' });
-		expect(failure.code).toBe('HTTP403');
-		expect(diagnose(new EwsError(failure))!.fix).toMatch(/EwsAllowedAppIDs.*1 April 2027/s);
 	});
 
 	it('an untrusted EWS certificate is a TLS error', async () => {

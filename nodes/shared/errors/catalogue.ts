@@ -1,6 +1,6 @@
 /**
  * What Microsoft's error codes mean for an admin, and how to fix them. One place for the whole
- * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures. EWS codes join in later.
+ * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures, EWS ResponseCodes and HTTP statuses.
  */
 
 export interface Diagnosis {
@@ -269,10 +269,30 @@ export function diagnoseNetworkError(error: unknown): Diagnosis | undefined {
 	};
 }
 
-const EWS_RETIREMENT_FIX =
-	'If the token is valid, Exchange Online may be blocking EWS for this app: since 1 October 2026 EWS needs `Set-OrganizationConfig -EwsEnabled $true` and the app\'s client ID in `-EwsAllowedAppIDs`, and EWS in Exchange Online ends on 1 April 2027 (Exchange Server on-premises keeps it).';
+/** What an EWS failure carries for its message (transport/ews/errors.ts: EwsFailure). */
+export interface EwsFailureFacts {
+	code: string;
+	message?: string;
+	httpStatus?: number;
+	diagnostics?: string;
+	location?: string;
+	/** Host of the EWS URL, e.g. outlook.office365.com. */
+	server?: string;
+	ewsUrl?: string;
+	/** The app (client) ID of the token. */
+	clientId?: string;
+	mailbox?: string;
+}
 
-const EWS: Record<string, Omit<Diagnosis, 'code'>> = {
+const EWS_ENDPOINT_FORM = 'https://HOST/EWS/Exchange.asmx';
+
+function ewsRetirementFix(facts: EwsFailureFacts): string {
+	const app = facts.clientId ? `the app's client ID ${facts.clientId}` : "the app's client ID (Application ID of the credential's app registration)";
+	const id = facts.clientId ?? 'CLIENT-ID';
+	return `If the token is valid, Exchange Online may be blocking EWS for this app: since 1 October 2026 EWS needs the organisation switch and ${app} on the EWS allow list: \`Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${id}"}\` (check with \`Get-OrganizationConfig | Format-List EwsEnabled,EwsAllowedAppIDs\`). EWS in Exchange Online ends on 1 April 2027; Exchange Server on-premises keeps it.`;
+}
+
+const EWS: Record<string, Omit<Diagnosis, 'code'> | ((facts: EwsFailureFacts) => Omit<Diagnosis, 'code'>)> = {
 	ErrorImpersonateUserDenied: {
 		message: 'The app is not allowed to open this mailbox',
 		fix: 'Grant the application permission full_access_as_app (Office 365 Exchange Online) with admin consent. If the app is scoped with RBAC for Applications or an Application Access Policy, add this mailbox to its scope.',
@@ -281,10 +301,10 @@ const EWS: Record<string, Omit<Diagnosis, 'code'>> = {
 		message: 'No mailbox with this address exists on this server',
 		fix: 'Check the mailbox address. In a hybrid setup, an on-premises mailbox needs the on-premises EWS URL (Custom cloud in the credential).',
 	},
-	ErrorAccessDenied: {
+	ErrorAccessDenied: (facts) => ({
 		message: 'Access to this mailbox or item was denied',
-		fix: 'A delegated user needs FullAccess on another mailbox: `Add-MailboxPermission -Identity <mailbox> -User <user> -AccessRights FullAccess`. App-only needs full_access_as_app.',
-	},
+		fix: `A delegated user needs FullAccess on another mailbox: \`Add-MailboxPermission -Identity ${facts.mailbox ?? 'MAILBOX'} -User USER -AccessRights FullAccess\`. App-only needs full_access_as_app.`,
+	}),
 	ErrorItemNotFound: {
 		message: 'The item was not found (it may have been moved or deleted)',
 		fix: 'Use an item ID from a recent Exchange node run: moving an item gives it a new ID.',
@@ -317,10 +337,6 @@ const EWS: Record<string, Omit<Diagnosis, 'code'>> = {
 		message: 'Too many concurrent EWS connections to this mailbox',
 		fix: 'Run fewer workflows against this mailbox at the same time.',
 	},
-	HTTP503: {
-		message: 'Exchange is unavailable or throttling (HTTP 503) and did not recover within the retries',
-		fix: 'Retry later or process fewer items per run.',
-	},
 	ErrorSchemaValidation: {
 		message: 'Exchange rejected the request as invalid',
 		fix: 'This is a bug in the node: please report it with the node settings (no credentials).',
@@ -333,19 +349,103 @@ const EWS: Record<string, Omit<Diagnosis, 'code'>> = {
 		message: 'The mailbox database is temporarily unavailable',
 		fix: 'Retry later.',
 	},
-	HTTP403: {
-		message: 'Exchange refused EWS access (HTTP 403)',
-		fix: EWS_RETIREMENT_FIX,
+	ErrorSendAsDenied: (facts) => ({
+		message: `The mailbox ${facts.mailbox ?? 'MAILBOX'} is not allowed to send as the From address`,
+		fix: `Send from the mailbox itself (leave From empty), or grant Send As: \`Add-RecipientPermission -Identity FROM-ADDRESS -Trustee ${facts.mailbox ?? 'MAILBOX'} -AccessRights SendAs\` (for a delegated credential the trustee is the signed-in user).`,
+	}),
+	ErrorMessageSizeExceeded: (facts) => ({
+		message: 'The message is larger than the mailbox or the organisation allows',
+		fix: `Send smaller attachments (base64 makes them about a third larger), or raise the limit: \`Set-Mailbox -Identity ${facts.mailbox ?? 'MAILBOX'} -MaxSendSize 150MB\` (Exchange Online allows up to 150 MB; the default is 35 MB). On-premises, the EWS request limit (maxAllowedContentLength) applies too.`,
+	}),
+	ErrorQuotaExceeded: (facts) => ({
+		message: `The mailbox ${facts.mailbox ?? 'MAILBOX'} is full (storage quota exceeded)`,
+		fix: `Free space in the mailbox (empty Deleted Items and Recoverable Items, archive old mail) or raise its quota: \`Get-MailboxStatistics -Identity ${facts.mailbox ?? 'MAILBOX'} | Format-List TotalItemSize\` shows the size.`,
+	}),
+	ErrorInternalServerTransientError: {
+		message: 'Exchange had a temporary internal error and did not recover within the retries',
+		fix: 'Retry later. Calls that are safe to repeat were already retried; sends, copies and creates are not repeated, so check the mailbox before running them again.',
 	},
+	ErrorTimeoutExpired: {
+		message: 'The operation took longer than Exchange allows',
+		fix: 'Process fewer items per run (fewer IDs per call, smaller attachments) or retry later. Calls that are safe to repeat were already retried.',
+	},
+	ErrorInternalServerError: {
+		message: 'Exchange failed with an internal server error',
+		fix: 'Retry later; if it persists for one message or folder, that item may be damaged.',
+	},
+	EwsUnreadableAnswer: (facts) => ({
+		message: `EWS server ${facts.server ?? 'HOST'} sent an answer that is not a valid EWS response`,
+		fix: `Check that the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}), not at a proxy or portal. If it does, please report it.`,
+	}),
+	EwsDeadlineExceeded: (facts) => ({
+		message: `EWS server ${facts.server ?? 'HOST'} did not finish its answer in time`,
+		fix: 'Retry later, process fewer items per run (large attachments take longest), and check any proxy between n8n and Exchange that may hold answers back.',
+	}),
+	EwsError: (facts) => ({
+		message: `The EWS call to ${facts.server ?? 'the EWS server'} failed`,
+		fix: 'Retry; if it persists, please report it with the node settings (no credentials).',
+	}),
 };
 
+/** Diagnosis for an answer that is not SOAP (or a SOAP answer with an unexpected status), by HTTP status. */
+function diagnoseEwsHttp(status: number, facts: EwsFailureFacts): Diagnosis {
+	const server = `EWS server ${facts.server ?? 'HOST'}`;
+	const url = facts.ewsUrl ?? EWS_ENDPOINT_FORM;
+	const code = `HTTP ${status}`;
+	if (status === 200) {
+		return {
+			code: 'HTTP 200 not SOAP',
+			message: `${server} answered with something that is not EWS`,
+			fix: `The EWS URL ${url} must be Exchange's EWS endpoint (${EWS_ENDPOINT_FORM}); a login page, captive portal or proxy in between answers instead of Exchange.`,
+		};
+	}
+	if (status >= 300 && status < 400) {
+		let target = 'another address';
+		try {
+			if (facts.location) target = new URL(facts.location, url).host;
+		} catch {
+			// An unreadable Location: "another address" is all we can say.
+		}
+		return {
+			code,
+			message: `${server} redirected the request to ${target}`,
+			fix: `The node does not follow redirects, so the token never leaves ${facts.server ?? 'the EWS server'}. Set the EWS URL to the final EWS endpoint (${EWS_ENDPOINT_FORM}); a redirect to a login page means a proxy or ADFS pre-authenticates EWS: publish EWS without pre-authentication for OAuth.`,
+		};
+	}
+	switch (status) {
+		case 400:
+			return { code, message: `${server} refused the request as malformed`, fix: `Check that ${url} is an Exchange EWS endpoint (${EWS_ENDPOINT_FORM}) and that no proxy in between rewrites requests; if it is and none does, please report it with the node settings (no credentials).` };
+		case 403:
+			return { code, message: `${server} refused EWS access for this app`, fix: ewsRetirementFix(facts) };
+		case 404:
+			return { code, message: `${server} has no EWS endpoint at ${url}`, fix: `Check the EWS URL: it must have the form ${EWS_ENDPOINT_FORM} (for Exchange Online https://outlook.office365.com/EWS/Exchange.asmx). Pick the cloud in the credential, or fix "EWS URL" of a custom cloud.` };
+		case 413:
+			return { code, message: `${server} refused the request as too large`, fix: 'Send smaller attachments (base64 makes them about a third larger). Exchange Online accepts messages up to the mailbox\'s MaxSendSize (35 MB by default); on-premises, EWS limits request size in its web.config (maxAllowedContentLength), and proxies have limits of their own.' };
+		case 429:
+			return { code, message: `${server} is throttling this app (HTTP 429) and did not recover within the retries`, fix: 'Process fewer items per run or run less often; calls that are safe to repeat were already retried after the wait the server asked for.' };
+		case 500:
+			return { code: 'HTTP 500 not SOAP', message: `${server} failed with HTTP 500 and no EWS error`, fix: 'Exchange reports its errors as SOAP faults: a bare HTTP 500 comes from IIS, a proxy or a load balancer in front of it. Retry later; if it persists check that server\'s logs and the EWS URL.' };
+		case 502:
+		case 504:
+			return { code, message: `A gateway or proxy in front of ${server} could not get an answer from Exchange`, fix: 'Retry later (calls that are safe to repeat were already retried); if it persists, check the proxy or load balancer between n8n and Exchange and the EWS URL.' };
+		case 503:
+			return { code, message: `${server} is unavailable or throttling (HTTP 503) and did not recover within the retries`, fix: 'Retry later or process fewer items per run.' };
+	}
+	return {
+		code,
+		message: `${server} answered HTTP ${status}`,
+		fix: status >= 500 ? 'The server or a proxy in front of it failed: retry later and check its logs.' : `Check the EWS URL (${url}) and any proxy between n8n and Exchange.`,
+	};
+}
+
 /** Diagnosis for a 401 from EWS, from its x-ms-diagnostics header. */
-function diagnoseEws401(diagnostics: string): Diagnosis {
+function diagnoseEws401(facts: EwsFailureFacts): Diagnosis {
+	const diagnostics = facts.diagnostics ?? '';
 	if (/invalid_lifetime|expired/i.test(diagnostics)) {
 		return { code: 'HTTP 401 invalid_lifetime', message: 'The access token expired and a fresh one was refused too', fix: 'Reconnect a delegated credential; check the clock of the n8n server.' };
 	}
 	if (/invalid_resource|audience/i.test(diagnostics)) {
-		return { code: 'HTTP 401 invalid_resource', message: 'The token is for another resource than this Exchange server', fix: 'Check the Cloud of the credential and, for a custom cloud, that Resource matches the EWS host (e.g. https://outlook.office365.com).' };
+		return { code: 'HTTP 401 invalid_resource', message: 'The token is for another resource than this Exchange server', fix: `Check the Cloud of the credential and, for a custom cloud, that Resource matches the EWS host (https://${facts.server ?? 'outlook.office365.com'}).` };
 	}
 	if (/invalid_grant|permission/i.test(diagnostics)) {
 		return {
@@ -354,12 +454,32 @@ function diagnoseEws401(diagnostics: string): Diagnosis {
 			fix: 'App-only: grant the application permission full_access_as_app (Office 365 Exchange Online) and click "Grant admin consent". Delegated: grant EWS.AccessAsUser.All and reconnect the credential.',
 		};
 	}
-	return { code: 'HTTP 401', message: 'Exchange refused the access token', fix: EWS_RETIREMENT_FIX };
+	return { code: 'HTTP 401', message: `EWS server ${facts.server ?? 'HOST'} refused the access token`, fix: ewsRetirementFix(facts) };
 }
 
-/** Diagnosis for a normalised EWS failure ({ code, diagnostics }), if we know the code. */
-export function diagnoseEwsFailure(failure: { code: string; diagnostics?: string }): Diagnosis | undefined {
-	if (failure.code === 'HTTP401') return diagnoseEws401(failure.diagnostics ?? '');
-	const known = EWS[failure.code];
-	return known ? { code: failure.code, ...known } : undefined;
+/** Network and TLS failures of an EWS call, with the server named. */
+function diagnoseEwsConnection(facts: EwsFailureFacts): Diagnosis | undefined {
+	const error = { code: facts.code, message: facts.message ?? '' };
+	const server = `EWS server ${facts.server ?? 'HOST'}`;
+	const diagnosis = diagnoseTlsError(error) ?? diagnoseNetworkError(error);
+	if (diagnosis) return { ...diagnosis, message: `${server}: ${diagnosis.message}` };
+	if (!/^E[A-Z0-9_]+$/.test(facts.code)) return undefined;
+	return { code: facts.code, message: `${server}: the connection failed`, fix: 'Check the EWS URL, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; then retry.' };
+}
+
+/** Diagnosis for a normalised EWS failure: by HTTP status first, then the EWS ResponseCode, then the socket code. */
+export function diagnoseEwsFailure(facts: EwsFailureFacts): Diagnosis | undefined {
+	if (facts.code === 'HTTP401') return diagnoseEws401(facts);
+	const status = /^HTTP(\d{3})$/.exec(facts.code)?.[1];
+	if (status) return diagnoseEwsHttp(Number(status), facts);
+	const known = EWS[facts.code];
+	if (known) return { code: facts.code, ...(typeof known === 'function' ? known(facts) : known) };
+	if (/^Error[A-Z]\w+$/.test(facts.code)) {
+		return {
+			code: facts.code,
+			message: `Exchange refused the request (${facts.code})`,
+			fix: `Look ${facts.code} up in Microsoft's EWS ResponseCode list (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode); the server's text below says what it refers to.`,
+		};
+	}
+	return diagnoseEwsConnection(facts);
 }

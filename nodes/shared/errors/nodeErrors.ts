@@ -69,10 +69,13 @@ export function toNodeApiError(node: INode, error: unknown, context: ErrorContex
 		...(typeof e.responseCode === 'number' ? { responseCode: e.responseCode } : {}),
 		...(typeof e.correlationId === 'string' && e.correlationId ? { correlationId: e.correlationId } : {}),
 	};
-	return new NodeApiError(node, summary, {
+	const apiError = new NodeApiError(node, summary, {
 		message,
 		description,
 		itemIndex: context.itemIndex,
 		httpCode: typeof e.status === 'number' ? String(e.status) : undefined,
 	});
+	// NodeApiError swaps a message mentioning ECONNRESET, ETIMEDOUT, … for a generic one; ours names the server.
+	apiError.message = message;
+	return apiError;
 }

@@ -1,5 +1,7 @@
-// Fault injection for the EWS stand-in: throttling, 503s, dropped connections, slow answers, expired tokens and
-// invalid sync states, queued with failNext() and applied before the operation runs (a failed call never half-applies).
+// Fault injection for the EWS stand-in: throttling, 503s, dropped connections, slow answers, expired tokens,
+// invalid sync states, any SOAP fault, and what proxies, load balancers and IIS answer instead of SOAP (any status
+// with an empty, JSON, HTML, non-SOAP XML or garbage body, a redirect to a login page, a body cut short, a body that
+// never ends). Queued with failNext() and applied before the operation runs (a failed call never half-applies).
 import { DIAGNOSTICS, wwwAuthenticate } from './auth';
 import { failure, EwsError } from './context';
 import { operationResponse, soapFault, tx } from './xml';
@@ -12,7 +14,20 @@ export type EwsFault =
 	| 'expiredToken'
 	| 'drop'
 	| 'slow'
-	| 'ErrorInvalidSyncStateData';
+	| 'ErrorInvalidSyncStateData'
+	/** A SOAP fault with FaultOptions.code (HTTP 500 unless FaultOptions.status says otherwise). */
+	| 'soapFault'
+	/** FaultOptions.status with a FaultOptions.body that is not SOAP. */
+	| 'http'
+	/** 302 (or FaultOptions.status) to FaultOptions.location with an HTML page, as a login proxy does. */
+	| 'redirect'
+	/** Headers promise more bytes (Content-Length) than are sent, then the connection closes. */
+	| 'truncated'
+	/** Headers, then one byte every FaultOptions.intervalMs until the client gives up. */
+	| 'neverEnding';
+
+/** Bodies a non-SOAP answer can carry. */
+export type FaultBody = 'empty' | 'json' | 'html' | 'xml' | 'garbage' | 'brokenSoap';
 
 export interface FaultOptions {
 	/** Only requests for this operation consume the fault (ErrorInvalidSyncStateData implies SyncFolderItems). */
@@ -21,6 +36,16 @@ export interface FaultOptions {
 	backOffMs?: number;
 	/** slow: how long to wait before answering normally (default 1000). */
 	delayMs?: number;
+	/** soapFault: the ResponseCode (default ErrorInternalServerError). */
+	code?: string;
+	/** soapFault / http / redirect / truncated / neverEnding: the HTTP status. */
+	status?: number;
+	/** http: what the body is (default empty). */
+	body?: FaultBody;
+	/** redirect: where to (default a login page on another host). */
+	location?: string;
+	/** neverEnding: pause between bytes (default 50 ms). */
+	intervalMs?: number;
 }
 
 interface Pending {
@@ -33,11 +58,39 @@ export type FaultAction = { fault: EwsFault } & (
 	| { kind: 'respond'; status: number; headers: Record<string, string>; body: string; responseCode: string }
 	| { kind: 'drop' }
 	| { kind: 'delay'; ms: number }
+	/** Answer `status`/`headers` with `body`, declaring `declaredLength` bytes, then destroy the socket. */
+	| { kind: 'truncate'; status: number; headers: Record<string, string>; body: string; declaredLength: number; responseCode: string }
+	/** Answer `status`/`headers`, then write a byte every `intervalMs` until the client closes. */
+	| { kind: 'trickle'; status: number; headers: Record<string, string>; intervalMs: number; responseCode: string }
 );
 
 const BUSY_TEXT = 'The server cannot service this request right now. Try again later.';
 const CONNECTIONS_TEXT = 'You have exceeded the available concurrent connections for your account.  Try again once your other requests have completed.';
 const XML = { 'Content-Type': 'text/xml; charset=utf-8' };
+const HTML = { 'Content-Type': 'text/html; charset=utf-8' };
+const DEFAULT_LOGIN = 'https://login.proxy.example.test/adfs/ls/?wa=wsignin1.0';
+
+/** What IIS, a load balancer or an API gateway answers for `status`, as `body`. */
+export function nonSoapBody(body: FaultBody, status: number): { headers: Record<string, string>; body: string } {
+	switch (body) {
+		case 'empty':
+			return { headers: {}, body: '' };
+		case 'json':
+			return { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code: `Http${status}`, message: 'The request could not be processed.' } }) };
+		case 'html':
+			return {
+				headers: HTML,
+				body: `<!DOCTYPE html><html><head><title>${status} - Error</title></head><body><h1>Server Error</h1><h2>${status} - The page cannot be displayed.</h2></body></html>`,
+			};
+		case 'xml':
+			return { headers: XML, body: `<?xml version="1.0"?><Error><Code>${status}</Code><Message>Gateway error</Message></Error>` };
+		case 'garbage':
+			return { headers: { 'Content-Type': 'application/octet-stream' }, body: '\u0000\u0001{<<garbage>>}&&\ufffd' };
+		case 'brokenSoap':
+			// Starts like a SOAP answer, but the XML is cut in the middle (Content-Length is right).
+			return { headers: XML, body: soapFault('ErrorInternalServerError', 'An internal server error occurred.').slice(0, 180) };
+	}
+}
 
 export class FaultQueue {
 	private readonly pending: Pending[] = [];
@@ -107,6 +160,31 @@ export class FaultQueue {
 					responseCode: 'ErrorInvalidSyncStateData',
 					body: operationResponse(operation, [failure(operation, new EwsError('ErrorInvalidSyncStateData'))]),
 				};
+			case 'soapFault': {
+				const code = options.code ?? 'ErrorInternalServerError';
+				return { kind: 'respond' as const, status: options.status ?? 500, headers: XML, responseCode: code, body: soapFault(code, `Injected ${code}.`) };
+			}
+			case 'http': {
+				const status = options.status ?? 500;
+				return { kind: 'respond' as const, status, responseCode: `http${status}`, ...nonSoapBody(options.body ?? 'empty', status) };
+			}
+			case 'redirect': {
+				const status = options.status ?? 302;
+				const location = options.location ?? DEFAULT_LOGIN;
+				return {
+					kind: 'respond' as const,
+					status,
+					headers: { ...HTML, Location: location },
+					responseCode: `http${status}`,
+					body: `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${location}">here</a>.</h2></body></html>`,
+				};
+			}
+			case 'truncated': {
+				const body = operationResponse(operation, []).slice(0, 120);
+				return { kind: 'truncate' as const, status: options.status ?? 200, headers: XML, body, declaredLength: Buffer.byteLength(body) + 4096, responseCode: 'truncated' };
+			}
+			case 'neverEnding':
+				return { kind: 'trickle' as const, status: options.status ?? 200, headers: XML, intervalMs: options.intervalMs ?? 50, responseCode: 'neverEnding' };
 			case 'drop':
 				return { kind: 'drop' as const };
 			case 'slow':

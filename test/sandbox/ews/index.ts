@@ -20,7 +20,7 @@ import { children, NS, operationResponse, parseXml, soapFault, tx, XmlParseError
 export { MailboxStore, type DeliverInput, type StoredItem, type StoredFolder, type StoredAttachment, type SentMessage } from './store';
 export { encodeSyncState } from './ops-misc';
 export { FIND_LIMIT, FIND_LIMIT_RESTRICTED } from './ops-items';
-export type { EwsFault, FaultOptions } from './faults';
+export type { EwsFault, FaultBody, FaultOptions } from './faults';
 
 export const EWS_PATH = '/EWS/Exchange.asmx';
 /** Largest request body accepted (EXO's default message size limit, base64-inflated). */
@@ -147,6 +147,23 @@ export class EwsService {
 			record.fault = fault.fault;
 			if (fault.kind === 'drop') {
 				req.socket.destroy();
+				return;
+			}
+			if (fault.kind === 'truncate') {
+				record.status = fault.status;
+				record.responseCode = fault.responseCode;
+				res.writeHead(fault.status, { ...fault.headers, 'Content-Length': fault.declaredLength });
+				res.write(fault.body, () => res.destroy());
+				return;
+			}
+			if (fault.kind === 'trickle') {
+				record.status = fault.status;
+				record.responseCode = fault.responseCode;
+				res.writeHead(fault.status, fault.headers);
+				res.write('<?xml version="1.0" encoding="utf-8"?>');
+				// Stops as soon as the client closes the connection (or the sandbox stops).
+				const trickle = setInterval(() => res.write(' '), fault.intervalMs);
+				res.on('close', () => clearInterval(trickle));
 				return;
 			}
 			if (fault.kind === 'delay') await sleep(fault.ms);

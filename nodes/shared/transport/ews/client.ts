@@ -2,13 +2,17 @@ import { sleep } from 'n8n-workflow';
 import type { ExchangeService } from 'ews-javascript-api';
 
 import type { ExchangeAuth } from '../../auth/exchangeAuth';
+import { readTokenClaims } from '../../auth/tokenClaims';
 import { EwsError, isRetryable, normalizeEwsError, type EwsFailure } from './errors';
 import { ewsLibrary } from './library';
-import { EwsHttpClient } from './xhr';
+import { DEFAULT_EWS_DEADLINE_MS, deadlineFailure, EwsHttpClient } from './xhr';
 
 export interface EwsClientOptions {
 	ewsUrl: string;
+	/** Longest silence on a connection. */
 	timeoutMs?: number;
+	/** Longest time for one attempt of a call, every request and answer of it included. */
+	deadlineMs?: number;
 	/** Attempts for a throttled idempotent call, the first included. */
 	maxAttempts?: number;
 	/** Requests in flight per mailbox from this client (Exchange Online allows 27 per user in all). */
@@ -43,10 +47,28 @@ class Slots {
 }
 
 /**
+ * `work`, or a failure once `ms` have passed. The timer is cleared as soon as `work` settles and
+ * never keeps the process alive; a late settlement of `work` is ignored.
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const expired = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(deadlineFailure(ms)), ms);
+		timer.unref();
+	});
+	try {
+		return await Promise.race([work, expired]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/**
  * Every EWS call of an execution goes through here: one ExchangeService per target mailbox (its
  * impersonation and X-AnchorMailbox headers are per service), the token of the credential, one
- * refresh-and-retry on HTTP 401, back-off on throttling for calls that are safe to repeat, and a
- * cap on concurrent requests per mailbox.
+ * refresh-and-retry on HTTP 401, back-off on throttling for calls that are safe to repeat, a cap
+ * on concurrent requests per mailbox, and a deadline per attempt (the library can leave a call
+ * unsettled; the HTTP layer also ends each request at that deadline).
  */
 export class EwsClient {
 	readonly http: EwsHttpClient;
@@ -59,14 +81,20 @@ export class EwsClient {
 
 	private readonly options: Required<Omit<EwsClientOptions, 'timeoutMs'>>;
 
+	/** Host of the EWS URL, named in every network, TLS and HTTP error. */
+	private readonly server: string;
+
 	constructor(
 		private readonly auth: ExchangeAuth,
 		options: EwsClientOptions,
 	) {
 		if (!options.ewsUrl) throw new Error('No EWS URL: pick a cloud, or fill in "EWS URL" for a custom cloud in the credential');
-		this.http = new EwsHttpClient(auth.tls, options.timeoutMs);
+		const deadlineMs = options.deadlineMs ?? DEFAULT_EWS_DEADLINE_MS;
+		this.http = new EwsHttpClient(auth.tls, options.timeoutMs, deadlineMs);
+		this.server = hostOf(options.ewsUrl);
 		this.options = {
 			ewsUrl: options.ewsUrl,
+			deadlineMs,
 			maxAttempts: options.maxAttempts ?? 5,
 			maxConcurrencyPerMailbox: options.maxConcurrencyPerMailbox ?? 8,
 			maxBackOffMs: options.maxBackOffMs ?? 30_000,
@@ -89,9 +117,9 @@ export class EwsClient {
 			for (let attempt = 1; ; attempt++) {
 				const service = await this.serviceFor(mailbox);
 				try {
-					return await call(service);
+					return await withDeadline(call(service), this.options.deadlineMs);
 				} catch (error) {
-					const failure = normalizeEwsError(error);
+					const failure = this.withContext(normalizeEwsError(error), mailbox);
 					if (failure.code === 'HTTP401' && !refreshed) {
 						// Expired or revoked token: one fresh token, one more try. Safe for any call,
 						// because Exchange refused the request before doing anything.
@@ -109,6 +137,12 @@ export class EwsClient {
 		} finally {
 			release();
 		}
+	}
+
+	/** What the error message needs to name the server and fill in the fix. */
+	private withContext(failure: EwsFailure, mailbox: string): EwsFailure {
+		const clientId = this.token ? readTokenClaims(this.token).appid : undefined;
+		return { ...failure, server: this.server, ewsUrl: this.options.ewsUrl, mailbox, ...(clientId ? { clientId } : {}) };
 	}
 
 	/** BackOffMilliseconds when Exchange sends it, else exponential with jitter; both capped. */
@@ -140,5 +174,13 @@ export class EwsClient {
 		service.HttpHeaders.Add('X-AnchorMailbox', mailbox);
 		this.services.set(key, service);
 		return service;
+	}
+}
+
+function hostOf(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return url;
 	}
 }

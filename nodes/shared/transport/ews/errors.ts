@@ -1,19 +1,28 @@
 import { ewsLibrary } from './library';
+import { EwsHttpFailure } from './xhr';
 
 /**
- * One shape for every way ews-javascript-api reports a failure: SOAP faults and HTTP errors come as
- * SoapFaultDetails (not Error instances), errors inside a 200 answer as ServiceResponseException,
- * per-item errors of batch calls as ServiceResponse objects.
+ * One shape for every way a call fails: answers that are not EWS come from our HTTP layer as
+ * EwsHttpFailure (by HTTP status first); SOAP faults come as SoapFaultDetails (not Error instances),
+ * errors inside a 200 answer as ServiceResponseException, per-item errors of batch calls as
+ * ServiceResponse objects.
  */
 export interface EwsFailure {
-	/** EWS ResponseCode name (ErrorServerBusy, ErrorItemNotFound, …), or HTTP401 / HTTP503 / the socket code. */
+	/** EWS ResponseCode name (ErrorServerBusy, ErrorItemNotFound, …), HTTP401 / HTTP404 / …, a socket code, or EwsDeadlineExceeded. */
 	code: string;
 	httpStatus?: number;
 	message: string;
-	/** Server-requested wait for ErrorServerBusy, if any. */
+	/** Server-requested wait (BackOffMilliseconds of ErrorServerBusy, Retry-After of a 429/503), if any. */
 	backOffMs?: number;
 	/** x-ms-diagnostics of a 401, e.g. 2000008;reason="The token has expired.";error_category="invalid_lifetime" */
 	diagnostics?: string;
+	/** Where a 3xx pointed. */
+	location?: string;
+	/** Filled in by the client for the error message: the EWS URL, its host, the token's app (client) ID, the mailbox. */
+	ewsUrl?: string;
+	server?: string;
+	clientId?: string;
+	mailbox?: string;
 }
 
 function serviceErrorName(code: unknown): string | undefined {
@@ -34,11 +43,15 @@ function detail(details: unknown, key: string): string | undefined {
 }
 
 export function normalizeEwsError(error: unknown): EwsFailure {
+	if (error instanceof EwsHttpFailure) {
+		const { contentType: _contentType, ...failure } = error.details;
+		return failure;
+	}
 	const e = (error ?? {}) as Record<string, unknown> & { Response?: Record<string, unknown> };
 	const httpStatus = typeof e.HttpStatusCode === 'number' ? e.HttpStatusCode : undefined;
 	// A failed ServiceResponse of a batch call carries its text in ErrorMessage, not in message.
 	const text = e.message ?? e.Message ?? e.ErrorMessage ?? e.Response?.ErrorMessage;
-	const message = typeof text === 'string' && text ? text : typeof error === 'string' ? error : 'Unknown EWS error';
+	const message = typeof text === 'string' && text ? text : typeof error === 'string' ? error : `the EWS call failed without a message (${describe(error)})`;
 
 	// ServiceResponseException (error inside an HTTP 200 answer) or a failed ServiceResponse.
 	const responseCode = serviceErrorName(e.responseCode ?? e.ErrorCode ?? e.Response?.ErrorCode ?? e.errorCode);
@@ -46,19 +59,44 @@ export function normalizeEwsError(error: unknown): EwsFailure {
 	const backOff = Number(detail(details, 'BackOffMilliseconds'));
 	const backOffMs = Number.isFinite(backOff) && backOff > 0 ? backOff : undefined;
 
-	if (responseCode && responseCode !== 'NoError' && !(httpStatus === 401 || httpStatus === 503)) {
-		return { code: responseCode, httpStatus, message, backOffMs };
+	if (responseCode && responseCode !== 'NoError') {
+		// The library reports an answer it could not read (a SOAP 200 without the expected response) as a
+		// fault of its own making: no fault code, its default ResponseCode, the parser's message.
+		if (httpStatus === 200 && e.faultCode == null && responseCode === 'ErrorInternalServerError') {
+			return { code: 'EwsUnreadableAnswer', httpStatus, message: `answered HTTP 200 with a SOAP answer that could not be read (${message})` };
+		}
+		// A ResponseCode the library does not know becomes its ErrorInternalServerError; the fault code keeps the real one.
+		const faultCode = typeof e.faultCode === 'string' ? /(?:^|:)(Error\w+)$/.exec(e.faultCode)?.[1] : undefined;
+		return { code: responseCode === 'ErrorInternalServerError' && faultCode ? faultCode : responseCode, httpStatus, message, backOffMs };
 	}
-	if (httpStatus === 401) return { code: 'HTTP401', httpStatus, message, diagnostics: message };
-	if (httpStatus && httpStatus >= 400) return { code: `HTTP${httpStatus}`, httpStatus, message };
-	const socketCode = /^([A-Z][A-Z0-9_]+): /.exec(message)?.[1];
-	if (socketCode) return { code: socketCode, httpStatus: 0, message: message.slice(socketCode.length + 2) };
-	return { code: responseCode ?? 'EwsError', httpStatus, message, backOffMs };
+	if (httpStatus && httpStatus >= 300) return { code: `HTTP${httpStatus}`, httpStatus, message };
+	return { code: 'EwsError', httpStatus, message, backOffMs };
 }
 
-/** Throttling and dropped connections: worth another attempt, but only for an operation that is safe to repeat. */
+function describe(error: unknown): string {
+	if (error === null || error === undefined) return String(error);
+	const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+	return typeof name === 'string' && name !== 'Object' ? name : typeof error;
+}
+
+/** Throttling, transient server errors and dropped connections: worth another attempt, but only for an operation that is safe to repeat. */
+const RETRYABLE = new Set([
+	'ErrorServerBusy',
+	'ErrorExceededConnectionCount',
+	'ErrorTimeoutExpired',
+	'ErrorInternalServerTransientError',
+	'HTTP429',
+	'HTTP502',
+	'HTTP503',
+	'HTTP504',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'ESOCKET',
+	'EPIPE',
+]);
+
 export function isRetryable(failure: EwsFailure): boolean {
-	return ['ErrorServerBusy', 'ErrorExceededConnectionCount', 'ErrorTimeoutExpired', 'HTTP503', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EPIPE'].includes(failure.code);
+	return RETRYABLE.has(failure.code);
 }
 
 

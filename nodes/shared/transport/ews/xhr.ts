@@ -18,7 +18,10 @@ interface XhrResponse {
 // The library types its transport with the DOM's XMLHttpRequest, which a Node build does not declare.
 type XMLHttpRequest = Awaited<ReturnType<IXHRApi['xhr']>>;
 
+/** Longest silence on the connection before it is given up. */
 export const DEFAULT_EWS_TIMEOUT_MS = 100_000;
+/** Longest time for one whole request, answer included (a body can trickle without ever going silent). */
+export const DEFAULT_EWS_DEADLINE_MS = 300_000;
 
 /**
  * Keep-alive agents, one per TLS setting: EWS calls of an execution (and of later executions)
@@ -45,11 +48,102 @@ function agentFor(tls: TlsFields): https.Agent {
 	return agent;
 }
 
+/** What our HTTP layer knows about a failed exchange; ews-javascript-api passes it on unchanged (library.ts). */
+export interface HttpFailureDetails {
+	/** HTTP401, HTTP404, … by status; a socket code (ECONNRESET, ETIMEDOUT, CERT_HAS_EXPIRED); or EwsDeadlineExceeded. */
+	code: string;
+	/** 0 when there was no (complete) answer. */
+	httpStatus: number;
+	message: string;
+	/** x-ms-diagnostics of a 401. */
+	diagnostics?: string;
+	/** Where a 3xx pointed (never followed). */
+	location?: string;
+	/** Retry-After of a 429 / 503, in ms. */
+	backOffMs?: number;
+	/** Content type of a non-SOAP answer. */
+	contentType?: string;
+}
+
 /**
- * The HTTP layer under ews-javascript-api: node's https with the credential's TLS settings and a
- * timeout (the library ignores `service.Timeout`). Non-200 answers are rejected with the response,
- * as the library expects; socket failures keep their code in the message ("ECONNRESET: …") because
- * the library reduces them to a message.
+ * An answer that is not EWS (status, content type or body), refused before ews-javascript-api
+ * parses it: the library throws inside a promise handler on non-SOAP HTTP 500 answers, and the
+ * call then never settles. `status` keeps the library's own error path away from the body.
+ */
+export class EwsHttpFailure extends Error {
+	readonly status: number;
+
+	constructor(readonly details: HttpFailureDetails) {
+		super(details.message);
+		this.name = 'EwsHttpFailure';
+		this.status = details.httpStatus;
+	}
+}
+
+const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+/** A whole SOAP 1.1 envelope: root element Envelope in the SOAP namespace, closed at the end. */
+const ENVELOPE = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:([\w.-]+):)?Envelope\b[^>]*>[\s\S]*<\/(?:([\w.-]+):)?Envelope>\s*$/;
+const FAULT = /<(?:[\w.-]+:)?Fault\b/;
+
+export function isSoapEnvelope(contentType: string, text: string): boolean {
+	if (contentType && !/xml/i.test(contentType)) return false;
+	const match = ENVELOPE.exec(text);
+	return !!match && match[1] === match[2] && text.includes(SOAP_ENVELOPE_NS);
+}
+
+/** A short, readable hint of what a non-SOAP body was (an HTML title, a JSON message, the first words). */
+function bodyHint(contentType: string, text: string): string {
+	if (!text.trim()) return 'an empty body';
+	const kind = contentType.split(';')[0].trim() || 'no content type';
+	const title = /<title[^>]*>([^<]{1,120})</i.exec(text)?.[1] ?? /<h[12][^>]*>([^<]{1,120})</i.exec(text)?.[1];
+	let summary = title;
+	if (!summary && /json/i.test(kind)) {
+		try {
+			const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+			const message = typeof parsed.error === 'object' ? parsed.error?.message : (parsed.error ?? parsed.message);
+			if (typeof message === 'string') summary = message;
+		} catch {
+			// Not JSON after all: the first words below.
+		}
+	}
+	summary ??= text.replace(/<[^>]*>/g, ' ');
+	summary = summary.replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+	return `${kind}${summary ? ` ("${summary}")` : ''}`;
+}
+
+function retryAfterMs(value: string | null): number | undefined {
+	const seconds = Number(value);
+	return value && Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) * 1000 : undefined;
+}
+
+/**
+ * Decides what a complete answer is: `undefined` when ews-javascript-api can read it (a SOAP
+ * envelope with HTTP 200, or a SOAP fault with HTTP 500), else the failure, by HTTP status first.
+ */
+export function classifyAnswer(status: number, statusText: string, header: (name: string) => string | null, text: string): EwsHttpFailure | undefined {
+	const contentType = header('content-type') ?? '';
+	const soap = isSoapEnvelope(contentType, text);
+	if (soap && (status === 200 || (status === 500 && FAULT.test(text)))) return undefined;
+	const line = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+	if (status >= 300 && status < 400) {
+		const location = header('location') ?? undefined;
+		const target = location ? ` to ${location.slice(0, 200)}` : '';
+		return new EwsHttpFailure({ code: `HTTP${status}`, httpStatus: status, location, message: `redirected${target} (${line}); redirects are not followed` });
+	}
+	if (status === 401) {
+		const diagnostics = header('x-ms-diagnostics') ?? header('www-authenticate') ?? '';
+		return new EwsHttpFailure({ code: 'HTTP401', httpStatus: 401, diagnostics, message: diagnostics || '401 Unauthorized' });
+	}
+	const what = status === 200 || status === 500 ? `${line} with ${bodyHint(contentType, text)} instead of a SOAP answer` : `${line} with ${bodyHint(contentType, text)}`;
+	return new EwsHttpFailure({ code: `HTTP${status}`, httpStatus: status, contentType, backOffMs: retryAfterMs(header('retry-after')), message: `answered ${what}` });
+}
+
+/**
+ * The HTTP layer under ews-javascript-api: node's https with the credential's TLS settings, an
+ * idle timeout (the library ignores `service.Timeout`) and a deadline for the whole exchange.
+ * SOAP answers go to the library as it expects (200 resolved, 500 faults rejected with the
+ * response); everything else is rejected as an EwsHttpFailure. Redirects are never followed:
+ * the token goes only to the credential's EWS URL.
  */
 export class EwsHttpClient implements IXHRApi {
 	readonly apiName = 'n8n-nodes-exchange-oauth';
@@ -57,39 +151,62 @@ export class EwsHttpClient implements IXHRApi {
 	constructor(
 		private readonly tls: TlsFields,
 		private readonly timeoutMs = DEFAULT_EWS_TIMEOUT_MS,
+		private readonly deadlineMs = DEFAULT_EWS_DEADLINE_MS,
 	) {}
 
 	async xhr(options: IXHROptions): Promise<XMLHttpRequest> {
 		const body = typeof options.data === 'string' ? options.data : '';
 		const headers: Record<string, string | number> = { ...(options.headers as Record<string, string>), 'Content-Length': Buffer.byteLength(body) };
 		return await new Promise<XMLHttpRequest>((resolve, reject) => {
+			let deadline: NodeJS.Timeout | undefined;
+			let settled = false;
+			const settle = (outcome: () => void) => {
+				clearTimeout(deadline);
+				if (!settled) outcome();
+				settled = true;
+			};
 			const request = https.request(options.url, { method: options.type ?? 'POST', headers, timeout: this.timeoutMs, agent: agentFor(this.tls) }, (response) => {
 				// Decoded as it arrives: a 50 MB attachment answer is held once, not as chunks + copy + string.
 				let text = '';
+				const status = response.statusCode ?? 0;
 				response.setEncoding('utf8');
 				response.on('data', (chunk: string) => (text += chunk));
-				response.on('error', (error) => reject(socketFailure(error)));
+				// The connection closed before the whole answer arrived (fewer bytes than Content-Length, a reset).
+				const cutShort = (error?: NodeJS.ErrnoException) => {
+					if (error instanceof EwsHttpFailure) return settle(() => reject(error));
+					const declared = response.headers['content-length'];
+					const message = `the connection closed after ${Buffer.byteLength(text)}${declared ? ` of ${declared}` : ''} bytes of the answer (HTTP ${status})`;
+					settle(() => reject(new EwsHttpFailure({ code: 'ECONNRESET', httpStatus: 0, message })));
+				};
+				response.on('error', cutShort);
+				response.on('close', () => {
+					if (!response.complete) cutShort();
+				});
 				response.on('end', () => {
+					const header = (name: string) => {
+						const value = response.headers[name.toLowerCase()];
+						return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+					};
+					const failure = classifyAnswer(status, response.statusMessage ?? '', header, text);
+					if (failure) return settle(() => reject(failure));
 					const result: XhrResponse = {
-						status: response.statusCode ?? 0,
+						status,
 						statusText: response.statusMessage ?? '',
 						response: text,
 						responseText: text,
-						getResponseHeader: (name) => {
-							const value = response.headers[name.toLowerCase()];
-							return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-						},
+						getResponseHeader: header,
 						getAllResponseHeaders: () =>
 							Object.entries(response.headers)
 								.map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
 								.join('\r\n'),
 					};
-					if (result.status === 200) resolve(result as unknown as XMLHttpRequest);
-					else reject(result);
+					settle(() => (status === 200 ? resolve(result as unknown as XMLHttpRequest) : reject(result)));
 				});
 			});
+			deadline = setTimeout(() => request.destroy(deadlineFailure(this.deadlineMs)), this.deadlineMs);
+			deadline.unref();
 			request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${Math.round(this.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
-			request.on('error', (error) => reject(socketFailure(error)));
+			request.on('error', (error: NodeJS.ErrnoException) => settle(() => reject(error instanceof EwsHttpFailure ? error : socketFailure(error))));
 			request.end(body);
 		});
 	}
@@ -102,7 +219,12 @@ export class EwsHttpClient implements IXHRApi {
 	disconnect(): void {}
 }
 
-function socketFailure(error: NodeJS.ErrnoException) {
-	const code = error.code ?? 'ESOCKET';
-	return { status: 0, statusText: '', response: '', responseText: '', message: `${code}: ${error.message}`, getResponseHeader: () => null, getAllResponseHeaders: () => '' };
+/** The whole exchange (or the whole call, client.ts) took longer than the deadline. */
+export function deadlineFailure(deadlineMs: number): EwsHttpFailure {
+	const seconds = deadlineMs >= 10_000 ? `${Math.round(deadlineMs / 1000)} s` : `${deadlineMs} ms`;
+	return new EwsHttpFailure({ code: 'EwsDeadlineExceeded', httpStatus: 0, message: `no complete answer within ${seconds}` });
+}
+
+function socketFailure(error: NodeJS.ErrnoException): EwsHttpFailure {
+	return new EwsHttpFailure({ code: error.code ?? 'ESOCKET', httpStatus: 0, message: error.message });
 }

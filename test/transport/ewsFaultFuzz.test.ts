@@ -1,0 +1,187 @@
+/**
+ * Property: every EWS call settles, whatever the server answers, with a mapped error. Every exported
+ * transport call is fed randomly chosen statuses and bodies (valid SOAP faults, garbage, HTML, JSON,
+ * non-SOAP XML, empty, redirects, cut-short and never-ending bodies, dropped connections) by the
+ * sandbox, through the real ews-javascript-api. The seed is printed; EWS_FUZZ_SEED=<seed> repeats a run.
+ */
+import { diagnose, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
+import type { EwsClient } from '../../nodes/shared/transport/ews/client';
+import { sendMessage, respondToMessage, type ResponseKind } from '../../nodes/shared/transport/ews/compose';
+import { EwsError } from '../../nodes/shared/transport/ews/errors';
+import { createFolder, deleteFolder, emptyFolder, getFolder, listFolders, renameFolder, resolveFolder, wellKnownFolderId } from '../../nodes/shared/transport/ews/folders';
+import { downloadAttachments, listAttachments } from '../../nodes/shared/transport/ews/attachments';
+import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, getMimes, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
+import { syncFolderItems } from '../../nodes/shared/transport/ews/sync';
+import { DEMO, type Sandbox } from '../sandbox';
+import type { EwsFault, FaultBody, FaultOptions } from '../sandbox/ews';
+import { useSandbox } from '../support/useSandbox';
+import { appOnlyAuth, clientOn } from './ewsSupport';
+
+jest.setTimeout(240_000);
+
+const currentSandbox = useSandbox();
+let sandbox: Sandbox;
+beforeAll(() => {
+	sandbox = currentSandbox();
+});
+
+const SEED = Number(process.env.EWS_FUZZ_SEED ?? Date.now() % 2_147_483_647);
+const CASES_PER_OPERATION = Number(process.env.EWS_FUZZ_CASES ?? 6);
+/** Short, so never-ending answers keep the suite fast; the property is the same at 300 s. */
+const DEADLINE_MS = 300;
+/** Past this, a call counts as hung (the deadline plus room for a loaded machine). */
+const HUNG_AFTER_MS = DEADLINE_MS + 10_000;
+const MAILBOX = DEMO.sharedMailbox;
+
+/** mulberry32: small, seedable, good enough to pick cases. */
+function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+	};
+}
+
+interface Fixture {
+	messageId: string;
+	attachmentId: string;
+	folderId: string;
+}
+
+const person = { name: 'Vendor', address: 'vendor@example.test' };
+const respond = (kind: ResponseKind) => (client: EwsClient, fixture: Fixture) =>
+	respondToMessage(client, MAILBOX, fixture.messageId, { kind, comment: 'Thanks', commentFormat: 'text', to: kind === 'forward' ? [person] : [], cc: [], bcc: [], attachments: [], saveToSentItems: true });
+
+const OPERATIONS: Record<string, (client: EwsClient, fixture: Fixture) => Promise<unknown>> = {
+	getMessages: (client, { messageId }) => getMessages(client, MAILBOX, [messageId], { body: 'text', headers: true }),
+	findMessageIds: (client) => findMessageIds(client, MAILBOX, { wellKnown: 'inbox' }, { subjectContains: 'invoice' }),
+	moveMessages: (client, { messageId }) => moveMessages(client, MAILBOX, [messageId], { wellKnown: 'drafts' }),
+	copyMessages: (client, { messageId }) => copyMessages(client, MAILBOX, [messageId], { wellKnown: 'drafts' }),
+	deleteMessages: (client, { messageId }) => deleteMessages(client, MAILBOX, [messageId], 'moveToDeletedItems'),
+	updateMessages: (client, { messageId }) => updateMessages(client, MAILBOX, [{ id: messageId, isRead: true, categories: ['Fuzz'] }]),
+	getMime: (client, { messageId }) => getMime(client, MAILBOX, messageId),
+	getMimes: (client, { messageId }) => getMimes(client, MAILBOX, [messageId]),
+	listFolders: (client) => listFolders(client, MAILBOX),
+	resolveFolder: (client) => resolveFolder(client, MAILBOX, { path: 'Inbox/Fuzz' }),
+	getFolder: (client, { folderId }) => getFolder(client, MAILBOX, { id: folderId }),
+	createFolder: (client) => createFolder(client, MAILBOX, { wellKnown: 'inbox' }, 'Fuzz child'),
+	renameFolder: (client, { folderId }) => renameFolder(client, MAILBOX, { id: folderId }, 'Fuzz renamed'),
+	deleteFolder: (client, { folderId }) => deleteFolder(client, MAILBOX, { id: folderId }, 'hard'),
+	emptyFolder: (client, { folderId }) => emptyFolder(client, MAILBOX, { id: folderId }, 'hard', false),
+	listAttachments: (client, { messageId }) => listAttachments(client, MAILBOX, messageId),
+	downloadAttachments: (client, { attachmentId }) => downloadAttachments(client, MAILBOX, [attachmentId]),
+	sendMessage: (client) =>
+		sendMessage(client, MAILBOX, { to: [person], cc: [], bcc: [], replyTo: [], subject: 'Fuzz', bodyFormat: 'text', body: 'Hello', attachments: [], saveToSentItems: true }, { asDelegate: false }),
+	reply: respond('reply'),
+	replyAll: respond('replyAll'),
+	forward: respond('forward'),
+	syncFolderItems: (client) => syncFolderItems(client, MAILBOX, wellKnownFolderId('inbox', MAILBOX), undefined),
+};
+
+interface FaultCase {
+	fault: EwsFault;
+	options: FaultOptions;
+	/** The failure code the call must end with: the HTTP status first. */
+	expected: RegExp;
+}
+
+const STATUSES = [200, 301, 302, 303, 307, 400, 403, 404, 405, 408, 413, 429, 500, 502, 503, 504];
+const BODIES: FaultBody[] = ['empty', 'json', 'html', 'xml', 'garbage', 'brokenSoap'];
+const SOAP_CODES = [
+	'ErrorServerBusy',
+	'ErrorSendAsDenied',
+	'ErrorMessageSizeExceeded',
+	'ErrorQuotaExceeded',
+	'ErrorInternalServerTransientError',
+	'ErrorTimeoutExpired',
+	'ErrorInternalServerError',
+	'ErrorMailboxStoreUnavailable',
+	'ErrorAccessDenied',
+	'ErrorItemNotFound',
+	'ErrorCodeNobodyHasSeenYet',
+];
+
+function pickCase(next: () => number): FaultCase {
+	const pick = <T>(values: T[]): T => values[Math.floor(next() * values.length)];
+	const kind = next();
+	if (kind < 0.5) {
+		const status = pick(STATUSES);
+		return { fault: 'http', options: { status, body: pick(BODIES) }, expected: new RegExp(`^HTTP${status}$`) };
+	}
+	if (kind < 0.65) {
+		const code = pick(SOAP_CODES);
+		return { fault: 'soapFault', options: { code }, expected: new RegExp(`^${code}$`) };
+	}
+	if (kind < 0.75) {
+		const status = pick([301, 302, 307, 308]);
+		return { fault: 'redirect', options: { status }, expected: new RegExp(`^HTTP${status}$`) };
+	}
+	if (kind < 0.85) return { fault: 'truncated', options: { status: pick([200, 500]) }, expected: /^ECONNRESET$/ };
+	if (kind < 0.93) return { fault: 'neverEnding', options: { status: pick([200, 500]), intervalMs: 20 }, expected: /^EwsDeadlineExceeded$/ };
+	return { fault: 'drop', options: {}, expected: /^(ECONNRESET|EPIPE)$/ };
+}
+
+/** What a mapped error looks like: a diagnosis with a known code, the server named for transport failures. */
+const KNOWN_CODE = /^(HTTP \d{3}( not SOAP)?|HTTP 401 \w+|Error\w+|Ews\w+|E[A-Z0-9_]+)$/;
+
+it(`every EWS operation settles with a mapped error on any answer (seed ${SEED})`, async () => {
+	console.log(`EWS fault fuzz: seed ${SEED}, ${CASES_PER_OPERATION} cases per operation (EWS_FUZZ_SEED=${SEED} repeats this run)`);
+	const next = random(SEED);
+	const auth = await appOnlyAuth(sandbox);
+	const client = clientOn(sandbox, auth, [], { maxAttempts: 1, deadlineMs: DEADLINE_MS });
+	const host = new URL(sandbox.ews.url).host;
+
+	sandbox.ews.store.createFolder(MAILBOX, 'inbox', 'Fuzz');
+	const folderId = sandbox.ews.store.folderByPath(MAILBOX, 'Inbox/Fuzz')!.id;
+	const messageId = sandbox.ews.store.deliver(MAILBOX, {
+		from: person.address,
+		to: MAILBOX,
+		subject: 'Invoice 42',
+		text: 'See attached',
+		attachments: [{ filename: 'invoice.pdf', content: Buffer.from('%PDF-1.4 fuzz'), contentType: 'application/pdf' }],
+	});
+	const [attachment] = await listAttachments(clientOn(sandbox, auth), MAILBOX, messageId);
+	const fixture: Fixture = { messageId, attachmentId: attachment.id, folderId };
+
+	const problems: string[] = [];
+	const tally: Record<string, number> = {};
+	for (const [operation, call] of Object.entries(OPERATIONS)) {
+		for (let i = 0; i < CASES_PER_OPERATION; i++) {
+			const fault = pickCase(next);
+			const label = `${operation} ← ${fault.fault} ${JSON.stringify(fault.options)}`;
+			sandbox.ews.reset();
+			sandbox.ews.failNext(fault.fault, 1, fault.options);
+			let hung: NodeJS.Timeout | undefined;
+			const outcome = await Promise.race([
+				call(client, fixture).then(
+					() => ({ settled: 'resolved' as const }),
+					(error: unknown) => ({ settled: 'rejected' as const, error }),
+				),
+				new Promise<{ settled: 'hung' }>((resolve) => (hung = setTimeout(() => resolve({ settled: 'hung' }), HUNG_AFTER_MS))),
+			]);
+			clearTimeout(hung);
+			tally[fault.fault] = (tally[fault.fault] ?? 0) + 1;
+			if (outcome.settled !== 'rejected') {
+				problems.push(`${label}: ${outcome.settled}`);
+				continue;
+			}
+			const { error } = outcome;
+			if (!(error instanceof EwsError)) {
+				problems.push(`${label}: not an EwsError but ${(error as Error)?.constructor?.name}: ${String((error as Error)?.message ?? error)}`);
+				continue;
+			}
+			const diagnosis = diagnose(error);
+			const shown = toNodeApiError({ id: '1', name: 'Exchange', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} }, error);
+			const text = `${shown.message} ${shown.description ?? ''}`;
+			if (!fault.expected.test(error.code)) problems.push(`${label}: code ${error.code}, expected ${fault.expected}`);
+			if (!diagnosis || !KNOWN_CODE.test(diagnosis.code)) problems.push(`${label}: no mapped diagnosis (${diagnosis?.code}) for ${error.code}: ${error.message}`);
+			if (/Unknown EWS error|TypeError|Cannot read prop|is not a function|is not defined|\bundefined\b|\[object /.test(text)) problems.push(`${label}: shown as "${text}"`);
+			if (!error.code.startsWith('Error') && !text.includes(host)) problems.push(`${label}: does not name the server: "${shown.message}"`);
+		}
+	}
+	console.log(`EWS fault fuzz: ${Object.keys(OPERATIONS).length} operations, faults drawn ${JSON.stringify(tally)}, ${problems.length} problem(s)`);
+	expect(problems).toEqual([]);
+});
