@@ -441,30 +441,34 @@ function diagnoseEwsHttp(status: number, facts: EwsFailureFacts): Diagnosis {
 /** Diagnosis for a 401 from EWS, from its x-ms-diagnostics header. */
 function diagnoseEws401(facts: EwsFailureFacts): Diagnosis {
 	const diagnostics = facts.diagnostics ?? '';
+	const server = `EWS server ${facts.server ?? 'HOST'}`;
 	if (/invalid_lifetime|expired/i.test(diagnostics)) {
-		return { code: 'HTTP 401 invalid_lifetime', message: 'The access token expired and a fresh one was refused too', fix: 'Reconnect a delegated credential; check the clock of the n8n server.' };
+		return { code: 'HTTP 401 invalid_lifetime', message: `${server} refused the access token as expired, also after a fresh one was fetched`, fix: 'Reconnect a delegated credential; check the clock of the n8n server.' };
 	}
 	if (/invalid_resource|audience/i.test(diagnostics)) {
-		return { code: 'HTTP 401 invalid_resource', message: 'The token is for another resource than this Exchange server', fix: `Check the Cloud of the credential and, for a custom cloud, that Resource matches the EWS host (https://${facts.server ?? 'outlook.office365.com'}).` };
+		return { code: 'HTTP 401 invalid_resource', message: `${server} refused a token that is for another resource`, fix: `Check the Cloud of the credential and, for a custom cloud, that Resource matches the EWS host (https://${facts.server ?? 'outlook.office365.com'}).` };
 	}
 	if (/invalid_grant|permission/i.test(diagnostics)) {
 		return {
 			code: 'HTTP 401 invalid_grant',
-			message: 'The token does not carry the EWS permission',
+			message: `${server} refused the token: it does not carry the EWS permission`,
 			fix: 'App-only: grant the application permission full_access_as_app (Office 365 Exchange Online) and click "Grant admin consent". Delegated: grant EWS.AccessAsUser.All and reconnect the credential.',
 		};
 	}
-	return { code: 'HTTP 401', message: `EWS server ${facts.server ?? 'HOST'} refused the access token`, fix: ewsRetirementFix(facts) };
+	return { code: 'HTTP 401', message: `${server} refused the access token`, fix: ewsRetirementFix(facts) };
 }
 
 /** Network and TLS failures of an EWS call, with the server named. */
 function diagnoseEwsConnection(facts: EwsFailureFacts): Diagnosis | undefined {
 	const error = { code: facts.code, message: facts.message ?? '' };
 	const server = `EWS server ${facts.server ?? 'HOST'}`;
-	const diagnosis = diagnoseTlsError(error) ?? diagnoseNetworkError(error);
-	if (diagnosis) return { ...diagnosis, message: `${server}: ${diagnosis.message}` };
+	const fix = `Check the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''}, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; calls that are safe to repeat were already retried.`;
+	const tls = diagnoseTlsError(error);
+	if (tls) return { ...tls, message: `${server}: ${tls.message}` };
+	const network = diagnoseNetworkError(error);
+	if (network) return { ...network, message: `${server}: ${network.message}`, fix };
 	if (!/^E[A-Z0-9_]+$/.test(facts.code)) return undefined;
-	return { code: facts.code, message: `${server}: the connection failed`, fix: 'Check the EWS URL, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; then retry.' };
+	return { code: facts.code, message: `${server}: the connection failed`, fix };
 }
 
 /** Diagnosis for a normalised EWS failure: by HTTP status first, then the EWS ResponseCode, then the socket code. */
