@@ -4,22 +4,10 @@
  * wherever the failure carries them.
  */
 import { diagnoseEwsFailure, type EwsFailureFacts } from '../../nodes/shared/errors/catalogue';
+import { EWS_FAULT_CODES } from './ewsSupport';
 
 const CODES = [
-	'ErrorImpersonateUserDenied',
-	'ErrorNonExistentMailbox',
-	'ErrorAccessDenied',
-	'ErrorItemNotFound',
-	'ErrorFolderNotFound',
-	'ErrorInvalidIdMalformed',
-	'ErrorServerBusy',
-	'ErrorSendAsDenied',
-	'ErrorMessageSizeExceeded',
-	'ErrorQuotaExceeded',
-	'ErrorInternalServerTransientError',
-	'ErrorTimeoutExpired',
-	'ErrorInternalServerError',
-	'ErrorNotKnownToTheCatalogue',
+	...EWS_FAULT_CODES,
 	'EwsUnreadableAnswer',
 	'EwsDeadlineExceeded',
 	'EwsError',

@@ -10,19 +10,12 @@ import { EwsError } from '../../nodes/shared/transport/ews/errors';
 import { copyMessages, findMessageIds, getMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
 import type { FaultBody } from '../sandbox/ews';
-import { useSandbox } from '../support/useSandbox';
-import { appOnlyAuth, clientOn } from './ewsSupport';
+import { appOnlyAuth, clientOn, useEwsSandbox } from './ewsSupport';
 
-// The first call loads ews-javascript-api and gets a token: slow on a loaded machine.
-jest.setTimeout(30_000);
-
-const currentSandbox = useSandbox();
+const currentSandbox = useEwsSandbox();
 let sandbox: Sandbox;
 beforeAll(() => {
 	sandbox = currentSandbox();
-});
-beforeEach(() => {
-	sandbox.ews.reset();
 });
 
 const NODE = { id: '1', name: 'Microsoft Exchange', type: 'n8n-nodes-exchange-oauth.microsoftExchange', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };

@@ -4,6 +4,7 @@ import type { INodeTypeDescription } from 'n8n-workflow';
 import { loadExchangeAuth, type ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { EwsClient, type EwsClientOptions } from '../../nodes/shared/transport/ews/client';
 import type { Sandbox } from '../sandbox';
+import { useSandbox } from '../support/useSandbox';
 import { createExecuteContext } from '../support/executeContext';
 import { appOnlyCredential } from '../support/sandboxCredentials';
 
@@ -18,3 +19,33 @@ export async function appOnlyAuth(sandbox: Sandbox, overrides = {}): Promise<Exc
 export function clientOn(sandbox: Sandbox, auth: ExchangeAuth, waits: number[] = [], options: Partial<EwsClientOptions> = {}): EwsClient {
 	return new EwsClient(auth, { ewsUrl: sandbox.ews.url, wait: async (ms) => void waits.push(ms), ...options });
 }
+
+/** One sandbox for the file (test/support/useSandbox) with the EWS stand-in's requests and faults cleared before each test. */
+export function useEwsSandbox(): () => Sandbox {
+	// The first call of a file loads ews-javascript-api and gets a token: seconds on a loaded machine.
+	jest.setTimeout(30_000);
+	const currentSandbox = useSandbox();
+	beforeEach(() => {
+		currentSandbox().ews.reset();
+	});
+	return currentSandbox;
+}
+
+/** EWS ResponseCodes the fault tests use: the catalogue's, the retryable ones, and one no catalogue knows. */
+export const EWS_FAULT_CODES = [
+	'ErrorServerBusy',
+	'ErrorSendAsDenied',
+	'ErrorMessageSizeExceeded',
+	'ErrorQuotaExceeded',
+	'ErrorInternalServerTransientError',
+	'ErrorTimeoutExpired',
+	'ErrorInternalServerError',
+	'ErrorMailboxStoreUnavailable',
+	'ErrorImpersonateUserDenied',
+	'ErrorNonExistentMailbox',
+	'ErrorAccessDenied',
+	'ErrorItemNotFound',
+	'ErrorFolderNotFound',
+	'ErrorInvalidIdMalformed',
+	'ErrorCodeNobodyHasSeenYet',
+];

@@ -10,16 +10,12 @@ import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, mov
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
 import { delegatedCredential } from '../support/sandboxCredentials';
-import { useSandbox } from '../support/useSandbox';
-import { appOnlyAuth as appOnlyAuthOn, clientOn, noParameters } from './ewsSupport';
+import { appOnlyAuth as appOnlyAuthOn, clientOn, noParameters, useEwsSandbox } from './ewsSupport';
 
-const currentSandbox = useSandbox();
+const currentSandbox = useEwsSandbox();
 let sandbox: Sandbox;
 beforeAll(() => {
 	sandbox = currentSandbox();
-});
-beforeEach(() => {
-	sandbox.ews.reset();
 });
 
 const EWS_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access';
