@@ -10,6 +10,7 @@ const CODES = [
 	...EWS_FAULT_CODES,
 	'EwsUnreadableAnswer',
 	'EwsDeadlineExceeded',
+	'EwsAnswerTooLarge',
 	'EwsError',
 	'ECONNRESET',
 	'ETIMEDOUT',

@@ -91,14 +91,17 @@ interface FaultCase {
 }
 
 const STATUSES = [200, 301, 302, 303, 307, 400, 403, 404, 405, 408, 413, 429, 500, 502, 503, 504];
-const BODIES: FaultBody[] = ['empty', 'json', 'html', 'xml', 'garbage', 'brokenSoap'];
+const BODIES: FaultBody[] = ['empty', 'json', 'html', 'xml', 'garbage', 'brokenSoap', 'unexpectedSoap', 'soapFault'];
 
 function pickCase(next: () => number): FaultCase {
 	const pick = <T>(values: T[]): T => values[Math.floor(next() * values.length)];
 	const kind = next();
 	if (kind < 0.5) {
 		const status = pick(STATUSES);
-		return { fault: 'http', options: { status, body: pick(BODIES) }, expected: new RegExp(`^HTTP${status}$`) };
+		const body = pick(BODIES);
+		// SOAP with 200 goes to the library: an envelope that answers nothing is unreadable; a fault with 200 or 500 is a fault.
+		const expected = status === 200 && body === 'unexpectedSoap' ? 'EwsUnreadableAnswer' : (status === 200 || status === 500) && body === 'soapFault' ? 'ErrorInternalServerTransientError' : `HTTP${status}`;
+		return { fault: 'http', options: { status, body }, expected: new RegExp(`^${expected}$`) };
 	}
 	if (kind < 0.65) {
 		const code = pick(EWS_FAULT_CODES);

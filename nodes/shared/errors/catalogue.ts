@@ -285,6 +285,8 @@ export interface EwsFailureFacts {
 }
 
 const EWS_ENDPOINT_FORM = 'https://HOST/EWS/Exchange.asmx';
+/** After a failure without an answer, a send may or may not have happened; it is never repeated for that reason. */
+const UNCLEAR_SEND = 'A send, reply or forward is not repeated: check Sent Items before running it again.';
 
 function ewsRetirementFix(facts: EwsFailureFacts): string {
 	const app = facts.clientId ? `the app's client ID ${facts.clientId}` : "the app's client ID (Application ID of the credential's app registration)";
@@ -379,7 +381,11 @@ const EWS: Record<string, Omit<Diagnosis, 'code'> | ((facts: EwsFailureFacts) =>
 	}),
 	EwsDeadlineExceeded: (facts) => ({
 		message: `EWS server ${facts.server ?? 'HOST'} did not finish its answer in time`,
-		fix: 'Retry later, process fewer items per run (large attachments take longest), and check any proxy between n8n and Exchange that may hold answers back.',
+		fix: `Retry later, process fewer items per run (large attachments take longest), and check any proxy between n8n and Exchange that may hold answers back. ${UNCLEAR_SEND}`,
+	}),
+	EwsAnswerTooLarge: (facts) => ({
+		message: `EWS server ${facts.server ?? 'HOST'} sent an answer far larger than any EWS answer`,
+		fix: `Check that the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}) and not at a proxy or a download.`,
 	}),
 	EwsError: (facts) => ({
 		message: `The EWS call to ${facts.server ?? 'the EWS server'} failed`,
@@ -462,7 +468,7 @@ function diagnoseEws401(facts: EwsFailureFacts): Diagnosis {
 function diagnoseEwsConnection(facts: EwsFailureFacts): Diagnosis | undefined {
 	const error = { code: facts.code, message: facts.message ?? '' };
 	const server = `EWS server ${facts.server ?? 'HOST'}`;
-	const fix = `Check the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''}, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; calls that are safe to repeat were already retried.`;
+	const fix = `Check the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''}, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; calls that are safe to repeat were already retried. ${UNCLEAR_SEND}`;
 	const tls = diagnoseTlsError(error);
 	if (tls) return { ...tls, message: `${server}: ${tls.message}` };
 	const network = diagnoseNetworkError(error);

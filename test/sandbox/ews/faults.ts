@@ -27,7 +27,7 @@ export type EwsFault =
 	| 'neverEnding';
 
 /** Bodies a non-SOAP answer can carry. */
-export type FaultBody = 'empty' | 'json' | 'html' | 'xml' | 'garbage' | 'brokenSoap';
+export type FaultBody = 'empty' | 'json' | 'html' | 'xml' | 'garbage' | 'brokenSoap' | 'unexpectedSoap' | 'soapFault';
 
 export interface FaultOptions {
 	/** Only requests for this operation consume the fault (ErrorInvalidSyncStateData implies SyncFolderItems). */
@@ -86,6 +86,12 @@ export function nonSoapBody(body: FaultBody, status: number): { headers: Record<
 			return { headers: XML, body: `<?xml version="1.0"?><Error><Code>${status}</Code><Message>Gateway error</Message></Error>` };
 		case 'garbage':
 			return { headers: { 'Content-Type': 'application/octet-stream' }, body: '\u0000\u0001{<<garbage>>}&&\ufffd' };
+		case 'unexpectedSoap':
+			// A whole SOAP envelope, but not an answer to any EWS request.
+			return { headers: XML, body: `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Ping xmlns="urn:example"/></s:Body></s:Envelope>` };
+		case 'soapFault':
+			// A SOAP fault with a status Exchange does not use for faults (a proxy relaying one).
+			return { headers: XML, body: soapFault('ErrorInternalServerTransientError', 'Relayed fault.') };
 		case 'brokenSoap':
 			// Starts like a SOAP answer, but the XML is cut in the middle (Content-Length is right).
 			return { headers: XML, body: soapFault('ErrorInternalServerError', 'An internal server error occurred.').slice(0, 180) };

@@ -47,6 +47,9 @@ export function normalizeEwsError(error: unknown): EwsFailure {
 		const { contentType: _contentType, ...failure } = error.details;
 		return failure;
 	}
+	// The library could not read an answer it was given as SOAP (ReadResponsePrivate wraps whatever
+	// its parser threw, often a TypeError): the parser's text says nothing to an admin.
+	if (error instanceof ewsLibrary().ServiceRequestException) return unreadableAnswer();
 	const e = (error ?? {}) as Record<string, unknown> & { Response?: Record<string, unknown> };
 	const httpStatus = typeof e.HttpStatusCode === 'number' ? e.HttpStatusCode : undefined;
 	// A failed ServiceResponse of a batch call carries its text in ErrorMessage, not in message.
@@ -62,15 +65,17 @@ export function normalizeEwsError(error: unknown): EwsFailure {
 	if (responseCode && responseCode !== 'NoError') {
 		// The library reports an answer it could not read (a SOAP 200 without the expected response) as a
 		// fault of its own making: no fault code, its default ResponseCode, the parser's message.
-		if (httpStatus === 200 && e.faultCode == null && responseCode === 'ErrorInternalServerError') {
-			return { code: 'EwsUnreadableAnswer', httpStatus, message: `answered HTTP 200 with a SOAP answer that could not be read (${message})` };
-		}
+		if (httpStatus === 200 && e.faultCode == null && responseCode === 'ErrorInternalServerError') return unreadableAnswer();
 		// A ResponseCode the library does not know becomes its ErrorInternalServerError; the fault code keeps the real one.
 		const faultCode = typeof e.faultCode === 'string' ? /(?:^|:)(Error\w+)$/.exec(e.faultCode)?.[1] : undefined;
 		return { code: responseCode === 'ErrorInternalServerError' && faultCode ? faultCode : responseCode, httpStatus, message, backOffMs };
 	}
 	if (httpStatus && httpStatus >= 300) return { code: `HTTP${httpStatus}`, httpStatus, message };
 	return { code: 'EwsError', httpStatus, message, backOffMs };
+}
+
+function unreadableAnswer(): EwsFailure {
+	return { code: 'EwsUnreadableAnswer', httpStatus: 200, message: 'answered HTTP 200 with a SOAP envelope that is not an answer to this request' };
 }
 
 function describe(error: unknown): string {

@@ -81,18 +81,24 @@ export class EwsHttpFailure extends Error {
 }
 
 const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-/** A whole SOAP 1.1 envelope: root element Envelope in the SOAP namespace, closed at the end. */
-const ENVELOPE = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:([\w.-]+):)?Envelope\b[^>]*>[\s\S]*<\/(?:([\w.-]+):)?Envelope>\s*$/;
+/** The start of a SOAP 1.1 envelope (root element Envelope, its namespace declared on it) and its end. */
+const ENVELOPE_START = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:([\w.-]+):)?Envelope\b[^>]*>/;
+const ENVELOPE_END = /<\/(?:([\w.-]+):)?Envelope>\s*$/;
 const FAULT = /<(?:[\w.-]+:)?Fault\b/;
+/** An answer can hold a 50 MB attachment (~70 M characters of base64 in XML); a stream past this is not EWS. */
+const MAX_ANSWER_CHARS = 256 * 1024 * 1024;
 
+/** Whether `text` is a whole SOAP envelope; looks at its ends only, answers can be tens of megabytes. */
 export function isSoapEnvelope(contentType: string, text: string): boolean {
 	if (contentType && !/xml/i.test(contentType)) return false;
-	const match = ENVELOPE.exec(text);
-	return !!match && match[1] === match[2] && text.includes(SOAP_ENVELOPE_NS);
+	const start = ENVELOPE_START.exec(text.slice(0, 4096));
+	const end = ENVELOPE_END.exec(text.slice(-256));
+	return !!start && !!end && start[1] === end[1] && start[0].includes(SOAP_ENVELOPE_NS);
 }
 
 /** A short, readable hint of what a non-SOAP body was (an HTML title, a JSON message, the first words). */
-function bodyHint(contentType: string, text: string): string {
+function bodyHint(contentType: string, body: string): string {
+	const text = body.slice(0, 4096);
 	if (!text.trim()) return 'an empty body';
 	const kind = contentType.split(';')[0].trim() || 'no content type';
 	const title = /<title[^>]*>([^<]{1,120})</i.exec(text)?.[1] ?? /<h[12][^>]*>([^<]{1,120})</i.exec(text)?.[1];
@@ -117,13 +123,14 @@ function retryAfterMs(value: string | null): number | undefined {
 }
 
 /**
- * Decides what a complete answer is: `undefined` when ews-javascript-api can read it (a SOAP
- * envelope with HTTP 200, or a SOAP fault with HTTP 500), else the failure, by HTTP status first.
+ * Decides what a complete answer is: 'answer' (a SOAP envelope with HTTP 200) and 'fault' (a SOAP
+ * fault with HTTP 500, or 200 as a proxy may relay it) go to ews-javascript-api; anything else is
+ * a failure, by HTTP status first.
  */
-export function classifyAnswer(status: number, statusText: string, header: (name: string) => string | null, text: string): EwsHttpFailure | undefined {
+export function classifyAnswer(status: number, statusText: string, header: (name: string) => string | null, text: string): 'answer' | 'fault' | EwsHttpFailure {
 	const contentType = header('content-type') ?? '';
 	const soap = isSoapEnvelope(contentType, text);
-	if (soap && (status === 200 || (status === 500 && FAULT.test(text)))) return undefined;
+	if (soap && (status === 200 || status === 500)) return FAULT.test(text.slice(0, 16_384)) ? 'fault' : status === 200 ? 'answer' : new EwsHttpFailure({ code: 'HTTP500', httpStatus: 500, contentType, message: 'answered HTTP 500 with a SOAP envelope that holds no fault' });
 	const line = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
 	if (status >= 300 && status < 400) {
 		const location = header('location') ?? undefined;
@@ -170,7 +177,13 @@ export class EwsHttpClient implements IXHRApi {
 				let text = '';
 				const status = response.statusCode ?? 0;
 				response.setEncoding('utf8');
-				response.on('data', (chunk: string) => (text += chunk));
+				response.on('data', (chunk: string) => {
+					text += chunk;
+					if (text.length > MAX_ANSWER_CHARS) {
+						const message = `answered HTTP ${status} with more than ${MAX_ANSWER_CHARS / 1024 / 1024} MB, which is not an EWS answer`;
+						request.destroy(new EwsHttpFailure({ code: 'EwsAnswerTooLarge', httpStatus: status, message }));
+					}
+				});
 				// The connection closed before the whole answer arrived (fewer bytes than Content-Length, a reset).
 				const cutShort = (error?: NodeJS.ErrnoException) => {
 					if (error instanceof EwsHttpFailure) return settle(() => reject(error));
@@ -187,10 +200,11 @@ export class EwsHttpClient implements IXHRApi {
 						const value = response.headers[name.toLowerCase()];
 						return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 					};
-					const failure = classifyAnswer(status, response.statusMessage ?? '', header, text);
-					if (failure) return settle(() => reject(failure));
+					const kind = classifyAnswer(status, response.statusMessage ?? '', header, text);
+					if (kind instanceof EwsHttpFailure) return settle(() => reject(kind));
 					const result: XhrResponse = {
-						status,
+						// The library reads a SOAP fault only from an HTTP 500.
+						status: kind === 'fault' ? 500 : status,
 						statusText: response.statusMessage ?? '',
 						response: text,
 						responseText: text,
@@ -200,7 +214,7 @@ export class EwsHttpClient implements IXHRApi {
 								.map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
 								.join('\r\n'),
 					};
-					settle(() => (status === 200 ? resolve(result as unknown as XMLHttpRequest) : reject(result)));
+					settle(() => (kind === 'answer' ? resolve(result as unknown as XMLHttpRequest) : reject(result)));
 				});
 			});
 			deadline = setTimeout(() => request.destroy(deadlineFailure(this.deadlineMs)), this.deadlineMs);
