@@ -20,7 +20,7 @@ describe('clouds', () => {
 			resource: 'https://mail.contoso.com',
 			smtpPort: 25,
 		});
-		expect(() => resolveCloudEndpoints({ cloud: 'custom', resource: '' })).toThrow(/authorityHost and resource/);
+		expect(() => resolveCloudEndpoints({ cloud: 'custom', resource: '' })).toThrow(/"Authority Host" and "Resource"/);
 	});
 
 	it('builds the tenant token endpoint', () => {
