@@ -345,7 +345,10 @@ const NETWORK_CODES: Record<string, string> = {
 
 export function diagnoseNetworkError(error: unknown, facts: DiagnosisFacts = {}): Diagnosis | undefined {
 	const e = (error ?? {}) as Record<string, unknown>;
-	const code = errorCodes(error).find((value): value is string => typeof value === 'string' && value in NETWORK_CODES);
+	// nodemailer reports socket failures as code ESOCKET with the system code only in the message.
+	const code =
+		errorCodes(error).find((value): value is string => typeof value === 'string' && value in NETWORK_CODES) ??
+		Object.keys(NETWORK_CODES).find((candidate) => new RegExp(`\\b${candidate}\\b`).test(errorTexts(error)));
 	const timedOut = !code && (e.code === 'ETIMEDOUT' || /timed? ?out/i.test(String(e.message ?? '')));
 	if (!code && !timedOut) return undefined;
 	const server = facts.server ?? 'the server';

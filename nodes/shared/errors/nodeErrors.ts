@@ -107,11 +107,15 @@ export function toNodeApiError(node: INode, error: unknown, context: ErrorContex
 	const e = (error ?? {}) as Record<string, unknown>;
 	const summary: JsonObject = {
 		message: detail,
-		...(diagnosis ? { code: diagnosis.code } : {}),
+		...(diagnosis ? { diagnosisCode: diagnosis.code } : {}),
 		...(typeof e.responseCode === 'number' ? { responseCode: e.responseCode } : {}),
 		...(typeof e.correlationId === 'string' && e.correlationId ? { correlationId: e.correlationId } : {}),
 		...(facts.server ? { server: facts.server } : {}),
 	};
 	const httpCode = typeof e.status === 'number' ? String(e.status) : typeof e.httpCode === 'string' ? e.httpCode : undefined;
-	return new NodeApiError(node, summary, { message, description, itemIndex: context.itemIndex ?? (e.context as { itemIndex?: number } | undefined)?.itemIndex, httpCode });
+	const nodeError = new NodeApiError(node, summary, { message, description, itemIndex: context.itemIndex ?? (e.context as { itemIndex?: number } | undefined)?.itemIndex, httpCode });
+	// n8n swaps any message that mentions ECONNREFUSED, ETIMEDOUT, … for its generic "The service
+	// refused the connection": ours names the server and stays.
+	nodeError.message = message;
+	return nodeError;
 }
