@@ -301,9 +301,12 @@ describe('header injection through every header-bearing field is refused', () =>
 	});
 
 	it('a control character in an address never reaches the XOAUTH2 login', async () => {
-		const error = await runExpectingError(contextFor({ ...baseParameters, fromEmail: `${DEMO.sharedMailbox}`, options: { smtpUser: `invoices\u0001auth=Bearer x@contoso.test` } }, await credentialsFor('appOnly')));
+		const error = await runExpectingError(contextFor({ ...baseParameters, fromEmail: `${DEMO.sharedMailbox}`, options: { smtpUser: `invoices@contoso.test\u0001auth=Bearer\u0001\u0001` } }, await credentialsFor('appOnly')));
 		expect(error.message).toMatch(/Invalid email address .* in "SMTP Login Mailbox"/);
 		expect(sandbox.smtp.authAttempts).toHaveLength(0);
+		// The local part too: "\x01" inside the address, where the old check let it through.
+		const inside = await runExpectingError(contextFor({ ...baseParameters, options: { smtpUser: 'invoices\u0001auth=Bearer\u0001@contoso.test' } }, await credentialsFor('appOnly')));
+		expect(inside.message).toMatch(/Invalid email address .* in "SMTP Login Mailbox"/);
 	});
 });
 
