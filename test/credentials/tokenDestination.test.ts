@@ -10,23 +10,24 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } fro
 import { Exchange } from '../../nodes/Exchange/Exchange.node';
 import { clientOptions } from '../../nodes/Exchange/actions/router';
 import { DEMO, type Sandbox } from '../sandbox';
-import { startSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
+import { useSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
 import { createExecuteContext } from '../support/executeContext';
 import { appOnlyCredential, delegatedCredential, EWS_DELEGATED_SCOPE } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 
 const node = new Exchange();
 const currentSandbox = useSandbox();
+const currentTrap = useSmtpTrap();
 let sandbox: Sandbox;
 let trap: SmtpTrap;
-beforeAll(async () => {
+beforeAll(() => {
 	sandbox = currentSandbox();
-	trap = await startSmtpTrap();
+	trap = currentTrap();
+	// Throttling back-off is not slept.
 	clientOptions.wait = async () => undefined;
 });
-afterAll(async () => {
+afterAll(() => {
 	delete clientOptions.wait;
-	await trap?.stop();
 });
 
 /** Values of every text-like parameter (nested options too) of one operation, all set to `value`. */

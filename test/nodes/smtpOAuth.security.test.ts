@@ -10,26 +10,19 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
 import { DEMO, createAppCertificate, type Sandbox } from '../sandbox';
-import { startSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
+import { useSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
 import { createExecuteContext, type TestContext } from '../support/executeContext';
 import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 
 const node = new SmtpOAuth();
 const currentSandbox = useSandbox();
+const currentTrap = useSmtpTrap();
 let sandbox: Sandbox;
 let trap: SmtpTrap;
-beforeAll(async () => {
+beforeAll(() => {
 	sandbox = currentSandbox();
-	trap = await startSmtpTrap();
-});
-afterAll(async () => {
-	await trap?.stop();
-});
-beforeEach(() => {
-	trap.connections.starttls = trap.connections.tls = trap.connections.https = 0;
-	trap.tokens.length = 0;
-	trap.messages = 0;
+	trap = currentTrap();
 });
 
 const baseParameters = {
@@ -60,14 +53,12 @@ async function run(test: TestContext | IExecuteFunctions): Promise<INodeExecutio
 	return output;
 }
 
-async function runExpectingError(test: TestContext): Promise<Error & { description?: string }> {
-	try {
-		await run(test);
-	} catch (error) {
-		return error as Error & { description?: string };
-	}
-	throw new Error('expected the node to throw');
-}
+/** The error a run must end with. */
+const runExpectingError = async (test: TestContext): Promise<Error & { description?: string }> =>
+	await run(test).then(
+		() => Promise.reject(new Error('expected the node to throw')),
+		(error: Error & { description?: string }) => error,
+	);
 
 function contextFor(parameters: IDataObject | ((i: number) => IDataObject), credentials: Record<string, ICredentialDataDecryptedObject>, extra: Partial<Parameters<typeof createExecuteContext>[0]> = {}): TestContext {
 	return createExecuteContext({ description: node.description, parameters, credentials, trustedCa: sandbox.ca, ...extra });

@@ -40,7 +40,22 @@ export interface SmtpTrap {
 	/** Messages accepted (only when the trap is the credential's own server, in tests of that). */
 	messages: number;
 	total(): number;
+	/** Forgets connections, tokens and messages seen so far. */
+	clear(): void;
 	stop(): Promise<void>;
+}
+
+/** One trap per test file, cleared before each test (like useSandbox). */
+export function useSmtpTrap(): () => SmtpTrap {
+	let trap: SmtpTrap | undefined;
+	beforeAll(async () => {
+		trap = await startSmtpTrap();
+	});
+	afterAll(async () => {
+		await trap?.stop();
+	});
+	beforeEach(() => trap!.clear());
+	return () => trap!;
 }
 
 async function listen(server: NetServer | HttpsServer, host: string): Promise<number> {
@@ -65,6 +80,11 @@ export async function startSmtpTrap(host = '127.0.0.1'): Promise<SmtpTrap> {
 		tokens: [],
 		messages: 0,
 		total: () => trap.connections.starttls + trap.connections.tls + trap.connections.https,
+		clear: () => {
+			trap.connections = { starttls: 0, tls: 0, https: 0 };
+			trap.tokens.length = 0;
+			trap.messages = 0;
+		},
 		stop: async () => undefined,
 	};
 	const smtp = (secure: boolean) =>
