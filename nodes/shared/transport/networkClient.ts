@@ -70,7 +70,7 @@ export class CredentialNetworkClient implements INetworkModule {
 				(response) => {
 					const chunks: Buffer[] = [];
 					response.on('data', (chunk: Buffer) => chunks.push(chunk));
-					response.on('error', (error) => this.fail(error, reject));
+					response.on('error', (error) => this.fail(error, target.host, reject));
 					response.on('end', () => {
 						const text = Buffer.concat(chunks).toString('utf8');
 						let parsed: unknown = {};
@@ -89,14 +89,15 @@ export class CredentialNetworkClient implements INetworkModule {
 				},
 			);
 			request.on('timeout', () => request.destroy(Object.assign(new Error(`Request to ${target.host} timed out`), { code: 'ETIMEDOUT' })));
-			request.on('error', (error) => this.fail(error, reject));
+			request.on('error', (error) => this.fail(error, target.host, reject));
 			if (body !== undefined) request.write(body);
 			request.end();
 		});
 	}
 
-	private fail(error: Error, reject: (reason: Error) => void) {
-		this.lastError = error;
+	/** Keeps the socket error for diagnosis, tagged with the host so messages can name it. */
+	private fail(error: Error, host: string, reject: (reason: Error) => void) {
+		this.lastError = Object.assign(error, { server: host });
 		reject(error);
 	}
 }
