@@ -10,6 +10,7 @@ import {
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
+	customSmtpSecurityField,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
@@ -42,6 +43,7 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 		customEwsUrlField,
 		customSmtpHostField,
 		customSmtpPortField,
+		customSmtpSecurityField,
 		tenantIdField,
 		{
 			displayName: 'Client ID',

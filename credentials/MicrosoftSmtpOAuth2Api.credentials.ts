@@ -9,6 +9,7 @@ import {
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
+	customSmtpSecurityField,
 	delegatedOAuth2Fields,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
@@ -44,6 +45,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 		customResourceField,
 		customSmtpHostField,
 		customSmtpPortField,
+		customSmtpSecurityField,
 		tenantIdField,
 		...delegatedOAuth2Fields('/SMTP.Send offline_access'),
 		allowedMailboxesField,

@@ -3,16 +3,22 @@
  * One table, used by the credentials (as expressions) and by the token and transport code.
  */
 
+import { CredentialFieldError } from './errors/credentialFieldError';
+
 export type CloudName = 'global' | 'usGovHigh' | 'usGovDod' | 'china' | 'custom';
+
+/** STARTTLS (TLS after EHLO, port 587) or TLS from the first byte (usually port 465). Never plain text. */
+export type SmtpSecurity = 'starttls' | 'tls';
 
 export interface CloudEndpoints {
 	/** Entra ID authority host, e.g. login.microsoftonline.com (host[:port], no scheme). */
 	authorityHost: string;
 	/** EWS endpoint of the cloud, used by the Exchange nodes. */
 	ewsUrl: string;
-	/** SMTP submission host and port (STARTTLS). */
+	/** SMTP submission host, port and TLS mode. The only SMTP server a token of this credential is sent to. */
 	smtpHost: string;
 	smtpPort: number;
+	smtpSecurity: SmtpSecurity;
 	/** The "Office 365 Exchange Online" resource: prefix of every scope we request. */
 	resource: string;
 }
@@ -23,6 +29,7 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
 		smtpHost: 'smtp.office365.com',
 		smtpPort: 587,
+		smtpSecurity: 'starttls',
 		resource: 'https://outlook.office365.com',
 	},
 	usGovHigh: {
@@ -30,6 +37,7 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		ewsUrl: 'https://outlook.office365.us/EWS/Exchange.asmx',
 		smtpHost: 'smtp.office365.us',
 		smtpPort: 587,
+		smtpSecurity: 'starttls',
 		resource: 'https://outlook.office365.us',
 	},
 	usGovDod: {
@@ -37,6 +45,7 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		ewsUrl: 'https://webmail.apps.mil/EWS/Exchange.asmx',
 		smtpHost: 'outlook-dod.office365.us',
 		smtpPort: 587,
+		smtpSecurity: 'starttls',
 		resource: 'https://webmail.apps.mil',
 	},
 	china: {
@@ -44,6 +53,7 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		ewsUrl: 'https://partner.outlook.cn/EWS/Exchange.asmx',
 		smtpHost: 'smtp.partner.outlook.cn',
 		smtpPort: 587,
+		smtpSecurity: 'starttls',
 		resource: 'https://partner.outlook.cn',
 	},
 };
@@ -67,11 +77,57 @@ export interface CloudFields {
 	ewsUrl?: string;
 	smtpHost?: string;
 	smtpPort?: number | string;
+	smtpSecurity?: string;
 	resource?: string;
 }
 
 function stripScheme(host: string): string {
 	return host.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+}
+
+// A DNS name or an IPv4 address, or a bracketed IPv6 literal; for the authority an optional :port.
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
+const HOST_AND_PORT = /^(.+?)(?::(\d{1,5}))?$/;
+
+function isPort(value: number): boolean {
+	return Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function customAuthorityHost(value: string): string {
+	const host = stripScheme(value);
+	const [, name = '', port] = HOST_AND_PORT.exec(host) ?? [];
+	if (!HOST.test(name) || (port !== undefined && !isPort(Number(port)))) {
+		throw new CredentialFieldError('Authority Host', `"Authority Host" is not a host name: "${value}"`, 'Enter only the host (and :port if not 443) of the token service, e.g. login.microsoftonline.com or adfs.contoso.com, without a path.');
+	}
+	return host;
+}
+
+function customEwsUrl(value: string): string {
+	if (!value) return '';
+	let url: URL | undefined;
+	try {
+		url = new URL(value);
+	} catch {
+		url = undefined;
+	}
+	if (!url || url.protocol !== 'https:' || url.username || url.password) {
+		throw new CredentialFieldError('EWS URL', `"EWS URL" is not an https:// address: "${value}"`, 'Enter the full EWS address, e.g. https://mail.contoso.com/EWS/Exchange.asmx (https only: a token never crosses the network unencrypted).');
+	}
+	return value;
+}
+
+function customSmtpHost(value: string): string {
+	if (value && !HOST.test(value)) {
+		throw new CredentialFieldError('SMTP Host', `"SMTP Host" is not a host name: "${value}"`, 'Enter only the host name, e.g. smtp.office365.com or mail.contoso.com; the port goes into "SMTP Port".');
+	}
+	return value;
+}
+
+function customSmtpPort(value: unknown): number {
+	if (value === undefined || value === null || value === '') return 587;
+	const port = Number(value);
+	if (!isPort(port)) throw new CredentialFieldError('SMTP Port', `"SMTP Port" is not a port number: "${String(value)}"`, 'Enter a port from 1 to 65535: 587 for STARTTLS, usually 465 for TLS.');
+	return port;
 }
 
 /** Endpoints for a credential: the preset of its cloud, or the custom values typed by the user. */
@@ -82,15 +138,18 @@ export function resolveCloudEndpoints(fields: CloudFields): CloudEndpoints {
 		if (!preset) throw new Error(`Unknown cloud "${String(fields.cloud)}"`);
 		return preset;
 	}
+	const labels = { authorityHost: 'Authority Host', resource: 'Resource' } as const;
 	const missing = (['authorityHost', 'resource'] as const).filter((key) => !String(fields[key] ?? '').trim());
 	if (missing.length) {
-		throw new Error(`The custom cloud needs ${missing.join(' and ')}: set them in the credential`);
+		const names = missing.map((key) => `"${labels[key]}"`).join(' and ');
+		throw new CredentialFieldError(labels[missing[0]], `The custom cloud needs ${names}`, `Fill in ${names} in the credential, or pick a Microsoft cloud.`);
 	}
 	return {
-		authorityHost: stripScheme(String(fields.authorityHost).trim()),
-		ewsUrl: String(fields.ewsUrl ?? '').trim(),
-		smtpHost: String(fields.smtpHost ?? '').trim(),
-		smtpPort: Number(fields.smtpPort) || 587,
+		authorityHost: customAuthorityHost(String(fields.authorityHost).trim()),
+		ewsUrl: customEwsUrl(String(fields.ewsUrl ?? '').trim()),
+		smtpHost: customSmtpHost(String(fields.smtpHost ?? '').trim()),
+		smtpPort: customSmtpPort(fields.smtpPort),
+		smtpSecurity: fields.smtpSecurity === 'tls' ? 'tls' : 'starttls',
 		resource: String(fields.resource).trim().replace(/\/+$/, ''),
 	};
 }

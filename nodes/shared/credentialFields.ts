@@ -53,6 +53,7 @@ export const customSmtpHostField: INodeProperties = {
 	type: 'string',
 	default: '',
 	placeholder: 'smtp.office365.com',
+	description: 'The SMTP server mail (and the access token) goes to. Workflows cannot change it.',
 	displayOptions: showForCustomCloud,
 };
 
@@ -61,6 +62,20 @@ export const customSmtpPortField: INodeProperties = {
 	name: 'smtpPort',
 	type: 'number',
 	default: 587,
+	description: '587 for STARTTLS, usually 465 for TLS',
+	displayOptions: showForCustomCloud,
+};
+
+export const customSmtpSecurityField: INodeProperties = {
+	displayName: 'SMTP Security',
+	name: 'smtpSecurity',
+	type: 'options',
+	options: [
+		{ name: 'STARTTLS', value: 'starttls', description: 'TLS after EHLO (Exchange Online, Exchange Server on port 587)' },
+		{ name: 'TLS', value: 'tls', description: 'TLS from the first byte (usually port 465)' },
+	],
+	default: 'starttls',
+	description: 'There is no plain-text option: an OAuth token must never cross the network unencrypted',
 	displayOptions: showForCustomCloud,
 };
 

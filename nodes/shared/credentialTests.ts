@@ -1,6 +1,6 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { verifySmtpLogin } from './transport/smtp';
+import { smtpServerFor, verifySmtpLogin } from './transport/smtp';
 import { acquireAppOnlyToken, type AppOnlyCredential } from './auth/appOnlyToken';
 import { isTokenExpired, type DelegatedCredential } from './auth/delegatedToken';
 import { describeAppOnlyRoles, expiryWarning, readTokenClaims } from './auth/tokenClaims';
@@ -61,7 +61,7 @@ async function refreshForTest(data: DelegatedCredential & { clientId?: string; c
 		client_secret: String(data.clientSecret ?? ''),
 		scope: `${endpoints.resource}/${scopeName} offline_access`,
 	}).toString();
-	const response = await new CredentialNetworkClient(data).sendPostRequestAsync<TokenResponse>(tokenEndpoint(endpoints, data.tenantId), {
+	const response = await new CredentialNetworkClient(data, { allowedHosts: [endpoints.authorityHost] }).sendPostRequestAsync<TokenResponse>(tokenEndpoint(endpoints, data.tenantId), {
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 		body,
 	});
@@ -93,7 +93,7 @@ export async function testDelegatedSmtpCredential(credential: ICredentialsDecryp
 		if (!user) return { status: 'Error', message: 'The token names no user (upn claim): reconnect the credential as the mailbox user.' };
 		const endpoints = resolveCloudEndpoints(data);
 		if (!endpoints.smtpHost) return { status: 'Error', message: 'The custom cloud has no SMTP Host: fill it in.' };
-		await verifySmtpLogin({ host: endpoints.smtpHost, port: endpoints.smtpPort, security: 'starttls', tls: data }, user, String(accessToken));
+		await verifySmtpLogin(smtpServerFor(endpoints, data), user, String(accessToken));
 		return { status: 'OK', message: `Signed in to ${endpoints.smtpHost} as ${user} with XOAUTH2 (nothing was sent).` };
 	} catch (error) {
 		return failure(error, secrets);

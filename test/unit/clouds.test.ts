@@ -1,4 +1,6 @@
 import { CLOUD_PRESETS, cloudExpression, resolveCloudEndpoints, tokenEndpoint } from '../../nodes/shared/clouds';
+import type { CredentialFieldError } from '../../nodes/shared/errors/credentialFieldError';
+import { smtpServerFor } from '../../nodes/shared/transport/smtp';
 import { MicrosoftSmtpOAuth2Api } from '../../credentials/MicrosoftSmtpOAuth2Api.credentials';
 
 /** Evaluates a credential default the way n8n would for `={{ … }}` with `$self` = the credential. */
@@ -20,7 +22,7 @@ describe('clouds', () => {
 			resource: 'https://mail.contoso.com',
 			smtpPort: 25,
 		});
-		expect(() => resolveCloudEndpoints({ cloud: 'custom', resource: '' })).toThrow(/authorityHost and resource/);
+		expect(() => resolveCloudEndpoints({ cloud: 'custom', resource: '' })).toThrow(/"Authority Host" and "Resource"/);
 	});
 
 	it('builds the tenant token endpoint', () => {
@@ -36,5 +38,49 @@ describe('clouds', () => {
 		const custom = { cloud: 'custom', tenantId: 't1', authorityHost: '127.0.0.1:9443', resource: 'https://outlook.office365.com' };
 		expect(evaluate(properties.authUrl, custom)).toBe('https://127.0.0.1:9443/t1/oauth2/v2.0/authorize');
 		expect(evaluate(`={{ ${cloudExpression('resource')} }}`, { cloud: 'global' })).toBe('https://outlook.office365.com');
+	});
+});
+
+describe('custom cloud fields are checked, naming the field', () => {
+	const base = { cloud: 'custom', authorityHost: 'adfs.contoso.com', resource: 'https://mail.contoso.com' };
+	const fieldOf = (fields: Record<string, unknown>) => {
+		try {
+			resolveCloudEndpoints({ ...base, ...fields });
+		} catch (error) {
+			return (error as CredentialFieldError).field;
+		}
+		return undefined;
+	};
+
+	it.each([
+		[{ authorityHost: 'adfs.contoso.com/adfs' }, 'Authority Host'],
+		[{ authorityHost: 'user@adfs.contoso.com' }, 'Authority Host'],
+		[{ authorityHost: 'adfs.contoso.com:99999' }, 'Authority Host'],
+		[{ authorityHost: 'adfs contoso.com' }, 'Authority Host'],
+		[{ ewsUrl: 'http://mail.contoso.com/EWS/Exchange.asmx' }, 'EWS URL'],
+		[{ ewsUrl: 'mail.contoso.com/EWS/Exchange.asmx' }, 'EWS URL'],
+		[{ ewsUrl: 'https://user:pw@mail.contoso.com/EWS/Exchange.asmx' }, 'EWS URL'],
+		[{ smtpHost: 'smtp://mail.contoso.com' }, 'SMTP Host'],
+		[{ smtpHost: 'mail.contoso.com:25' }, 'SMTP Host'],
+		[{ smtpHost: 'mail.contoso.com\r\nRCPT' }, 'SMTP Host'],
+		[{ smtpPort: 0 }, 'SMTP Port'],
+		[{ smtpPort: 70000 }, 'SMTP Port'],
+		[{ smtpPort: 'abc' }, 'SMTP Port'],
+		[{ smtpPort: 25.5 }, 'SMTP Port'],
+	])('%p → "%s"', (fields, field) => {
+		expect(fieldOf(fields)).toBe(field);
+	});
+
+	it('takes the typed SMTP security and port, defaults to STARTTLS on 587; presets are STARTTLS', () => {
+		expect(resolveCloudEndpoints({ ...base, smtpHost: 'mail.contoso.com', smtpPort: 465, smtpSecurity: 'tls' })).toMatchObject({ smtpHost: 'mail.contoso.com', smtpPort: 465, smtpSecurity: 'tls' });
+		expect(resolveCloudEndpoints({ ...base, smtpHost: 'mail.contoso.com', smtpPort: '' })).toMatchObject({ smtpPort: 587, smtpSecurity: 'starttls' });
+		expect(resolveCloudEndpoints({ ...base, ewsUrl: 'https://[::1]:8443/EWS/Exchange.asmx', smtpHost: '[::1]', authorityHost: '127.0.0.1:9443' })).toMatchObject({ smtpHost: '[::1]', authorityHost: '127.0.0.1:9443' });
+		for (const preset of Object.values(CLOUD_PRESETS)) expect(preset.smtpSecurity).toBe('starttls');
+	});
+
+	it('an empty SMTP Host is refused when an SMTP server is needed, not replaced by localhost', () => {
+		const endpoints = resolveCloudEndpoints({ ...base, smtpHost: '' });
+		expect(() => smtpServerFor(endpoints, {})).toThrow(expect.objectContaining({ field: 'SMTP Host', message: 'The credential\'s Custom cloud has no "SMTP Host"' }));
+		expect(smtpServerFor(resolveCloudEndpoints({ ...base, smtpHost: 'mail.contoso.com', smtpPort: 465, smtpSecurity: 'tls' }), {})).toMatchObject({ host: 'mail.contoso.com', port: 465, security: 'tls' });
 	});
 });

@@ -1,6 +1,7 @@
-import { diagnoseEntraError, diagnoseSmtpReply, diagnoseTlsError, findEntraCode } from '../../nodes/shared/errors/catalogue';
-import { toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
-import type { INode } from 'n8n-workflow';
+import { diagnoseEntraError, diagnoseNetworkError, diagnoseSmtpReply, diagnoseTlsError, findEntraCode, type DiagnosisFacts } from '../../nodes/shared/errors/catalogue';
+import { CredentialFieldError } from '../../nodes/shared/errors/credentialFieldError';
+import { StepError, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
+import { NodeApiError, type INode } from 'n8n-workflow';
 
 const node: INode = { id: '1', name: 'Send', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
 
@@ -12,6 +13,9 @@ describe('Entra ID error codes', () => {
 		['90002', /tenant was not found/i, /Cloud/],
 		['65001', /consented/i, /admin consent/i],
 		['700027', /certificate/i, /Upload the certificate/i],
+		['9002313', /malformed/i, /proxy/i],
+		['700024', /time range/i, /clock/i],
+		['7000112', /disabled/i, /Enabled for users to sign in/i],
 	])('AADSTS%s gets a message and a fix', (code, message, fix) => {
 		const error = { errorCode: 'invalid_client', errorMessage: `AADSTS${code}: something.\r\nTrace ID: abc` };
 		const diagnosis = diagnoseEntraError(error)!;
@@ -84,5 +88,118 @@ describe('toNodeApiError', () => {
 		const shown = JSON.stringify({ message: nodeError.message, description: nodeError.description, context: nodeError.context, cause: nodeError.cause });
 		expect(shown).not.toContain(secret);
 		expect(shown).not.toContain(token);
+	});
+});
+
+/** Replies as Exchange Online writes them, with the label each must get (its own enhanced code). */
+const REPLIES: Array<[string, string, RegExp]> = [
+	['535 5.7.3 Authentication unsuccessful [SN4PR0701CA0043.namprd07.prod.outlook.com]', '535 5.7.3', /rejected the OAuth login/],
+	['535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', '535 5.7.139', /SMTP AUTH is disabled/],
+	['535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', '535 5.7.139', /password login/],
+	['535 5.7.8 Error: authentication failed: invalid token', '535 5.7.8', /rejected the OAuth login/],
+	['535 Authentication failed', '535', /rejected the OAuth login/],
+	['554 5.2.252 SendAsDenied; a@contoso.com not allowed to send as b@contoso.com', '554 5.2.252', /SendAsDenied/],
+	['550 5.7.60 SMTP; Client does not have permissions to send as this sender', '550 5.7.60', /SendAsDenied/],
+	['550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.', '550 5.7.708', /does not accept outbound mail/],
+	['550 5.7.520 Access denied, Your organization does not allow external forwarding.', '550 5.7.520', /external forwarding/],
+	['550 5.1.8 Access denied, bad outbound sender', '550 5.1.8', /blocked this mailbox from sending/],
+	['451 4.7.500 Server busy, please try again later.', '451 4.7.500', /temporarily refuses/],
+	['454 4.7.0 Temporary authentication failure', '454 4.7.0', /temporary authentication failure/],
+	['430 4.2.0 STOREDRV; mailbox logon failure', '430 4.2.0', /log on to the mailbox/],
+	['421 4.7.66 TLS 1.0 and TLS 1.1 are not supported', '421 4.7.66', /throttling/],
+	['552 5.3.4 Message size exceeds fixed maximum message size', '552 5.3.4', /larger than the server accepts/],
+];
+
+const FACTS: DiagnosisFacts = { fromAddress: 'billing@contoso.com', loginMailbox: 'invoices@contoso.com', clientId: '11111111-2222-4333-8444-555555555555', tenantId: 'contoso.onmicrosoft.com' };
+
+describe('every SMTP reply of the catalogue', () => {
+	it.each(REPLIES)('%s → labelled %s, explained', (reply, label, message) => {
+		const d = diagnoseSmtpReply(reply, FACTS)!;
+		expect(d.code).toBe(label);
+		expect(d.message).toMatch(message);
+	});
+
+	it.each(REPLIES)('%s: the fix survives HTML rendering and uses the values it knows', (reply) => {
+		for (const facts of [FACTS, {}]) {
+			const { fix } = diagnoseSmtpReply(reply, facts)!;
+			// n8n renders descriptions as HTML: <from> would vanish.
+			expect(fix).not.toMatch(/<[^>]*>/);
+			if (facts === FACTS) expect(fix).not.toMatch(/\bMAILBOX\b|CLIENT_ID|FROM_ADDRESS|TENANT\b/);
+		}
+	});
+
+	it('fills in From, login mailbox and client ID where the fix names them', () => {
+		expect(diagnoseSmtpReply(REPLIES[0][0], FACTS)!.fix).toContain(`New-ServicePrincipal -AppId ${FACTS.clientId}`);
+		expect(diagnoseSmtpReply(REPLIES[0][0], FACTS)!.fix).toContain(`Add-MailboxPermission -Identity ${FACTS.loginMailbox}`);
+		expect(diagnoseSmtpReply(REPLIES[5][0], FACTS)!.fix).toContain(`Add-RecipientPermission -Identity ${FACTS.fromAddress} -Trustee ${FACTS.loginMailbox} -AccessRights SendAs`);
+		expect(diagnoseSmtpReply(REPLIES[1][0], FACTS)!.fix).toContain(`Set-CASMailbox -Identity ${FACTS.loginMailbox}`);
+		expect(diagnoseSmtpReply(REPLIES[1][0], {})!.fix).toContain('Set-CASMailbox -Identity MAILBOX');
+	});
+
+	it('only a 5.7.3 asks for a fresh token', () => {
+		expect(REPLIES.filter(([reply]) => diagnoseSmtpReply(reply)!.retryWithFreshToken).map(([, label]) => label)).toEqual(['535 5.7.3']);
+	});
+
+	it('a value with markup characters is not put into the fix', () => {
+		expect(diagnoseSmtpReply(REPLIES[5][0], { fromAddress: 'x<script>@contoso.com' })!.fix).toContain('-Identity FROM_ADDRESS');
+	});
+});
+
+describe('every Entra ID fix survives HTML rendering', () => {
+	const codes = ['7000215', '7000222', '700016', '90002', '90038', '900382', '900023', '65001', '50011', '700027', '50012', '700024', '7000112', '9002313', '7000218', '70011', '1002012', '500011', '700082', '70008', '50173', '70043', '50076', '50079', '53003', '9001023', '50194', '123456'];
+	it.each(codes)('AADSTS%s', (code) => {
+		for (const facts of [FACTS, {}]) expect(diagnoseEntraError({ errorNo: code }, facts)!.fix).not.toMatch(/<[^>]*>/);
+		expect(diagnoseEntraError({ errorNo: code }, FACTS)!.fix).not.toMatch(/CLIENT_ID|TENANT\b/);
+	});
+});
+
+describe('the TLS diagnosis matches TLS failures only', () => {
+	it.each([
+		'"Certificate (PEM)" does not hold a PEM certificate',
+		'"Private Key" does not belong to "Certificate"',
+		'Upload the certificate to the app registration',
+		'AADSTS700027: Client assertion failed signature validation: certificate not registered',
+	])('not: %s', (message) => {
+		expect(diagnoseTlsError(new Error(message))).toBeUndefined();
+	});
+
+	it.each([
+		['self-signed certificate in certificate chain', /TLS verification failed/],
+		['unable to verify the first certificate', /TLS verification failed/],
+		['unable to get local issuer certificate', /TLS verification failed/],
+		["Hostname/IP does not match certificate's altnames: IP: 127.0.0.2 is not in the cert's list", /TLS verification failed/],
+		['C0B7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', /TLS verification failed/],
+	])('yes: %s', (message, expected) => {
+		expect(diagnoseTlsError(new Error(message))!.message).toMatch(expected);
+	});
+
+	it('names the server, from the facts or from a StepError', () => {
+		expect(diagnoseTlsError({ code: 'CERT_HAS_EXPIRED' }, { server: 'smtp.contoso.com:587' })!.message).toBe('TLS verification failed (smtp.contoso.com:587): the server certificate has expired');
+		expect(diagnoseNetworkError({ code: 'ECONNREFUSED' }, { server: 'login.contoso.com' })!.message).toBe('Network error (login.contoso.com): the connection was refused');
+		const nodeError = toNodeApiError(node, new StepError('Getting an access token', 'login.contoso.com', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }), { action: 'Sending the message' });
+		expect(nodeError.message).toBe('Getting an access token failed: Network error (login.contoso.com): the connection was refused (ECONNREFUSED)');
+		expect(nodeError.description).toContain('login.contoso.com');
+	});
+
+	it('a wrong port for TLS says how to set SMTP Security', () => {
+		expect(diagnoseTlsError({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' })!.fix).toMatch(/SMTP Security STARTTLS with port 587/);
+	});
+});
+
+describe('errors that are already n8n errors, and credential field errors', () => {
+	it('a NodeApiError (n8n\'s OAuth2 refresh throws them) is scrubbed too', () => {
+		const refreshToken = '0.AXoA-refresh-token-value-1234567890';
+		const original = new NodeApiError(node, { message: `refresh_token=${refreshToken}` }, { message: `Refresh failed: {"refresh_token":"${refreshToken}"}`, description: `client_secret=Sup3r~Secret.Value_123 ${refreshToken}` });
+		const nodeError = toNodeApiError(node, new StepError('Getting an access token', 'login.microsoftonline.com', original), { secrets: [refreshToken] });
+		const shown = JSON.stringify({ message: nodeError.message, description: nodeError.description, context: nodeError.context, cause: nodeError.cause, stack: nodeError.stack });
+		expect(shown).not.toContain(refreshToken);
+		expect(shown).not.toContain('Sup3r~Secret');
+		expect(nodeError.message).toMatch(/^Getting an access token failed: Refresh failed/);
+	});
+
+	it('a credential field error names the field and is never taken for TLS', () => {
+		const nodeError = toNodeApiError(node, new CredentialFieldError('Private Key', '"Private Key" does not belong to "Certificate"', 'Use the key the certificate was created with.'), { action: 'Loading the credential' });
+		expect(nodeError.message).toBe('Loading the credential failed: "Private Key" does not belong to "Certificate" (credential field "Private Key")');
+		expect(nodeError.description).toMatch(/^Use the key/);
 	});
 });

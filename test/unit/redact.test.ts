@@ -21,3 +21,26 @@ describe('redactSecrets', () => {
 		expect(secretsOf({ clientSecret: 's1', privateKey: 'k1', clientId: 'public', oauthTokenData: { access_token: 'a1', refresh_token: 'r1' } }).sort()).toEqual(['a1', 'k1', 'r1', 's1']);
 	});
 });
+
+describe('secrets written as JSON or as printed objects', () => {
+	const secret = 'Abc~Def.Ghi_123-xyz';
+	it.each([
+		`{"client_secret":"${secret}","grant_type":"client_credentials"}`,
+		`{"access_token": "${secret}", "token_type": "Bearer"}`,
+		`{ "refresh_token" : "${secret}" }`,
+		`{ refresh_token: '${secret}', expires_in: 3600 }`,
+		`{ clientSecret: '${secret}' }`,
+		`{"id_token":"${secret}"}`,
+		`{"password":"${secret.replace('~', '\\"')}"}`,
+		`body: {"client_assertion":"${secret}"}`,
+	])('%s', (text) => {
+		const result = redactSecrets(text);
+		expect(result).not.toContain(secret);
+		expect(result).not.toContain('Ghi_123');
+		expect(result).toContain('***');
+	});
+
+	it('keeps error codes and other JSON fields', () => {
+		expect(redactSecrets('{"code":"ErrorItemNotFound","error":"invalid_client","error_codes":[7000215]}')).toBe('{"code":"ErrorItemNotFound","error":"invalid_client","error_codes":[7000215]}');
+	});
+});

@@ -3,8 +3,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
-import { buildMessage, summariseSent, type SendOptions } from '../helpers/message';
-import { SmtpSession, type SmtpSecurity } from '../../shared/transport/smtp';
+import type { DiagnosisFacts } from '../../shared/errors/catalogue';
+import { buildMessage, summariseSent, type BuiltMessage, type SendOptions } from '../helpers/message';
+import { SmtpSession, smtpServerFor } from '../../shared/transport/smtp';
 import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftSmtpOAuth2Api';
@@ -156,24 +157,6 @@ export const properties: INodeProperties[] = [
 				description: 'Addresses replies should go to, separated by commas',
 			},
 			{
-				displayName: 'Security',
-				name: 'security',
-				type: 'options',
-				options: [
-					{ name: 'STARTTLS', value: 'starttls', description: 'Port 587, TLS after EHLO (Exchange Online)' },
-					{ name: 'TLS', value: 'tls', description: 'Port 465, TLS from the first byte' },
-				],
-				default: 'starttls',
-				description: 'There is no plain-text option: an OAuth token must never cross the network unencrypted',
-			},
-			{
-				displayName: 'SMTP Host',
-				name: 'host',
-				type: 'string',
-				default: '',
-				description: 'Overrides the SMTP host of the credential\'s cloud',
-			},
-			{
 				displayName: 'SMTP Login Mailbox',
 				name: 'smtpUser',
 				type: 'string',
@@ -181,26 +164,19 @@ export const properties: INodeProperties[] = [
 				placeholder: 'shared-mailbox@contoso.com',
 				description: 'The mailbox that logs in (XOAUTH2 user) when it differs from From Email, e.g. From is a Send-As address. Defaults to From Email (app-only) or the signed-in user (delegated).',
 			},
-			{
-				displayName: 'SMTP Port',
-				name: 'port',
-				type: 'number',
-				default: 587,
-				description: 'Overrides the SMTP port of the credential\'s cloud',
-			},
 		],
 	},
 ];
 
-interface ServerOptions {
-	host?: string;
-	port?: number;
-	security?: SmtpSecurity;
-}
-
+/**
+ * Sends one message per item over one SMTP session. The server comes from the credential only (its
+ * cloud, or the Custom cloud's SMTP Host, Port and Security): no parameter, expression or item can
+ * point the session, and so the access token, anywhere else. Every item is checked (fields,
+ * attachments, Allowed Mailboxes) before the first message goes out, so a bad item never leaves the
+ * items before it sent and the run failed; with continueOnFail the bad items report and the rest go.
+ */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const returnData: INodeExecutionData[] = [];
 	const kind = this.getNodeParameter('authentication', 0) as AuthenticationKind;
 
 	let session: SmtpSession | undefined;
@@ -209,54 +185,70 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	try {
 		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
 		secrets = auth.secrets;
-		// Server settings come from the credential's cloud; options the user added override them.
-		const server = this.getNodeParameter('options', 0, {}) as ServerOptions;
-		const security = server.security ?? 'starttls';
-		session = new SmtpSession(
-			{
-				host: server.host?.trim() || auth.endpoints.smtpHost,
-				port: server.port ?? (security === 'tls' ? 465 : auth.endpoints.smtpPort),
-				security,
-				tls: auth.tls,
-			},
-			auth.getAccessToken,
-		);
+		session = new SmtpSession(smtpServerFor(auth.endpoints, auth.tls), auth.getAccessToken);
 	} catch (error) {
 		// Bad credential setup fails every item alike; with continueOnFail each item reports it.
 		const nodeError = toNodeApiError(this.getNode(), error, { secrets, action: 'Loading the credential' });
 		if (!this.continueOnFail()) throw nodeError;
 		return items.map((_, itemIndex) => ({ json: { error: nodeError.message, description: nodeError.description ?? undefined }, pairedItem: { item: itemIndex } }));
 	}
+	const facts = (built?: BuiltMessage): DiagnosisFacts => ({
+		fromAddress: built?.fromAddress,
+		loginMailbox: built?.loginMailbox,
+		clientId: auth.clientId,
+		tenantId: auth.tenantId,
+	});
+	const returnData: Array<INodeExecutionData | undefined> = new Array(items.length);
+	const fail = (itemIndex: number, error: unknown, built?: BuiltMessage) => {
+		const nodeError =
+			error && (error as { name?: string }).name === 'NodeOperationError'
+				? (error as Error & { description?: string })
+				: toNodeApiError(this.getNode(), error, { itemIndex, secrets, action: 'Sending the message', facts: facts(built) });
+		if (!this.continueOnFail()) throw nodeError;
+		returnData[itemIndex] = {
+			json: { error: redactSecrets(nodeError.message, secrets), description: nodeError.description ? redactSecrets(nodeError.description, secrets) : undefined },
+			pairedItem: { item: itemIndex },
+		};
+	};
 
 	try {
+		// 1. Check every item before anything is sent. The messages are built again in step 2 rather
+		// than kept, so a run holds one message's attachments in memory at a time, not all of them.
+		const valid: boolean[] = new Array(items.length).fill(false);
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				const { message, loginMailbox, fromAddress } = await buildMessage(this, itemIndex, { signedInUser: auth.signedInUser, requireFrom: kind === 'appOnly' });
-				// Checked before any network call. A delegated login is always the signed-in user, so
-				// there only From (the mailbox acted for) is checked; app-only logs in as the mailbox.
-				auth.assertMailboxAllowed(fromAddress, 'From Email', itemIndex);
-				if (kind === 'appOnly') auth.assertMailboxAllowed(loginMailbox, 'SMTP Login Mailbox', itemIndex);
-				const info = (await session.send(loginMailbox, message)) as IDataObject;
-				returnData.push({ json: summariseSent(info), pairedItem: { item: itemIndex } });
+				await checkedMessage(this, auth, kind, itemIndex);
+				valid[itemIndex] = true;
 			} catch (error) {
-				const nodeError =
-					error && (error as { name?: string }).name === 'NodeOperationError'
-						? (error as Error & { description?: string })
-						: toNodeApiError(this.getNode(), error, { itemIndex, secrets, action: 'Sending the message' });
-				if (this.continueOnFail()) {
-					returnData.push({
-						json: { error: redactSecrets(nodeError.message, secrets), description: nodeError.description ?? undefined },
-						pairedItem: { item: itemIndex },
-					});
-					continue;
-				}
-				throw nodeError;
+				fail(itemIndex, error);
+			}
+		}
+		// 2. Send.
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			if (!valid[itemIndex]) continue;
+			let built: BuiltMessage | undefined;
+			try {
+				built = await checkedMessage(this, auth, kind, itemIndex);
+				const info = (await session.send(built.loginMailbox, built.message)) as IDataObject;
+				returnData[itemIndex] = { json: summariseSent(info), pairedItem: { item: itemIndex } };
+			} catch (error) {
+				fail(itemIndex, error, built);
 			}
 		}
 	} finally {
 		session.close();
 	}
-	return returnData;
+	return returnData.filter((item): item is INodeExecutionData => item !== undefined);
+}
+
+/** The message of one item with every check that needs no network done, Allowed Mailboxes included. */
+async function checkedMessage(ctx: IExecuteFunctions, auth: ExchangeAuth, kind: AuthenticationKind, itemIndex: number): Promise<BuiltMessage> {
+	const built = await buildMessage(ctx, itemIndex, { signedInUser: auth.signedInUser, requireFrom: kind === 'appOnly' });
+	// A delegated login is always the signed-in user, so there only From (the mailbox acted for) is
+	// checked; app-only logs in as the mailbox.
+	auth.assertMailboxAllowed(built.fromAddress, 'From Email', itemIndex);
+	if (kind === 'appOnly') auth.assertMailboxAllowed(built.loginMailbox, 'SMTP Login Mailbox', itemIndex);
+	return built;
 }
 
 export type { SendOptions };

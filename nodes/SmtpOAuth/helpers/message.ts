@@ -2,6 +2,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8
 import type Mail from 'nodemailer/lib/mailer';
 
 import { parseAddressList, type ParsedAddress } from '../../shared/mail/addresses';
+import { assertHeaderValue, customHeaders } from './headers';
 
 /** The "Options" collection of the send operation, as n8n hands it over. */
 export interface SendOptions {
@@ -23,10 +24,6 @@ export interface BuiltMessage {
 	loginMailbox: string;
 	fromAddress: string;
 }
-
-// Header names are RFC 5322 field names; these are set by the node itself and must not be overridden.
-const HEADER_NAME = /^[!-9;-~]+$/;
-const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'content-type', 'mime-version', 'content-transfer-encoding']);
 
 function formatAddress({ name, address }: ParsedAddress): Mail.Address | string {
 	return name ? { name, address } : address;
@@ -91,16 +88,10 @@ export async function buildMessage(
 	if (options.priority && options.priority !== 'normal') message.priority = options.priority;
 	if (options.inReplyTo?.trim()) message.inReplyTo = options.inReplyTo.trim();
 	if (options.references?.trim()) message.references = options.references.trim().split(/[\s,]+/).filter(Boolean);
+	assertHeaderValue('"In-Reply-To"', String(options.inReplyTo ?? '').trim(), fail);
+	assertHeaderValue('"References"', String(options.references ?? '').trim(), fail);
 
-	const headers: Record<string, string> = {};
-	for (const { name = '', value = '' } of options.customHeaders?.header ?? []) {
-		const headerName = name.trim();
-		if (!headerName) continue;
-		if (!HEADER_NAME.test(headerName)) throw fail(`Invalid header name "${headerName}" in "Custom Headers"`, 'Header names use printable ASCII without spaces or colons, e.g. X-Workflow-Id.');
-		if (RESERVED_HEADERS.has(headerName.toLowerCase())) throw fail(`"${headerName}" cannot be set in "Custom Headers"`, 'Use the node\'s own field for this header.');
-		if (/[\r\n]/.test(value)) throw fail(`The value of header "${headerName}" contains a line break`, 'Header values must be a single line.');
-		headers[headerName] = value;
-	}
+	const headers = customHeaders(options.customHeaders?.header ?? [], fail);
 	if (Object.keys(headers).length) message.headers = headers;
 
 	message.attachments = [

@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'crypto';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
 import { authorityUrl, resolveCloudEndpoints, type CloudFields } from '../clouds';
+import { CredentialFieldError } from '../errors/credentialFieldError';
 import { CredentialNetworkClient } from '../transport/networkClient';
 import type { TlsFields } from '../transport/tls';
 
@@ -29,6 +30,8 @@ export class TokenRequestError extends Error {
 		readonly correlationId?: string,
 		readonly errorNo?: string,
 		cause?: unknown,
+		/** The token service host the request went to, for messages. */
+		readonly server?: string,
 	) {
 		super(message, { cause });
 		this.name = 'TokenRequestError';
@@ -49,13 +52,13 @@ export interface CertificateMaterial {
 export function certificateMaterial(credential: AppOnlyCredential): CertificateMaterial {
 	const certificatePem = (credential.certificate ?? '').trim();
 	const keyPem = (credential.privateKey ?? '').trim();
-	if (!certificatePem) throw new Error('The certificate (PEM) is missing: paste the public certificate uploaded to the app registration into "Certificate"');
-	if (!keyPem) throw new Error('The private key (PEM) is missing: paste it into "Private Key"');
+	if (!certificatePem) throw new CredentialFieldError('Certificate', 'The certificate (PEM) is missing', 'Paste the public certificate uploaded to the app registration into "Certificate (PEM)".');
+	if (!keyPem) throw new CredentialFieldError('Private Key', 'The private key (PEM) is missing', 'Paste the private key of the certificate into "Private Key (PEM)".');
 	let certificate: X509Certificate;
 	try {
 		certificate = new X509Certificate(certificatePem);
 	} catch {
-		throw new Error('"Certificate" is not a PEM certificate: it must start with -----BEGIN CERTIFICATE-----');
+		throw new CredentialFieldError('Certificate', '"Certificate (PEM)" does not hold a PEM certificate', 'Paste the public certificate: the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (not the private key, not a .pfx).');
 	}
 	let privateKey: string;
 	try {
@@ -63,10 +66,10 @@ export function certificateMaterial(credential: AppOnlyCredential): CertificateM
 			.export({ type: 'pkcs8', format: 'pem' })
 			.toString();
 	} catch {
-		throw new Error('"Private Key" could not be read: paste an unencrypted PEM key, or give the passphrase of an encrypted one');
+		throw new CredentialFieldError('Private Key', '"Private Key (PEM)" could not be read', 'Paste an unencrypted PEM key (-----BEGIN PRIVATE KEY-----), or fill in "Private Key Passphrase" for an encrypted one.');
 	}
 	if (!certificate.checkPrivateKey(createPrivateKey(privateKey))) {
-		throw new Error('"Private Key" does not belong to "Certificate": use the key the certificate was created with');
+		throw new CredentialFieldError('Private Key', '"Private Key" does not belong to "Certificate"', 'Use the private key the certificate was created with, or the certificate of this key.');
 	}
 	return {
 		thumbprintSha256: certificate.fingerprint256.replace(/:/g, '').toLowerCase(),
@@ -74,6 +77,8 @@ export function certificateMaterial(credential: AppOnlyCredential): CertificateM
 		x5c: certificatePem,
 	};
 }
+
+const missingSecret = () => new CredentialFieldError('Client Secret', 'The client secret is missing', 'Paste the secret Value (not the Secret ID) into "Client Secret".');
 
 interface CachedClient {
 	client: ConfidentialClientApplication;
@@ -105,7 +110,8 @@ function cacheKey(credential: AppOnlyCredential, authority: string, scope: strin
 }
 
 function buildClient(credential: AppOnlyCredential, authority: string, authorityHost: string): CachedClient {
-	const network = new CredentialNetworkClient(credential);
+	// MSAL may only ever talk to the credential's token service, whatever it is configured or told to do.
+	const network = new CredentialNetworkClient(credential, { allowedHosts: [authorityHost] });
 	// Give MSAL the endpoints up front: no instance discovery and no OpenID metadata request, so
 	// the only call is the token POST (works offline-from-the-internet, on loopback and on-premises).
 	const authorityMetadata = JSON.stringify({
@@ -124,7 +130,7 @@ function buildClient(credential: AppOnlyCredential, authority: string, authority
 	if ((credential.authMethod ?? 'clientSecret') === 'certificate') {
 		auth.clientCertificate = certificateMaterial(credential);
 	} else {
-		if (!credential.clientSecret) throw new Error('The client secret is missing: paste the secret Value into "Client Secret"');
+		if (!credential.clientSecret) throw missingSecret();
 		auth.clientSecret = credential.clientSecret;
 	}
 	return { client: new ConfidentialClientApplication({ auth, system: { networkClient: network } }), network };
@@ -135,11 +141,24 @@ export function appOnlyScope(credential: AppOnlyCredential): string {
 }
 
 function validate(credential: AppOnlyCredential) {
-	if (!String(credential.tenantId ?? '').trim()) throw new Error('"Tenant ID" is empty: use the Directory (tenant) ID or a verified domain');
-	if (['common', 'organizations', 'consumers'].includes(String(credential.tenantId).trim().toLowerCase())) {
-		throw new Error('"Tenant ID" must name your tenant (GUID or domain): client credentials do not work with "common" or "organizations"');
+	const tenant = String(credential.tenantId ?? '').trim();
+	if (!tenant) throw new CredentialFieldError('Tenant ID', '"Tenant ID" is empty', 'Use the Directory (tenant) ID or a verified domain of the tenant.');
+	if (['common', 'organizations', 'consumers'].includes(tenant.toLowerCase())) {
+		throw new CredentialFieldError('Tenant ID', `"Tenant ID" must name your tenant, not "${tenant}"`, 'Client credentials do not work with "common" or "organizations": use the Directory (tenant) ID GUID or a verified domain.');
 	}
-	if (!String(credential.clientId ?? '').trim()) throw new Error('"Client ID" is empty: use the Application (client) ID of the app registration');
+	if (!/^[A-Za-z0-9.-]+$/.test(tenant)) throw new CredentialFieldError('Tenant ID', `"Tenant ID" is not a tenant ID or domain: "${tenant}"`, 'Use the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com.');
+	if (!String(credential.clientId ?? '').trim()) throw new CredentialFieldError('Client ID', '"Client ID" is empty', 'Use the Application (client) ID of the app registration.');
+}
+
+/**
+ * Every check that needs no network: the fields, the cloud's endpoints and the secret or certificate.
+ * Run when a node loads the credential, so a bad field is reported as such, naming it.
+ */
+export function validateAppOnlyCredential(credential: AppOnlyCredential): void {
+	validate(credential);
+	resolveCloudEndpoints(credential);
+	if ((credential.authMethod ?? 'clientSecret') === 'certificate') certificateMaterial(credential);
+	else if (!credential.clientSecret) throw missingSecret();
 }
 
 /**
@@ -166,7 +185,7 @@ export async function acquireAppOnlyToken(credential: AppOnlyCredential, options
 		entry.network.lastError = undefined;
 		try {
 			const result = await entry.client.acquireTokenByClientCredential({ scopes: [scope], skipCache: options.forceRefresh === true });
-			if (!result?.accessToken) throw new TokenRequestError('The token endpoint answered without an access token');
+			if (!result?.accessToken) throw new TokenRequestError('The token endpoint answered without an access token', undefined, undefined, undefined, endpoints.authorityHost);
 			return { accessToken: result.accessToken, expiresOn: result.expiresOn ?? null, fromCache: result.fromCache };
 		} catch (error) {
 			if (error instanceof TokenRequestError) throw error;
@@ -177,6 +196,7 @@ export async function acquireAppOnlyToken(credential: AppOnlyCredential, options
 				e.correlationId,
 				e.errorNo !== undefined ? String(e.errorNo) : undefined,
 				entry.network.lastError,
+				endpoints.authorityHost,
 			);
 		}
 	})();

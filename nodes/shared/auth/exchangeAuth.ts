@@ -1,16 +1,19 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { resolveCloudEndpoints, type CloudEndpoints } from '../clouds';
+import { atStep } from '../errors/nodeErrors';
 import { secretsOf } from '../errors/redact';
 import type { TlsFields } from '../transport/tls';
 import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes } from './allowedMailboxes';
-import { acquireAppOnlyToken, type AppOnlyCredential } from './appOnlyToken';
+import { acquireAppOnlyToken, validateAppOnlyCredential, type AppOnlyCredential } from './appOnlyToken';
 import { getDelegatedAccessToken, type DelegatedCredential } from './delegatedToken';
 import { readTokenClaims } from './tokenClaims';
 
 export type AuthenticationKind = 'appOnly' | 'delegated';
 
 export const APP_ONLY_CREDENTIAL_TYPE = 'microsoftExchangeAppOnlyApi';
+
+const TOKEN_STEP = 'Getting an access token';
 
 /**
  * Everything a transport needs from the selected credential, whichever kind it is: endpoints, TLS
@@ -24,6 +27,13 @@ export interface ExchangeAuth {
 	secrets: string[];
 	/** The signed-in user of a delegated credential (from the token), if known. */
 	signedInUser?: string;
+	/** For the fixes in error messages: the app registration and tenant of the credential. */
+	clientId?: string;
+	tenantId?: string;
+	/**
+	 * A token for the credential's resource. Failures come back as a StepError "Getting an access
+	 * token" naming the token service, so they are never reported as a failed send or EWS call.
+	 */
 	getAccessToken(forceRefresh?: boolean): Promise<string>;
 	/** Throws a NodeOperationError naming `field` when the credential's Allowed Mailboxes exclude `mailbox`. */
 	assertMailboxAllowed(mailbox: string, field: string, itemIndex: number): void;
@@ -46,34 +56,51 @@ export async function loadExchangeAuth(
 	if (kind === 'appOnly') {
 		const credential = (await ctx.getCredentials(APP_ONLY_CREDENTIAL_TYPE)) as unknown as AppOnlyCredential;
 		const secrets = secretsOf(credential as unknown as Record<string, unknown>);
+		// Every field problem (empty IDs, a key that does not fit its certificate) shows now, naming the field.
+		validateAppOnlyCredential(credential);
+		const endpoints = resolveCloudEndpoints(credential);
 		return {
 			kind,
-			endpoints: resolveCloudEndpoints(credential),
+			endpoints,
 			tls: credential,
 			secrets,
+			clientId: String(credential.clientId ?? '').trim(),
+			tenantId: String(credential.tenantId ?? '').trim(),
 			assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
 			async getAccessToken(forceRefresh = false) {
-				const { accessToken } = await acquireAppOnlyToken(credential, { forceRefresh });
-				secrets.push(accessToken);
-				return accessToken;
+				try {
+					const { accessToken } = await acquireAppOnlyToken(credential, { forceRefresh });
+					secrets.push(accessToken);
+					return accessToken;
+				} catch (error) {
+					throw atStep(TOKEN_STEP, endpoints.authorityHost, error);
+				}
 			},
 		};
 	}
-	const credential = (await ctx.getCredentials(delegatedCredentialType)) as unknown as DelegatedCredential;
+	const credential = (await ctx.getCredentials(delegatedCredentialType)) as unknown as DelegatedCredential & { clientId?: string };
 	const secrets = secretsOf(credential as unknown as Record<string, unknown>);
 	const storedToken = credential.oauthTokenData?.access_token;
 	const claims = typeof storedToken === 'string' ? readTokenClaims(storedToken) : {};
+	const endpoints = resolveCloudEndpoints(credential);
 	return {
 		kind,
-		endpoints: resolveCloudEndpoints(credential),
+		endpoints,
 		tls: credential,
 		secrets,
 		signedInUser: claims.upn,
+		clientId: String(credential.clientId ?? '').trim(),
+		tenantId: String(credential.tenantId ?? '').trim(),
 		assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
 		async getAccessToken(forceRefresh = false) {
-			const { accessToken } = await getDelegatedAccessToken(ctx, delegatedCredentialType, { forceRefresh });
-			secrets.push(accessToken);
-			return accessToken;
+			try {
+				const { accessToken, credential: current } = await getDelegatedAccessToken(ctx, delegatedCredentialType, { forceRefresh });
+				// n8n may have rotated the refresh token while refreshing: keep the new values out of messages too.
+				secrets.push(accessToken, ...secretsOf(current as unknown as Record<string, unknown>));
+				return accessToken;
+			} catch (error) {
+				throw atStep(TOKEN_STEP, endpoints.authorityHost, error);
+			}
 		},
 	};
 }

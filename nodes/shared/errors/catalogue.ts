@@ -14,22 +14,52 @@ export interface Diagnosis {
 	retryWithFreshToken?: boolean;
 }
 
-const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
+/**
+ * What is known where the error happened, so fixes carry the real values. n8n renders error
+ * descriptions as HTML, so whatever cannot be filled in is written as a bare word (MAILBOX), never
+ * as an angle-bracket placeholder that the browser would swallow.
+ */
+export interface DiagnosisFacts {
+	/** The From address of the message. */
+	fromAddress?: string;
+	/** The mailbox that logged in (XOAUTH2 user). */
+	loginMailbox?: string;
+	clientId?: string;
+	tenantId?: string;
+	/** host:port of the server the failing call went to (token service, SMTP or EWS). */
+	server?: string;
+}
+
+function fill(value: string | undefined, placeholder: string): string {
+	const trimmed = (value ?? '').trim();
+	// A value with markup characters would be mangled by the HTML rendering: use the placeholder.
+	return trimmed && !/[<>&"]/.test(trimmed) ? trimmed : placeholder;
+}
+
+type Fix = string | ((facts: DiagnosisFacts) => string);
+
+const RECONNECT = 'Open the credential and click "Connect my account" again.';
+
+const ENTRA: Record<string, { message: string; fix: Fix }> = {
 	'7000215': {
 		message: 'Microsoft Entra ID rejected the client secret',
-		fix: 'Paste the secret Value (shown once when the secret is created), not the Secret ID, into the credential\'s Client Secret field. Create a new secret under App registrations → Certificates & secrets if the Value is lost.',
+		fix: (f) =>
+			`Paste the secret Value (shown once when the secret is created), not the Secret ID, into the credential's Client Secret field. Create a new secret under App registrations → ${fill(f.clientId, 'CLIENT_ID')} → Certificates & secrets if the Value is lost.`,
 	},
 	'7000222': {
 		message: 'The client secret has expired',
-		fix: 'Create a new client secret (App registrations → Certificates & secrets) or switch the credential to a certificate, then update the credential and its "Secret or Certificate Expires On" date.',
+		fix: (f) =>
+			`Create a new client secret (App registrations → ${fill(f.clientId, 'CLIENT_ID')} → Certificates & secrets) or switch the credential to a certificate, then update the credential and its "Secret or Certificate Expires On" date.`,
 	},
 	'700016': {
 		message: 'No application with this Client ID exists in the tenant',
-		fix: 'Check the Client ID (Application ID of the app registration), the Tenant ID and the Cloud of the credential: the app must be registered in that tenant and cloud.',
+		fix: (f) =>
+			`Check the Client ID (${fill(f.clientId, 'CLIENT_ID')}: the Application ID of the app registration), the Tenant ID (${fill(f.tenantId, 'TENANT')}) and the Cloud of the credential: the app must be registered in that tenant and cloud.`,
 	},
 	'90002': {
 		message: 'The tenant was not found',
-		fix: 'Check the Tenant ID (Directory ID GUID or a verified domain such as contoso.onmicrosoft.com) and the Cloud: a GCC High or China tenant needs that cloud selected.',
+		fix: (f) =>
+			`Check the Tenant ID (${fill(f.tenantId, 'TENANT')}; use the Directory ID GUID or a verified domain such as contoso.onmicrosoft.com) and the Cloud: a GCC High or China tenant needs that cloud selected.`,
 	},
 	'90038': {
 		message: 'The tenant belongs to another national cloud',
@@ -41,11 +71,12 @@ const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
 	},
 	'900023': {
 		message: 'The tenant identifier is not valid',
-		fix: 'Use the Directory (tenant) ID GUID or a verified domain of the tenant in the credential.',
+		fix: (f) => `"${fill(f.tenantId, 'TENANT')}" is not a tenant: use the Directory (tenant) ID GUID or a verified domain of the tenant in the credential.`,
 	},
 	'65001': {
 		message: 'The permissions have not been consented to',
-		fix: 'In App registrations → API permissions, add the Office 365 Exchange Online permission (SMTP.SendAsApp / full_access_as_app for app-only, SMTP.Send / EWS.AccessAsUser.All for delegated) and click "Grant admin consent".',
+		fix: (f) =>
+			`In App registrations → ${fill(f.clientId, 'CLIENT_ID')} → API permissions, add the Office 365 Exchange Online permission (SMTP.SendAsApp / full_access_as_app for app-only, SMTP.Send / EWS.AccessAsUser.All for delegated) and click "Grant admin consent".`,
 	},
 	'50011': {
 		message: 'The redirect URI does not match the app registration',
@@ -53,11 +84,26 @@ const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
 	},
 	'700027': {
 		message: 'The certificate does not match one registered on the app',
-		fix: 'Upload the certificate (public part, .cer/.pem) under App registrations → Certificates & secrets, and make sure the private key in the credential belongs to it.',
+		fix: (f) =>
+			`Upload the certificate (public part, .cer/.pem) under App registrations → ${fill(f.clientId, 'CLIENT_ID')} → Certificates & secrets, and make sure the private key in the credential belongs to it.`,
 	},
 	'50012': {
 		message: 'The client assertion could not be validated',
 		fix: 'Upload the certificate to the app registration and check that the private key in the credential belongs to it.',
+	},
+	'700024': {
+		message: 'The signed client assertion is not within its valid time range',
+		fix: 'The clock of the n8n server is off: synchronise it (NTP). The certificate login signs an assertion that Entra ID accepts only for a few minutes around its issue time.',
+	},
+	'7000112': {
+		message: 'The application is disabled in the tenant',
+		fix: (f) =>
+			`In Entra ID → Enterprise applications → ${fill(f.clientId, 'CLIENT_ID')} → Properties, set "Enabled for users to sign in?" to Yes (an admin may have disabled the app on purpose: ask first).`,
+	},
+	'9002313': {
+		message: 'Entra ID found the token request malformed',
+		fix: (f) =>
+			`Check that the Tenant ID (${fill(f.tenantId, 'TENANT')}) and the Cloud, or the Custom cloud's Authority Host, are right and that no proxy between n8n and the token service rewrites requests. A delegated credential whose stored grant is damaged needs "Connect my account" again.`,
 	},
 	'7000218': {
 		message: 'No client secret or certificate was sent',
@@ -75,18 +121,9 @@ const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
 		message: 'The Exchange resource was not found in the tenant',
 		fix: 'Check the Cloud (a .us or .cn resource does not exist in a commercial tenant) and, for a custom cloud, the Resource field.',
 	},
-	'700082': {
-		message: 'The refresh token has expired',
-		fix: 'Open the credential and click "Connect my account" again.',
-	},
-	'70008': {
-		message: 'The refresh token has expired or was revoked',
-		fix: 'Open the credential and click "Connect my account" again.',
-	},
-	'50173': {
-		message: 'The grant expired because the user changed their password or sessions were revoked',
-		fix: 'Open the credential and click "Connect my account" again.',
-	},
+	'700082': { message: 'The refresh token has expired', fix: RECONNECT },
+	'70008': { message: 'The refresh token has expired or was revoked', fix: RECONNECT },
+	'50173': { message: 'The grant expired because the user changed their password or sessions were revoked', fix: RECONNECT },
 	'70043': {
 		message: 'The refresh token expired because of a Conditional Access sign-in frequency policy',
 		fix: 'Open the credential and click "Connect my account" again, or relax the sign-in frequency for this app.',
@@ -113,6 +150,10 @@ const ENTRA: Record<string, Omit<Diagnosis, 'code'>> = {
 	},
 };
 
+function fixFor(fix: Fix, facts: DiagnosisFacts): string {
+	return typeof fix === 'function' ? fix(facts) : fix;
+}
+
 /** Finds the AADSTS code in an MSAL error, a token endpoint body or any message. */
 export function findEntraCode(error: unknown): string | undefined {
 	const candidates: unknown[] = [];
@@ -134,88 +175,116 @@ export function findEntraCode(error: unknown): string | undefined {
 	return undefined;
 }
 
-export function diagnoseEntraError(error: unknown): Diagnosis | undefined {
+export function diagnoseEntraError(error: unknown, facts: DiagnosisFacts = {}): Diagnosis | undefined {
 	const code = findEntraCode(error);
 	if (!code) return undefined;
 	const known = ENTRA[code];
-	if (known) return { code: `AADSTS${code}`, ...known };
+	if (known) return { code: `AADSTS${code}`, message: known.message, fix: fixFor(known.fix, facts) };
 	return {
 		code: `AADSTS${code}`,
 		message: 'Microsoft Entra ID refused to issue a token',
-		fix: `Look the code up at https://login.microsoftonline.com/error?code=${code} and check the app registration.`,
+		fix: `Look the code up at https://login.microsoftonline.com/error?code=${code} and check the app registration ${fill(facts.clientId, 'CLIENT_ID')}.`,
 	};
+}
+
+/** "535 5.7.3", "550 5.7.708": the reply's basic code and its enhanced status code, as Microsoft documents them. */
+export function smtpReplyLabel(reply: string): string {
+	const basic = /^\d{3}/.exec(reply)?.[0] ?? '';
+	const enhanced = /\b[245]\.\d{1,3}\.\d{1,3}\b/.exec(reply)?.[0] ?? '';
+	return [basic, enhanced].filter(Boolean).join(' ') || 'SMTP';
 }
 
 interface SmtpRule {
 	test: (reply: string) => boolean;
-	diagnosis: (reply: string) => Diagnosis;
+	message: string;
+	fix: Fix;
+	retryWithFreshToken?: boolean;
 }
 
+const login = (f: DiagnosisFacts) => fill(f.loginMailbox, 'MAILBOX');
+
+/** Most specific first; codes come from the reply itself (smtpReplyLabel), so a 535 5.7.8 is never called 5.7.3. */
 const SMTP_RULES: SmtpRule[] = [
 	{
 		test: (reply) => /5\.7\.139/.test(reply) && /basic authentication/i.test(reply),
-		diagnosis: () => ({
-			code: '535 5.7.139',
-			message: 'The server refused a password login (basic authentication is disabled)',
-			fix: 'This node only logs in with OAuth (XOAUTH2); check that no proxy or relay in between rewrites the login.',
-		}),
+		message: 'The server refused a password login (basic authentication is disabled)',
+		fix: 'This node only logs in with OAuth (XOAUTH2); check that no proxy or relay in between rewrites the login.',
 	},
 	{
 		test: (reply) => /5\.7\.139/.test(reply),
-		diagnosis: () => ({
-			code: '535 5.7.139',
-			message: 'SMTP AUTH is disabled for the mailbox or the tenant',
-			fix: 'Enable authenticated SMTP for the sending mailbox: `Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false` (or for the tenant: `Set-TransportConfig -SmtpClientAuthenticationDisabled $false`). Security defaults in Entra ID also block it.',
-		}),
+		message: 'SMTP AUTH is disabled for the mailbox or the tenant',
+		fix: (f) =>
+			`Enable authenticated SMTP for the login mailbox: \`Set-CASMailbox -Identity ${login(f)} -SmtpClientAuthenticationDisabled $false\` (or for the tenant: \`Set-TransportConfig -SmtpClientAuthenticationDisabled $false\`). Security defaults in Entra ID also block it.`,
 	},
 	{
-		test: (reply) => /5\.7\.3/.test(reply) || /^535\b/.test(reply),
-		diagnosis: () => ({
-			code: '535 5.7.3',
-			message: 'Exchange Online rejected the OAuth login',
-			fix: 'App-only: grant the Office 365 Exchange Online application permission SMTP.SendAsApp with admin consent, register the service principal (`New-ServicePrincipal -AppId <client id> -ObjectId <enterprise application object id>`) and give it the mailbox (`Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess`). Delegated: grant SMTP.Send and reconnect. In both cases the login mailbox (From, or SMTP Login Mailbox) must be one the app or user may use.',
-			retryWithFreshToken: true,
-		}),
+		test: (reply) => /^454\b/.test(reply) || (/^4\d\d\b/.test(reply) && /temporary authentication failure/i.test(reply)),
+		message: 'Exchange could not check the login right now (temporary authentication failure)',
+		fix: 'Run the workflow again in a few minutes. If it keeps happening, check the Exchange Online service health in the Microsoft 365 admin center.',
+	},
+	{
+		test: (reply) => /^535\b/.test(reply) && /\b5\.7\.3\b/.test(reply),
+		message: 'Exchange Online rejected the OAuth login',
+		fix: (f) =>
+			`App-only: grant the Office 365 Exchange Online application permission SMTP.SendAsApp with admin consent, register the service principal (\`New-ServicePrincipal -AppId ${fill(f.clientId, 'CLIENT_ID')} -ObjectId ENTERPRISE_APP_OBJECT_ID\`, the Object ID shown under Enterprise applications) and give it the mailbox (\`Add-MailboxPermission -Identity ${login(f)} -User SERVICE_PRINCIPAL_ID -AccessRights FullAccess\`). Delegated: grant SMTP.Send and reconnect. In both cases the login mailbox (${login(f)}: From, or SMTP Login Mailbox) must be one the app or user may use.`,
+		retryWithFreshToken: true,
+	},
+	{
+		test: (reply) => /^535\b/.test(reply),
+		message: 'The server rejected the OAuth login',
+		fix: (f) =>
+			`The server refused XOAUTH2 for ${login(f)}. Check that it accepts OAuth tokens for this mailbox (Exchange Server needs hybrid modern authentication) and that the Resource of the credential is the audience it expects.`,
 	},
 	{
 		test: (reply) => /5\.2\.252/.test(reply) || /SendAsDenied/i.test(reply) || /5\.7\.60\b/.test(reply),
-		diagnosis: () => ({
-			code: '554 5.2.252',
-			message: 'The login mailbox is not allowed to send as the From address (SendAsDenied)',
-			fix: 'Use the login mailbox as From, or grant Send As: `Add-RecipientPermission -Identity <from address> -Trustee <login mailbox or service principal> -AccessRights SendAs`.',
-		}),
+		message: 'The login mailbox is not allowed to send as the From address (SendAsDenied)',
+		fix: (f) =>
+			`Use the login mailbox as From, or grant Send As: \`Add-RecipientPermission -Identity ${fill(f.fromAddress, 'FROM_ADDRESS')} -Trustee ${login(f)} -AccessRights SendAs\`.`,
+	},
+	{
+		test: (reply) => /\b5\.1\.8\b/.test(reply),
+		message: 'Exchange Online has blocked this mailbox from sending (bad outbound sender)',
+		fix: (f) =>
+			`The mailbox ${login(f)} was restricted, usually after it sent spam. Check that the account is not compromised, then remove it from Restricted entities in the Microsoft Defender portal (Email & collaboration → Review → Restricted entities).`,
+	},
+	{
+		test: (reply) => /\b5\.7\.708\b/.test(reply),
+		message: 'Exchange Online does not accept outbound mail from this tenant (traffic not accepted from this IP)',
+		fix: 'Microsoft blocks sending for tenants whose traffic looked suspicious, often new tenants. An admin has to open a service request with Microsoft support; a verified custom domain and licensed mailboxes help.',
+	},
+	{
+		test: (reply) => /\b5\.7\.520\b/.test(reply),
+		message: 'The organisation does not allow external forwarding',
+		fix: 'Exchange Online treated the message as forwarded to an outside address and the outbound spam policy blocks that. Send a new message instead of a forward, or ask the admin to allow automatic forwarding for this mailbox in the outbound anti-spam policy (Microsoft Defender portal).',
 	},
 	{
 		test: (reply) => /4\.2\.0/.test(reply) && /STOREDRV/i.test(reply),
-		diagnosis: () => ({
-			code: '430 4.2.0',
-			message: 'Exchange could not log on to the mailbox',
-			fix: 'Check that the service principal exists (`New-ServicePrincipal`) and has FullAccess on the login mailbox, then retry.',
-		}),
+		message: 'Exchange could not log on to the mailbox',
+		fix: (f) =>
+			`Check that the service principal exists (\`New-ServicePrincipal -AppId ${fill(f.clientId, 'CLIENT_ID')} -ObjectId ENTERPRISE_APP_OBJECT_ID\`) and has FullAccess on ${login(f)}, then retry.`,
+	},
+	{
+		test: (reply) => /^4\d\d\b/.test(reply) && /\b4\.7\.(5\d\d|6\d\d)\b/.test(reply) && !/4\.7\.66\b/.test(reply),
+		message: 'Exchange Online temporarily refuses mail from this sender (server busy)',
+		fix: 'Run the workflow again later and send fewer messages per run; if it lasts for hours, check the tenant\'s outbound limits and the service health in the Microsoft 365 admin center.',
 	},
 	{
 		test: (reply) => /^4\d\d\b/.test(reply) && /4\.7\.66|4\.3\.2|throttl|too many/i.test(reply),
-		diagnosis: (reply) => ({
-			code: reply.slice(0, 9).trim(),
-			message: 'The server is throttling this sender',
-			fix: 'Exchange Online accepts about 30 messages per minute per mailbox: send fewer messages per run or spread them over time.',
-		}),
+		message: 'The server is throttling this sender',
+		fix: (f) => `Exchange Online accepts about 30 messages per minute per mailbox (${login(f)}): send fewer messages per run or spread them over time.`,
 	},
 	{
 		test: (reply) => /5\.3\.4/.test(reply) || /^552\b/.test(reply),
-		diagnosis: () => ({
-			code: '552 5.3.4',
-			message: 'The message is larger than the server accepts',
-			fix: 'Send smaller attachments (Exchange Online defaults to 35 MB per message, including the base64 overhead of about a third).',
-		}),
+		message: 'The message is larger than the server accepts',
+		fix: 'Send smaller attachments (Exchange Online defaults to 35 MB per message, including the base64 overhead of about a third).',
 	},
 ];
 
 /** Diagnosis for an SMTP server reply such as "535 5.7.3 Authentication unsuccessful". */
-export function diagnoseSmtpReply(reply: string): Diagnosis | undefined {
+export function diagnoseSmtpReply(reply: string, facts: DiagnosisFacts = {}): Diagnosis | undefined {
 	const trimmed = reply.trim();
-	for (const rule of SMTP_RULES) if (rule.test(trimmed)) return rule.diagnosis(trimmed);
-	return undefined;
+	const rule = SMTP_RULES.find((candidate) => candidate.test(trimmed));
+	if (!rule) return undefined;
+	return { code: smtpReplyLabel(trimmed), message: rule.message, fix: fixFor(rule.fix, facts), ...(rule.retryWithFreshToken ? { retryWithFreshToken: true } : {}) };
 }
 
 const TLS_CODES: Record<string, string> = {
@@ -223,25 +292,44 @@ const TLS_CODES: Record<string, string> = {
 	DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presents a self-signed certificate',
 	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate chain is incomplete or signed by an unknown CA',
 	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the server certificate is signed by a CA this n8n does not trust',
+	UNABLE_TO_GET_ISSUER_CERT: 'the server certificate is signed by a CA this n8n does not trust',
 	CERT_HAS_EXPIRED: 'the server certificate has expired',
+	CERT_NOT_YET_VALID: 'the server certificate is not valid yet (check the clock of the n8n server)',
+	CERT_SIGNATURE_FAILURE: 'the server certificate signature is invalid',
 	ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
 	ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer with TLS on this port',
 	ERR_SSL_UNSUPPORTED_PROTOCOL: 'the server only offers an outdated TLS version',
-	ESOCKET: 'the TLS connection failed',
+	ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'the server only offers an outdated TLS version',
 };
 
-export function diagnoseTlsError(error: unknown): Diagnosis | undefined {
+// What Node's TLS layer and OpenSSL say when verification or the handshake fails. Deliberately not
+// the bare word "certificate": our own messages about the credential's certificate field contain it.
+const TLS_MESSAGE = /self[- ]signed certificate|unable to verify the first certificate|unable to get (?:local )?issuer certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames|certificate signature failure|SSL routines|wrong version number|tlsv1 alert|unsupported protocol/i;
+
+const at = (facts: DiagnosisFacts) => (facts.server ? ` (${facts.server})` : '');
+
+function errorCodes(error: unknown): unknown[] {
 	const e = (error ?? {}) as Record<string, unknown>;
-	const code = [e.code, (e.cause as Record<string, unknown> | undefined)?.code].find(
-		(value): value is string => typeof value === 'string' && value in TLS_CODES && value !== 'ESOCKET',
-	);
-	const text = String(e.message ?? '');
-	const byMessage = !code && /certificate|self[- ]signed|SSL routines|wrong version number/i.test(text);
+	return [e.code, (e.cause as Record<string, unknown> | undefined)?.code];
+}
+
+function errorTexts(error: unknown): string {
+	const e = (error ?? {}) as Record<string, unknown>;
+	return [e.message, (e.cause as Record<string, unknown> | undefined)?.message].filter((text) => typeof text === 'string').join(' ');
+}
+
+export function diagnoseTlsError(error: unknown, facts: DiagnosisFacts = {}): Diagnosis | undefined {
+	const code = errorCodes(error).find((value): value is string => typeof value === 'string' && value in TLS_CODES);
+	const text = errorTexts(error);
+	const byMessage = !code && TLS_MESSAGE.test(text);
 	if (!code && !byMessage) return undefined;
+	const wrongPort = code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (!code && /wrong version number/i.test(text));
 	return {
 		code: code ?? 'TLS',
-		message: `TLS verification failed: ${code ? TLS_CODES[code] : text}`,
-		fix: 'For an internal CA (Exchange on-premises, test servers) paste its certificate into the credential\'s "Trusted CA Certificates" field, or set NODE_EXTRA_CA_CERTS for n8n. Check host name and port. Only as a last resort, switch on "Ignore TLS Certificate Errors".',
+		message: `TLS verification failed${at(facts)}: ${code ? TLS_CODES[code] : text.split(/\r?\n/)[0]}`,
+		fix: wrongPort
+			? 'The port does not speak TLS from the first byte: in the credential, use SMTP Security STARTTLS with port 587, or TLS with the server\'s TLS port (usually 465).'
+			: 'For an internal CA (Exchange on-premises, test servers) paste its certificate into the credential\'s "Trusted CA Certificates" field, or set NODE_EXTRA_CA_CERTS for n8n. Check host name and port. Only as a last resort, switch on "Ignore TLS Certificate Errors".',
 	};
 }
 
@@ -255,17 +343,19 @@ const NETWORK_CODES: Record<string, string> = {
 	ENETUNREACH: 'the network is unreachable',
 };
 
-export function diagnoseNetworkError(error: unknown): Diagnosis | undefined {
+export function diagnoseNetworkError(error: unknown, facts: DiagnosisFacts = {}): Diagnosis | undefined {
 	const e = (error ?? {}) as Record<string, unknown>;
-	const code = [e.code, (e.cause as Record<string, unknown> | undefined)?.code].find(
-		(value): value is string => typeof value === 'string' && value in NETWORK_CODES,
-	);
+	// nodemailer reports socket failures as code ESOCKET with the system code only in the message.
+	const code =
+		errorCodes(error).find((value): value is string => typeof value === 'string' && value in NETWORK_CODES) ??
+		Object.keys(NETWORK_CODES).find((candidate) => new RegExp(`\\b${candidate}\\b`).test(errorTexts(error)));
 	const timedOut = !code && (e.code === 'ETIMEDOUT' || /timed? ?out/i.test(String(e.message ?? '')));
 	if (!code && !timedOut) return undefined;
+	const server = facts.server ?? 'the server';
 	return {
 		code: code ?? 'ETIMEDOUT',
-		message: `Network error: ${code ? NETWORK_CODES[code] : 'the server did not answer in time'}`,
-		fix: 'Check host and port, that outbound traffic from n8n is allowed (port 587 is often blocked by hosting providers) and any proxy in between.',
+		message: `Network error${at(facts)}: ${code ? NETWORK_CODES[code] : 'the server did not answer in time'}`,
+		fix: `Check that ${server} is the right host and port (they come from the credential), that outbound traffic from n8n to it is allowed (port 587 is often blocked by hosting providers) and any proxy in between.`,
 	};
 }
 

@@ -8,7 +8,11 @@ const JWT_SHAPED = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const XOAUTH2_SASL = /dXNlcj[A-Za-z0-9+/=]{16,}/g;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi;
-const FORM_SECRETS = /((?:client_secret|client_assertion|refresh_token|access_token|code|password)=)[^&\s"']+/gi;
+const FORM_SECRETS = /((?:client_secret|client_assertion|refresh_token|access_token|id_token|code|password)=)[^&\s"']+/gi;
+// The same names as JSON or as util.inspect prints objects: "client_secret":"…", access_token: '…'.
+// ("code" is left out here: in JSON it is an error code far more often than an authorization code.)
+const SECRET_NAMES = '(?:client_secret|clientSecret|client_assertion|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|password|privateKey|private_key)';
+const QUOTED_SECRETS = new RegExp(`((["']?)${SECRET_NAMES}\\2\\s*:\\s*)(["'])(?:(?!\\3)[^\\\\]|\\\\.)*\\3`, 'gi');
 
 export function redactSecrets(text: string, knownSecrets: Array<string | undefined> = []): string {
 	let result = text;
@@ -20,6 +24,7 @@ export function redactSecrets(text: string, knownSecrets: Array<string | undefin
 		.replace(JWT_SHAPED, '[token]')
 		.replace(XOAUTH2_SASL, '[xoauth2]')
 		.replace(BEARER, '$1[token]')
+		.replace(QUOTED_SECRETS, '$1$3***$3')
 		.replace(FORM_SECRETS, '$1***');
 }
 

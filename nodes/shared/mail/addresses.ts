@@ -5,11 +5,14 @@ export interface ParsedAddress {
 
 // Pragmatic check, not full RFC 5322: one @, no spaces, a dot in the domain (or a literal).
 const ADDRESS = /^[^\s@<>(),;:"[\]]+@(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])$/;
+// Control characters (C0, DEL, C1) and Unicode line separators are never part of an address or a
+// display name: \x01 ends a field of the XOAUTH2 login string, CR/LF end a header line.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // "Display Name" <address> or Display Name <address>
 const NAMED = /^(?:"((?:[^"\\]|\\.)*)"|([^<>"]*?))\s*<([^<>]*)>$/;
 
 export function isValidAddress(address: string): boolean {
-	return ADDRESS.test(address);
+	return !CONTROL.test(address) && ADDRESS.test(address);
 }
 
 /** Splits on commas and semicolons (Outlook users type either) outside quotes and angle brackets. */
@@ -43,7 +46,7 @@ export function parseAddressList(value: string): { addresses: ParsedAddress[]; i
 		const named = NAMED.exec(entry);
 		const name = named ? (named[1] ?? named[2] ?? '').replace(/\\(.)/g, '$1').trim() : '';
 		const address = (named ? named[3] : entry).trim();
-		if (!isValidAddress(address)) return { addresses, invalid: entry };
+		if (!isValidAddress(address) || CONTROL.test(name)) return { addresses, invalid: entry };
 		addresses.push({ name, address });
 	}
 	return { addresses };

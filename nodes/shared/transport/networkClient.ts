@@ -5,6 +5,25 @@ import { tlsOptionsFor, type TlsFields } from './tls';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+export interface NetworkClientOptions {
+	/**
+	 * host[:port] values requests may go to (the credential's token service). Anything else is
+	 * refused before a socket is opened: MSAL can be made to fetch discovery documents or follow
+	 * metadata to other hosts, and a token request must only ever reach the host the credential names.
+	 */
+	allowedHosts: string[];
+	timeoutMs?: number;
+}
+
+/** "host:port" with the default port dropped and the case folded, as URL.host gives it. */
+function normalisedHost(host: string): string {
+	try {
+		return new URL(`https://${host}`).host.toLowerCase();
+	} catch {
+		return host.toLowerCase();
+	}
+}
+
 /**
  * MSAL's HTTP client, replaced so that token requests honour the credential's TLS settings
  * (custom CA, explicit opt-out) and a timeout. MSAL's own client uses global fetch, which offers
@@ -14,10 +33,17 @@ export class CredentialNetworkClient implements INetworkModule {
 	/** The socket-level error of the last failed request, so errors can name TLS problems. */
 	lastError: Error | undefined;
 
+	private readonly allowedHosts: Set<string>;
+
+	private readonly timeoutMs: number;
+
 	constructor(
 		private readonly tls: TlsFields,
-		private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
-	) {}
+		options: NetworkClientOptions,
+	) {
+		this.allowedHosts = new Set(options.allowedHosts.map(normalisedHost));
+		this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+	}
 
 	async sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
 		return await this.send<T>('GET', url, options, timeout);
@@ -28,6 +54,12 @@ export class CredentialNetworkClient implements INetworkModule {
 	}
 
 	private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+		const target = new URL(url);
+		if (target.protocol !== 'https:' || !this.allowedHosts.has(target.host.toLowerCase())) {
+			const error = new Error(`Refused to send a request to ${target.host}: the credential's token service is ${[...this.allowedHosts].join(', ')}`);
+			this.lastError = error;
+			throw error;
+		}
 		const body = options?.body;
 		const headers: Record<string, string | number> = { ...(options?.headers ?? {}) };
 		if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
@@ -38,7 +70,7 @@ export class CredentialNetworkClient implements INetworkModule {
 				(response) => {
 					const chunks: Buffer[] = [];
 					response.on('data', (chunk: Buffer) => chunks.push(chunk));
-					response.on('error', (error) => this.fail(error, reject));
+					response.on('error', (error) => this.fail(error, target.host, reject));
 					response.on('end', () => {
 						const text = Buffer.concat(chunks).toString('utf8');
 						let parsed: unknown = {};
@@ -56,15 +88,16 @@ export class CredentialNetworkClient implements INetworkModule {
 					});
 				},
 			);
-			request.on('timeout', () => request.destroy(Object.assign(new Error(`Request to ${new URL(url).host} timed out`), { code: 'ETIMEDOUT' })));
-			request.on('error', (error) => this.fail(error, reject));
+			request.on('timeout', () => request.destroy(Object.assign(new Error(`Request to ${target.host} timed out`), { code: 'ETIMEDOUT' })));
+			request.on('error', (error) => this.fail(error, target.host, reject));
 			if (body !== undefined) request.write(body);
 			request.end();
 		});
 	}
 
-	private fail(error: Error, reject: (reason: Error) => void) {
-		this.lastError = error;
+	/** Keeps the socket error for diagnosis, tagged with the host so messages can name it. */
+	private fail(error: Error, host: string, reject: (reason: Error) => void) {
+		this.lastError = Object.assign(error, { server: host });
 		reject(error);
 	}
 }

@@ -3,16 +3,34 @@ import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
-import { smtpReplyOf } from '../errors/nodeErrors';
+import type { CloudEndpoints, SmtpSecurity } from '../clouds';
+import { CredentialFieldError } from '../errors/credentialFieldError';
+import { atStep, smtpReplyOf } from '../errors/nodeErrors';
 import { tlsOptionsFor, type TlsFields } from './tls';
 
-export type SmtpSecurity = 'starttls' | 'tls';
+export type { SmtpSecurity };
 
 export interface SmtpServer {
 	host: string;
 	port: number;
 	security: SmtpSecurity;
 	tls: TlsFields;
+}
+
+/**
+ * The SMTP server of a credential: host, port and TLS mode all come from its cloud (or the Custom
+ * cloud's fields), never from a node parameter, because the access token goes wherever this points.
+ */
+export function smtpServerFor(endpoints: CloudEndpoints, tls: TlsFields): SmtpServer {
+	if (!endpoints.smtpHost) {
+		throw new CredentialFieldError('SMTP Host', 'The credential\'s Custom cloud has no "SMTP Host"', 'Fill in "SMTP Host" (and "SMTP Port", "SMTP Security") in the credential, e.g. smtp.office365.com or mail.contoso.com.');
+	}
+	return { host: endpoints.smtpHost, port: endpoints.smtpPort, security: endpoints.smtpSecurity, tls };
+}
+
+/** host:port as messages name the server. */
+export function smtpServerLabel(server: Pick<SmtpServer, 'host' | 'port'>): string {
+	return `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`;
 }
 
 /** "535 5.7.3": Exchange rejected the token (expired, revoked, or missing rights). */
@@ -38,13 +56,23 @@ export class SmtpSession {
 		private readonly getAccessToken: (forceRefresh: boolean) => Promise<string>,
 	) {}
 
+	/** host:port of the server, for messages. */
+	get serverLabel(): string {
+		return smtpServerLabel(this.server);
+	}
+
+	/** Failures come back as StepErrors: "Getting an access token" or "Sending the message", with the server. */
 	async send(loginMailbox: string, message: Mail.Options): Promise<SentMessageInfo> {
 		try {
-			return await (await this.transportFor(loginMailbox)).sendMail(message);
+			try {
+				return await (await this.transportFor(loginMailbox)).sendMail(message);
+			} catch (error) {
+				if (!isTokenRejected(error)) throw error;
+				await this.renewToken();
+				return await (await this.transportFor(loginMailbox)).sendMail(message);
+			}
 		} catch (error) {
-			if (!isTokenRejected(error)) throw error;
-			await this.renewToken();
-			return await (await this.transportFor(loginMailbox)).sendMail(message);
+			throw atStep('Sending the message', this.serverLabel, error);
 		}
 	}
 
@@ -110,6 +138,8 @@ export async function verifySmtpLogin(server: SmtpServer, loginMailbox: string, 
 	const transport = nodemailer.createTransport(connectionOptions(server, loginMailbox, accessToken));
 	try {
 		await transport.verify();
+	} catch (error) {
+		throw atStep('Signing in to SMTP', smtpServerLabel(server), error);
 	} finally {
 		transport.close();
 	}
