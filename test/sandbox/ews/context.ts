@@ -70,6 +70,11 @@ export function warning(operation: string, code: string, ...content: (string | u
 	);
 }
 
+/** What an operation's error answers carry after the error fields (SyncFolderItems: Microsoft's documented ErrorInvalidSyncStateData answer). */
+const ERROR_TAILS: Record<string, string[]> = {
+	SyncFolderItems: [el('m:SyncState'), tx('m:IncludesLastItemInRange', true)],
+};
+
 export function failure(operation: string, error: EwsError): string {
 	return el(
 		`m:${operation}ResponseMessage`,
@@ -78,6 +83,7 @@ export function failure(operation: string, error: EwsError): string {
 		tx('m:ResponseCode', error.code),
 		tx('m:DescriptiveLinkKey', 0),
 		error.messageXml ? el('m:MessageXml', {}, error.messageXml) : undefined,
+		...(ERROR_TAILS[operation] ?? []),
 	);
 }
 

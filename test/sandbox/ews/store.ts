@@ -445,24 +445,43 @@ export class MailboxStore {
 
 	// ---- sync ----
 
-	/** Changes after `since` collapsed per item, at most `max` of them, and the log position they reach. */
-	changesSince(folderId: string, since: number, max: number, ignore: Set<string> = new Set()) {
+	/**
+	 * One SyncFolderItems page, as Exchange's ICS computes it: the client's knowledge is the log up to
+	 * `since` plus, per item, the log position up to which it was reported (`reported`). Every item with
+	 * unreported entries is collapsed over the whole window (so a sync from scratch yields only
+	 * creates), the first `max` of them by first pending change are returned, and the knowledge moves
+	 * on: a covered prefix of the log folds into `since`.
+	 */
+	changesSince(folderId: string, since: number, reported: Map<string, number>, max: number, ignore: Set<string> = new Set()) {
 		const folder = this.requireFolderIncludingDeleted(folderId);
-		const collapsed = new Map<string, ChangeType>();
+		const pending = new Map<string, { type: ChangeType | undefined; last: number }>();
+		for (const entry of folder.changes) {
+			if (entry.seq <= (reported.get(entry.itemId) ?? since)) continue;
+			const current = pending.get(entry.itemId);
+			pending.set(entry.itemId, { type: mergeChange(current?.type, entry.type), last: entry.seq });
+		}
+		const known = new Map(reported);
+		const changes: { itemId: string; type: ChangeType }[] = [];
+		let left = 0;
+		for (const [itemId, change] of pending) {
+			// Ignored items and changes that cancel out (created and deleted in the window) are consumed unseen.
+			if (change.type && !ignore.has(itemId)) {
+				if (changes.length >= max) {
+					left++;
+					continue;
+				}
+				changes.push({ itemId, type: change.type });
+			}
+			known.set(itemId, change.last);
+		}
 		let reached = since;
 		for (const entry of folder.changes) {
-			if (entry.seq <= since) continue;
-			if (!collapsed.has(entry.itemId) && collapsed.size >= max) break;
+			if (entry.seq <= reached) continue;
+			if ((known.get(entry.itemId) ?? since) < entry.seq) break;
 			reached = entry.seq;
-			if (ignore.has(entry.itemId)) continue;
-			const previous = collapsed.get(entry.itemId);
-			const merged = mergeChange(previous, entry.type);
-			if (merged) collapsed.set(entry.itemId, merged);
-			else collapsed.delete(entry.itemId);
 		}
-		// Entries that collapsed away still count as consumed.
-		const last = folder.changes.at(-1)?.seq ?? since;
-		return { changes: [...collapsed].map(([itemId, type]) => ({ itemId, type })), reached, includesLast: reached >= last };
+		for (const [itemId, seq] of known) if (seq <= reached) known.delete(itemId);
+		return { changes, since: reached, reported: known, includesLast: left === 0 };
 	}
 
 	// ---- internals ----
