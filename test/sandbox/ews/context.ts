@@ -53,6 +53,7 @@ export const MESSAGE_TEXT: Record<string, string> = {
 	ErrorInvalidOperation: 'The operation is not valid.',
 	ErrorMoveCopyFailed: 'The move or copy operation failed.',
 	ErrorInvalidPropertyRequest: 'Property is not valid for this object type.',
+	ErrorCorruptData: 'The item or attachment is corrupt and cannot be read.',
 };
 
 export function success(operation: string, ...content: (string | undefined | false)[]): string {

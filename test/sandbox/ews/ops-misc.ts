@@ -79,6 +79,7 @@ const getAttachment: OpHandler = async (ctx) => {
 		const found = ctx.store.findAttachment(id);
 		if (!found) throw new EwsError('ErrorAttachmentNotFound');
 		assertMailboxAccess(ctx, found.item.mailbox);
+		if (found.attachment.corrupt) throw new EwsError('ErrorCorruptData');
 		return success('GetAttachment', el('m:Attachments', {}, attachmentSummaryXml(found.attachment, true)));
 	});
 	return { messages, itemCount: ids.length };

@@ -31,6 +31,8 @@ export interface StoredAttachment {
 	isInline: boolean;
 	contentId?: string;
 	lastModified: Date;
+	/** Damaged in the store: GetAttachment answers ErrorCorruptData (fault injection). */
+	corrupt?: boolean;
 }
 
 export type FlagStatus = 'NotFlagged' | 'Flagged' | 'Complete';
@@ -67,6 +69,8 @@ export interface StoredItem {
 	attachments: StoredAttachment[];
 	/** Raw MIME when the item came from MimeContent; otherwise built on demand. */
 	mime?: Buffer;
+	/** Damaged in the store: GetItem answers ErrorCorruptData (fault injection). */
+	corrupt?: boolean;
 }
 
 export interface StoredFolder {
@@ -93,13 +97,14 @@ export interface Mailbox {
 }
 
 export interface DeliverInput {
-	from: string | Address;
+	/** Absent: a message without From (Exchange stores such mail too). */
+	from?: string | Address;
 	to: string | string[] | Address[];
 	cc?: string | string[] | Address[];
 	subject: string;
 	text?: string;
 	html?: string;
-	attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; inline?: boolean }[];
+	attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; inline?: boolean; corrupt?: boolean }[];
 	receivedAt?: Date;
 	folder?: string; // distinguished id, folder id or path like 'Inbox/Processed'; default 'inbox'
 	isRead?: boolean;
@@ -107,6 +112,7 @@ export interface DeliverInput {
 	importance?: Importance;
 	messageId?: string;
 	inReplyTo?: string;
+	corrupt?: boolean;
 }
 
 /** A message the stand-in "sent" (for tests asserting outbound mail, including external recipients). */
@@ -259,7 +265,7 @@ export class MailboxStore {
 		const folder = this.resolveFolder(mailbox, input.folder ?? 'inbox');
 		if (!folder) throw new Error(`EWS store: no folder ${input.folder ?? 'inbox'} in ${mailbox}`);
 		const at = input.receivedAt ?? new Date();
-		const from = toAddress(input.from);
+		const from = input.from === undefined ? undefined : toAddress(input.from);
 		const item = this.addItem(folder.id, {
 			subject: input.subject,
 			from,
@@ -275,6 +281,7 @@ export class MailboxStore {
 			importance: input.importance ?? 'Normal',
 			internetMessageId: input.messageId,
 			inReplyTo: input.inReplyTo,
+			corrupt: input.corrupt,
 			attachments: (input.attachments ?? []).map((attachment) => ({
 				kind: attachment.contentType === 'message/rfc822' ? ('item' as const) : ('file' as const),
 				name: attachment.filename,
@@ -282,6 +289,7 @@ export class MailboxStore {
 				content: Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.from(attachment.content),
 				isInline: attachment.inline ?? false,
 				contentId: attachment.cid,
+				corrupt: attachment.corrupt,
 			})),
 		});
 		return item.id;
