@@ -1,5 +1,5 @@
 import type { FolderId } from 'ews-javascript-api';
-import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
 import { downloadAttachments, type DownloadedAttachment } from '../../shared/transport/ews/attachments';
@@ -348,8 +348,9 @@ export async function newestMessage(context: PollContext, settings: PollSettings
 	const [id] = await findMessageIds(context.client, settings.mailbox, settings.folder, {}, 1);
 	if (!id) return [];
 	const [result] = await getMessages(context.client, settings.mailbox, [id], { body: settings.output.body, headers: settings.output.headers });
-	if (!result.ok) throw new EwsError(result.failure);
-	const item: INodeExecutionData = { json: result.value as IDataObject };
-	await attachBinaries(context, settings, [result.value], [item]);
+	const { value, failure } = valueOrFailure(result);
+	const message = value ?? unreadableMessage({ id }, failure!);
+	const item: INodeExecutionData = { json: message };
+	await attachBinaries(context, settings, [message], [item]);
 	return [item];
 }
