@@ -83,27 +83,9 @@ it('lists what people read first: subject, from, recipients, dates, body, attach
 	const id = sandbox.ews.store.deliver(mailbox, { from: 'a@example.test', to: mailbox, subject: 'order', text: 'body' });
 	const [result] = await getMessages(client, mailbox, [id], { body: 'both', headers: true });
 	if (!result.ok) throw new Error(result.failure.message);
-	expect(Object.keys(result.value)).toEqual([
-		'subject',
-		'from',
-		'to',
-		'cc',
-		'bcc',
-		'replyTo',
-		'receivedAt',
-		'sentAt',
-		'bodyText',
-		'bodyHtml',
-		'hasAttachments',
-		'attachments',
-		'isRead',
-		'importance',
-		'categories',
-		'flag',
-		'internetHeaders',
-		'id',
-		'changeKey',
-		'conversationId',
-		'internetMessageId',
-	]);
+	const keys = Object.keys(result.value);
+	expect(keys.slice(0, 8)).toEqual(['subject', 'from', 'to', 'cc', 'bcc', 'replyTo', 'receivedAt', 'sentAt']);
+	expect(keys.slice(-5)).toEqual(['internetHeaders', 'id', 'changeKey', 'conversationId', 'internetMessageId']);
+	expect(keys.indexOf('bodyText')).toBeLessThan(keys.indexOf('isRead'));
+	expect(keys.indexOf('attachments')).toBeLessThan(keys.indexOf('categories'));
 });
