@@ -99,8 +99,10 @@ function isOutage(failure: EwsFailure): boolean {
 	return isRetryable(failure) || TRANSIENT_CODES.has(failure.code) || /^HTTP\d+$/.test(failure.code) || failure.httpStatus === 0;
 }
 
+const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
+
 function failureOf(error: unknown): EwsFailure {
-	return error instanceof EwsError ? error.failure : { code: 'Error', message: String((error as Error)?.message ?? error) };
+	return error instanceof EwsError ? error.failure : { code: 'Error', message: messageOf(error) };
 }
 
 const describeFailure = (failure: EwsFailure) => `${failure.code}: ${failure.message}`;
@@ -166,6 +168,18 @@ function unreadableMessage(synced: SyncedItem, failure: EwsFailure): MessageShap
 
 const safeName = (name: string, fallback: string) => name.replace(/[\\/:*?"<>|\r\n]+/g, '_').trim().slice(0, 100) || fallback;
 
+type Fetched<T> = { value?: T; failure?: EwsFailure };
+
+/** Content Exchange handed over, as n8n binary data; or what went wrong, as text. */
+async function toBinary(context: PollContext, fetched: Fetched<{ content: Buffer; fileName: string; mimeType: string }> | undefined): Promise<{ binary: IBinaryData } | { problem: string }> {
+	if (!fetched?.value) return { problem: fetched?.failure ? describeFailure(fetched.failure) : 'not returned by Exchange' };
+	try {
+		return { binary: await context.prepareBinary(fetched.value.content, fetched.value.fileName, fetched.value.mimeType) };
+	} catch (error) {
+		return { problem: `storing it failed: ${messageOf(error)}` };
+	}
+}
+
 /**
  * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents (and the
  * MIME) of the whole poll come in batched calls, not one call per message. An attachment or .eml that
@@ -173,7 +187,7 @@ const safeName = (name: string, fallback: string) => name.replace(/[\\/:*?"<>|\r
  */
 async function attachBinaries(context: PollContext, settings: PollSettings, messages: MessageShape[], items: INodeExecutionData[]): Promise<void> {
 	const options = settings.output.attachments;
-	const downloads = new Map<string, { value?: DownloadedAttachment; failure?: EwsFailure }>();
+	const downloads = new Map<string, Fetched<DownloadedAttachment>>();
 	if (options) {
 		const wanted = messages.flatMap((message) => message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes));
 		const sizes = new Map(wanted.map((a) => [a.id, a.size]));
@@ -188,7 +202,6 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 	for (const [index, message] of messages.entries()) {
 		const binary: IBinaryKeyData = {};
 		if (options) {
-			let next = 0;
 			const attachments = [];
 			for (const attachment of message.attachments) {
 				if (!options.includeInline && attachment.isInline) {
@@ -196,22 +209,14 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 				} else if (attachment.size > options.maxBytes) {
 					attachments.push({ ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / 1048576)} MB` });
 				} else {
-					const download = downloads.get(attachment.id);
-					const problem = await (async () => {
-						if (!download?.value) return download?.failure ? describeFailure(download.failure) : 'not returned by Exchange';
-						const property = `${options.prefix}${next}`;
-						try {
-							binary[property] = await context.prepareBinary(download.value.content, download.value.fileName, download.value.mimeType);
-						} catch (error) {
-							return `storing it failed: ${String((error as Error)?.message ?? error)}`;
-						}
-						next++;
+					const stored = await toBinary(context, downloads.get(attachment.id));
+					if ('binary' in stored) {
+						const property = `${options.prefix}${Object.keys(binary).length}`;
+						binary[property] = stored.binary;
 						attachments.push({ ...attachment, binaryProperty: property });
-						return undefined;
-					})();
-					if (problem) {
-						attachments.push({ ...attachment, error: problem });
-						addError(message, `Attachment "${attachment.name || attachment.id}" could not be downloaded (${problem})`);
+					} else {
+						attachments.push({ ...attachment, error: stored.problem });
+						addError(message, `Attachment "${attachment.name || attachment.id}" could not be downloaded (${stored.problem})`);
 					}
 				}
 			}
@@ -219,12 +224,9 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 		}
 		if (settings.output.eml) {
 			const { value: mime, failure } = valueOrFailure(mimes[index]);
-			try {
-				if (!mime) throw new Error(failure ? describeFailure(failure) : 'not returned by Exchange');
-				binary.eml = await context.prepareBinary(mime, `${safeName(message.subject, 'message')}.eml`, 'message/rfc822');
-			} catch (error) {
-				addError(message, `The .eml could not be fetched (${String((error as Error)?.message ?? error)})`);
-			}
+			const stored = await toBinary(context, { failure, value: mime && { content: mime, fileName: `${safeName(message.subject, 'message')}.eml`, mimeType: 'message/rfc822' } });
+			if ('binary' in stored) binary.eml = stored.binary;
+			else addError(message, `The .eml could not be fetched (${stored.problem})`);
 		}
 		items[index].json = orderMessageFields(message);
 		if (Object.keys(binary).length) items[index].binary = binary;
@@ -308,7 +310,7 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 			try {
 				if (!matchesFilters(message, settings.filters)) continue;
 			} catch (error) {
-				addError(message, `The filters could not be checked (${String((error as Error)?.message ?? error)})`);
+				addError(message, `The filters could not be checked (${messageOf(error)})`);
 			}
 		}
 		messages.push(message);
