@@ -13,6 +13,8 @@ import { deliverMime } from '../sandbox/ews/inbound';
 import { useSandbox } from '../support/useSandbox';
 import { Poller, settingsFor } from './pollHarness';
 
+jest.setTimeout(30_000);
+
 const currentSandbox = useSandbox();
 let sandbox: Sandbox;
 beforeAll(() => {

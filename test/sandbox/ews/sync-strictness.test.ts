@@ -5,6 +5,8 @@ import type { ExchangeService } from 'ews-javascript-api';
 import { appToken, ews, exchangeService, impersonationHeader, postSoap, soapEnvelope } from './test-client';
 
 process.env.TZ = 'UTC';
+// Sandbox start-up and round trips on a shared, busy machine: generous (speed is the bench's business).
+jest.setTimeout(30_000);
 
 let sandbox: Sandbox;
 let app: ExchangeService;
