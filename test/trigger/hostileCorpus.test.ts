@@ -214,3 +214,16 @@ it('emits every normal message exactly once, and every hostile one once with an 
 		expect(watcher.poller.warnings.filter((warning) => /Internet Message-ID was emitted before/.test(warning) && warning.includes('<dup@corpus.test>'))).toHaveLength(1);
 	}
 }, 180_000);
+
+it('the control server stores a dropped .eml as received (npm run sandbox:mail -- --eml), and refuses what is not base64', async () => {
+	const raw = crlf('From: =?UTF-8?B?w4RsaWNl?= <alice@example.test>', 'Subject:  ', 'X-Blank:   ', '', 'dropped');
+	const post = async (body: unknown) =>
+		await fetch(`${sandbox.control.url}/api/mailboxes/${encodeURIComponent(mailbox)}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const created = await post({ mimeBase64: raw.toString('base64'), folder: 'inbox' });
+	expect(created.status).toBe(201);
+	const { id } = (await created.json()) as { id: string };
+	expect(sandbox.ews.store.getItem(id)).toMatchObject({ mime: raw, from: { name: 'Älice', email: 'alice@example.test' } });
+	const refused = await post({ mimeBase64: '*** not base64 ***' });
+	expect(refused.status).toBe(400);
+	expect(((await refused.json()) as { message: string }).message).toMatch(/"mimeBase64" must be the message \(\.eml\) in base64/);
+});
