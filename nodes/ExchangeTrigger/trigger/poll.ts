@@ -92,11 +92,18 @@ function matchesFilters(message: MessageShape, filters: TriggerFilters): boolean
 	return true;
 }
 
-/** Per-item or per-call failures that come and go (throttling, outages): the poll fails and the next one reads the same changes again. */
+/** Per-item failures that come and go: like an outage, not a property of the message. */
 const TRANSIENT_CODES = new Set(['ErrorInternalServerTransientError', 'ErrorMailboxStoreUnavailable', 'ErrorMailboxMoveInProgress', 'ErrorConnectionFailed', 'ErrorTooManyObjectsOpened']);
 
+/**
+ * Failures of the service, the connection or the set-up, not of one message: the poll fails and the
+ * next one reads the same changes again. Anything the server refused with an HTTP error (SOAP faults
+ * included), throttling, timeouts and dropped connections. What is left is per-message: an error
+ * answer for one id, or the library failing to read a successful answer.
+ */
 function isOutage(failure: EwsFailure): boolean {
-	return isRetryable(failure) || TRANSIENT_CODES.has(failure.code) || /^HTTP\d+$/.test(failure.code) || failure.httpStatus === 0;
+	const refusedByServer = failure.httpStatus !== undefined && failure.httpStatus !== 200;
+	return refusedByServer || isRetryable(failure) || TRANSIENT_CODES.has(failure.code) || /^HTTP\d+$/.test(failure.code);
 }
 
 const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
