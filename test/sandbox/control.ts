@@ -2,6 +2,7 @@
 // Shows addresses, subjects and request metadata only; never secrets, tokens or assertions.
 import type { Entra } from './entra';
 import type { EwsService } from './ews';
+import { deliverMime } from './ews/inbound';
 import type { DeliverInput, MailboxStore, StoredFolder } from './ews/store';
 import { readBody, sendJson, type Router } from './routes';
 import type { SmtpService } from './smtp';
@@ -92,14 +93,23 @@ interface DropMailBody {
 	folder?: unknown;
 	isRead?: unknown;
 	attachments?: unknown;
+	mimeBase64?: unknown;
 }
 
 class BadRequest extends Error {}
 
-/** Validates the JSON of POST /api/mailboxes/:mailbox/messages into the store's DeliverInput. */
-export function dropMailInput(mailbox: string, raw: unknown): DeliverInput {
+/**
+ * Validates the JSON of POST /api/mailboxes/:mailbox/messages into the store's DeliverInput, or, with
+ * `mimeBase64`, into raw MIME that is stored as received from the Internet (whatever it contains).
+ */
+export function dropMailInput(mailbox: string, raw: unknown): DeliverInput | { mime: Buffer; folder?: string } {
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new BadRequest('the body must be a JSON object');
 	const body = raw as DropMailBody;
+	if (body.mimeBase64 !== undefined) {
+		if (typeof body.mimeBase64 !== 'string' || !/^[A-Za-z0-9+/\s]*=*\s*$/.test(body.mimeBase64)) throw new BadRequest('"mimeBase64" must be the message (.eml) in base64');
+		if (body.folder !== undefined && typeof body.folder !== 'string') throw new BadRequest('"folder" must be a string');
+		return { mime: Buffer.from(body.mimeBase64, 'base64'), folder: (body.folder as string | undefined) || undefined };
+	}
 	const str = (value: unknown, field: string): string | undefined => {
 		if (value === undefined || value === null) return undefined;
 		if (typeof value !== 'string') throw new BadRequest(`"${field}" must be a string`);
@@ -151,7 +161,7 @@ export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra
 			if (!ews.store.mailbox(mailbox)) {
 				return sendJson(res, 404, { error: 'unknown_mailbox', message: `No sandbox mailbox ${mailbox}`, mailboxes: ews.store.listMailboxes().map((box) => box.smtp) });
 			}
-			let input: DeliverInput;
+			let input: ReturnType<typeof dropMailInput>;
 			try {
 				const text = (await readBody(req, MAX_DROP_BYTES)).toString('utf8');
 				let parsed: unknown;
@@ -168,7 +178,7 @@ export function addControlRoutes(router: Router, smtp: SmtpService, entra: Entra
 			if (!ews.store.resolveFolder(mailbox, folder)) {
 				return sendJson(res, 404, { error: 'unknown_folder', message: `No folder "${folder}" in ${mailbox} (use a well-known name such as inbox, or a path like Inbox/Processed)` });
 			}
-			const id = ews.store.deliver(mailbox, input);
+			const id = 'mime' in input ? await deliverMime(ews.store, mailbox, input.mime, { folder }) : ews.store.deliver(mailbox, input);
 			const item = ews.store.getItem(id)!;
 			sendJson(res, 201, {
 				id,

@@ -4,6 +4,7 @@
 //
 // Options: --to <mailbox> (default invoices@contoso.test), --from <address> (default billing@fabrikam.test),
 // --subject, --text, --html, --attach <file> (repeatable), --folder <inbox | Inbox/Sub> (default inbox),
+// --eml <file> (a whole message as received from the Internet, stored as it is: for odd or hostile mail),
 // --control <url> (default http://127.0.0.1:$SANDBOX_CONTROL_PORT, port 8025), --list (show the mailboxes).
 // It POSTs to the control server: POST /api/mailboxes/<mailbox>/messages.
 import { readFile } from 'node:fs/promises';
@@ -28,7 +29,7 @@ const MIME: Record<string, string> = {
 };
 
 const USAGE = `Usage: npm run sandbox:mail -- [--to invoices@contoso.test] [--from billing@fabrikam.test]
-       [--subject "Invoice 42"] [--text "..."] [--html "<p>...</p>"] [--attach file]... [--folder inbox]
+       [--subject "Invoice 42"] [--text "..."] [--html "<p>...</p>"] [--attach file]... [--folder inbox] [--eml message.eml]
        [--control http://127.0.0.1:8025] [--list]`;
 
 async function main(): Promise<number> {
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
 			text: { type: 'string' },
 			html: { type: 'string' },
 			attach: { type: 'string', multiple: true, default: [] },
+			eml: { type: 'string' },
 			folder: { type: 'string' },
 			control: { type: 'string', default: `http://127.0.0.1:${process.env.SANDBOX_CONTROL_PORT ?? '8025'}` },
 			list: { type: 'boolean', default: false },
@@ -78,7 +80,12 @@ async function main(): Promise<number> {
 		});
 	}
 	const subject = values.subject ?? `Test mail ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
-	const body = {
+	const eml = values.eml
+		? await readFile(values.eml).catch((error: NodeJS.ErrnoException) => {
+				throw new Error(`cannot read --eml ${values.eml}: ${error.code ?? error.message}`);
+			})
+		: undefined;
+	const body = eml ? { mimeBase64: eml.toString('base64'), folder: values.folder } : {
 		from: values.from,
 		to: values.to,
 		subject,
@@ -92,14 +99,14 @@ async function main(): Promise<number> {
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify(body),
 	});
-	const answer = (await res.json().catch(() => ({}))) as { message?: string; folder?: string; mailbox?: string; attachments?: { name: string; size: number }[]; mailboxes?: string[] };
+	const answer = (await res.json().catch(() => ({}))) as { message?: string; subject?: string; folder?: string; mailbox?: string; attachments?: { name: string; size: number }[]; mailboxes?: string[] };
 	if (!res.ok) {
 		console.error(`The sandbox refused the mail (HTTP ${res.status}): ${answer.message ?? 'no details'}`);
 		if (answer.mailboxes) console.error(`Sandbox mailboxes: ${answer.mailboxes.join(', ')}`);
 		return 1;
 	}
 	const files = answer.attachments?.length ? ` with ${answer.attachments.map((a) => `${a.name} (${a.size} B)`).join(', ')}` : '';
-	console.log(`Delivered "${subject}" from ${values.from} to ${answer.mailbox} / ${answer.folder}${files}.`);
+	console.log(`Delivered "${eml ? answer.subject : subject}" from ${eml ? values.eml : values.from} to ${answer.mailbox} / ${answer.folder}${files}.`);
 	console.log(`Mailboxes: ${control}/  (an active "Invoice inbox" workflow picks it up within a minute)`);
 	return 0;
 }

@@ -4,6 +4,9 @@ import { DEMO, type Sandbox } from '../sandbox';
 import { useSandbox } from '../support/useSandbox';
 import { Poller, settingsFor } from './pollHarness';
 
+// Sandbox round trips on a shared, busy machine: generous, the bench measures speed.
+jest.setTimeout(30_000);
+
 const currentSandbox = useSandbox();
 let sandbox: Sandbox;
 let folderCount = 0;
@@ -178,5 +181,105 @@ describe('after emitting', () => {
 		expect(subjects(items)).toEqual(['kept']);
 		expect(items[0].json.postActionError).toMatch(/markRead failed: ErrorServerBusy/);
 		expect(await poller.poll()).toEqual([]);
+	});
+});
+
+describe('a message that cannot be turned into an item never blocks the ones after it', () => {
+	it('a damaged message is emitted with an error and what is known; later mail still comes, and the cursor moves on', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder }, filters: { subjectContains: 'wanted' }, afterEmit: { kind: 'category', name: 'n8n' } }));
+		deliver(folder, 'wanted 1');
+		const damaged = deliver(folder, 'wanted damaged', { corrupt: true, categories: ['Keep'] });
+		deliver(folder, 'wanted 2');
+		const items = await poller.poll();
+		expect(subjects(items)).toEqual(['wanted 1', '', 'wanted 2']);
+		expect(items[1].json).toMatchObject({ id: damaged, error: expect.stringMatching(/^The message could not be read \(ErrorCorruptData: .+\); only its id is known$/) });
+		expect(Object.keys(items[1].json)[0]).toBe('error');
+		// No post-action on what could not be read (the category would overwrite the ones it has).
+		expect(sandbox.ews.store.getItem(damaged)!.categories).toEqual(['Keep']);
+		expect(await poller.poll()).toEqual([]);
+	});
+
+	it('an attachment or .eml that cannot be had marks its message; the others of the poll are complete', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder }, output: { body: 'none', headers: false, eml: true, attachments: { prefix: 'file_', includeInline: false, maxBytes: 1024 * 1024 } } }));
+		deliver(folder, 'good', { attachments: [{ filename: 'a.pdf', content: Buffer.from('a'), contentType: 'application/pdf' }] });
+		deliver(folder, 'half', { attachments: [{ filename: 'ok.pdf', content: Buffer.from('ok'), contentType: 'application/pdf' }, { filename: 'bad.pdf', content: Buffer.from('bad'), contentType: 'application/pdf', corrupt: true }] });
+		const [good, half] = await poller.poll();
+		expect(good.json.error).toBeUndefined();
+		expect(Object.keys(good.binary!).sort()).toEqual(['eml', 'file_0']);
+		expect(half.json.error).toMatch(/^Attachment "bad.pdf" could not be downloaded \(ErrorCorruptData: /);
+		expect(Buffer.from(half.binary!.file_0.data, 'base64').toString()).toBe('ok');
+		expect(half.binary!.eml).toBeDefined();
+		expect((half.json.attachments as Array<Record<string, unknown>>).map((a) => [a.name, a.binaryProperty ?? a.error])).toEqual([
+			['ok.pdf', 'file_0'],
+			['bad.pdf', expect.stringMatching(/^ErrorCorruptData/)],
+		]);
+		expect(await poller.poll()).toEqual([]);
+	});
+
+	it('a call that fails as a whole for a reason other than an outage is split until the id it fails on stands alone', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder } }));
+		const ids = ['q1', 'q2', 'q3', 'q4'].map((subject) => deliver(folder, subject));
+		// Three GetItem answers in a row that do not fit the request: 4 ids, then 2, then 1.
+		sandbox.ews.failNext('ErrorInvalidSyncStateData', 3, { operation: 'GetItem' });
+		const items = await poller.poll();
+		expect(items.map((item) => item.json.id)).toEqual(ids);
+		expect(items[0].json.error).toMatch(/could not be read \(ErrorInvalidSyncStateData/);
+		expect(subjects(items.slice(1))).toEqual(['q2', 'q3', 'q4']);
+		// 4 ids (refused), 2 (refused), 1 (refused: that id's result), then its neighbour and the other half.
+		expect(sandbox.ews.requests.filter((r) => r.operation === 'GetItem').map((r) => [r.responseCode, r.itemCount])).toEqual([
+			['ErrorInvalidSyncStateData', undefined],
+			['ErrorInvalidSyncStateData', undefined],
+			['ErrorInvalidSyncStateData', undefined],
+			['NoError', 1],
+			['NoError', 2],
+		]);
+	});
+
+	it('an outage is not taken for a bad message: the poll fails and the next one delivers everything', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder }, output: { body: 'none', headers: false, eml: false, attachments: { prefix: 'file_', includeInline: false, maxBytes: 1024 * 1024 } } }), { maxAttempts: 1 });
+		deliver(folder, 'survives', { attachments: [{ filename: 'a.pdf', content: Buffer.from('a'), contentType: 'application/pdf' }] });
+		sandbox.ews.failNext('http503', 1, { operation: 'GetAttachment' });
+		await expect(poller.poll()).rejects.toMatchObject({ failure: { code: 'HTTP503' } });
+		const [item] = await poller.poll();
+		expect(item.json.error).toBeUndefined();
+		expect(item.binary!.file_0).toBeDefined();
+	});
+});
+
+describe('de-duplication: the ItemId is the key, the Internet Message-ID only guards a resynchronisation', () => {
+	it('a different message reusing a Message-ID, and a message moved out and back in, are emitted again with a warning', async () => {
+		const folder = freshFolder();
+		const elsewhere = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder } }));
+		const first = deliver(folder, 'original', { messageId: '<reused@vendor.test>' });
+		expect(subjects(await poller.poll())).toEqual(['original']);
+		deliver(folder, 'impostor', { messageId: '<reused@vendor.test>' });
+		expect(subjects(await poller.poll())).toEqual(['impostor']);
+		const away = sandbox.ews.store.moveItem(first, sandbox.ews.store.resolveFolder(DEMO.sharedMailbox, elsewhere)!.id);
+		sandbox.ews.store.moveItem(away.id, sandbox.ews.store.resolveFolder(DEMO.sharedMailbox, folder)!.id);
+		expect(subjects(await poller.poll())).toEqual(['original']);
+		expect(poller.warnings).toEqual([
+			expect.stringMatching(/message "impostor" \(<reused@vendor.test>, ItemId .+\) is emitted although a message with this Internet Message-ID was emitted before/),
+			expect.stringMatching(/message "original" \(<reused@vendor.test>, ItemId .+\) is emitted although/),
+		]);
+		expect(await poller.poll()).toEqual([]);
+	});
+
+	it('during a resynchronisation a new ItemId with an emitted Message-ID is skipped, with a warning', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder } }));
+		const first = deliver(folder, 'seen', { messageId: '<seen@vendor.test>' });
+		expect(subjects(await poller.poll())).toEqual(['seen']);
+		// The same message comes back under a new ItemId (restored from a backup, say) while the cursor is rebuilt.
+		sandbox.ews.store.removeItem(first);
+		deliver(folder, 'seen', { messageId: '<seen@vendor.test>' });
+		deliver(folder, 'new one');
+		sandbox.ews.failNext('ErrorInvalidSyncStateData', 1);
+		expect(subjects(await poller.poll())).toEqual(['new one']);
+		expect(poller.warnings.filter((warning) => /was not emitted: a message with this Internet Message-ID was emitted before and the folder is being resynchronised/.test(warning))).toHaveLength(1);
 	});
 });

@@ -1,10 +1,11 @@
 import type { FolderId } from 'ews-javascript-api';
-import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
-import type { BodyChoice, MessageShape } from '../../shared/mail/messageShape';
+import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
 import { downloadAttachments, type DownloadedAttachment } from '../../shared/transport/ews/attachments';
 import type { EwsClient } from '../../shared/transport/ews/client';
-import { EwsError } from '../../shared/transport/ews/errors';
+import type { ItemResult } from '../../shared/transport/ews/batch';
+import { EwsError, isRetryable, type EwsFailure } from '../../shared/transport/ews/errors';
 import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
 import { findMessageIds, getMessages, getMimes, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
 import { MAX_SYNC_CHANGES, syncFolderItems, type SyncedItem } from '../../shared/transport/ews/sync';
@@ -91,27 +92,123 @@ function matchesFilters(message: MessageShape, filters: TriggerFilters): boolean
 	return true;
 }
 
+/** Per-item failures that come and go: like an outage, not a property of the message. */
+const TRANSIENT_CODES = new Set(['ErrorInternalServerTransientError', 'ErrorMailboxStoreUnavailable', 'ErrorMailboxMoveInProgress', 'ErrorConnectionFailed', 'ErrorTooManyObjectsOpened']);
+
+/**
+ * Failures of the service, the connection or the set-up, not of one message: the poll fails and the
+ * next one reads the same changes again. Anything the server refused with an HTTP error (SOAP faults
+ * included), throttling, timeouts and dropped connections. What is left is per-message: an error
+ * answer for one id, or the library failing to read a successful answer.
+ */
+function isOutage(failure: EwsFailure): boolean {
+	const refusedByServer = failure.httpStatus !== undefined && failure.httpStatus !== 200;
+	return refusedByServer || isRetryable(failure) || TRANSIENT_CODES.has(failure.code) || /^HTTP\d+$/.test(failure.code);
+}
+
+const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
+
+function failureOf(error: unknown): EwsFailure {
+	return error instanceof EwsError ? error.failure : { code: 'Error', message: messageOf(error) };
+}
+
+const describeFailure = (failure: EwsFailure) => `${failure.code}: ${failure.message}`;
+
+/**
+ * A batched per-id fetch in which one bad id cannot fail the others. Per-id failures come back as
+ * results; a whole call that fails for a reason that is not an outage (the library choking on one
+ * hostile message, say) is split in halves until the id it fails on stands alone and gets the
+ * failure as its result. Outages are thrown: the poll fails and the cursor stays.
+ */
+async function isolated<T>(ids: string[], fetch: (ids: string[]) => Promise<Array<ItemResult<T>>>): Promise<Array<ItemResult<T>>> {
+	if (ids.length === 0) return [];
+	try {
+		const results = await fetch(ids);
+		if (results.length !== ids.length) throw new Error(`Exchange answered ${results.length} of ${ids.length} ids`);
+		return results;
+	} catch (error) {
+		const failure = failureOf(error);
+		if (isOutage(failure)) throw error;
+		if (ids.length === 1) return [{ ok: false, failure }];
+		const half = Math.ceil(ids.length / 2);
+		return [...(await isolated(ids.slice(0, half), fetch)), ...(await isolated(ids.slice(half), fetch))];
+	}
+}
+
+/** A per-id result: its value, undefined for a failure that only concerns this id; an outage is thrown. */
+function valueOrFailure<T>(result: ItemResult<T>): { value?: T; failure?: EwsFailure } {
+	if (result.ok) return { value: result.value };
+	if (isOutage(result.failure)) throw new EwsError(result.failure);
+	return { failure: result.failure };
+}
+
+/** Records a problem with one message on its item: emitted anyway, with what could be read. */
+function addError(message: MessageShape, text: string): void {
+	message.error = message.error ? `${message.error}; ${text}` : text;
+}
+
+/** The documented shape for a message Exchange would not hand over: only its id (and receive time) is known. */
+function unreadableMessage(synced: SyncedItem, failure: EwsFailure): MessageShape {
+	const message: MessageShape = {
+		subject: '',
+		from: null,
+		to: [],
+		cc: [],
+		bcc: [],
+		replyTo: [],
+		receivedAt: synced.receivedAt ?? null,
+		sentAt: null,
+		hasAttachments: false,
+		attachments: [],
+		isRead: false,
+		importance: 'normal',
+		categories: [],
+		flag: { status: 'notFlagged', startDate: null, dueDate: null },
+		id: synced.id,
+		changeKey: '',
+		conversationId: null,
+		internetMessageId: null,
+	};
+	addError(message, `The message could not be read (${describeFailure(failure)}); only its id is known`);
+	return message;
+}
+
+const safeName = (name: string, fallback: string) => name.replace(/[\\/:*?"<>|\r\n]+/g, '_').trim().slice(0, 100) || fallback;
+
+type Fetched<T> = { value?: T; failure?: EwsFailure };
+
+/** Content Exchange handed over, as n8n binary data; or what went wrong, as text. */
+async function toBinary(context: PollContext, fetched: Fetched<{ content: Buffer; fileName: string; mimeType: string }> | undefined): Promise<{ binary: IBinaryData } | { problem: string }> {
+	if (!fetched?.value) return { problem: fetched?.failure ? describeFailure(fetched.failure) : 'not returned by Exchange' };
+	try {
+		return { binary: await context.prepareBinary(fetched.value.content, fetched.value.fileName, fetched.value.mimeType) };
+	} catch (error) {
+		return { problem: `storing it failed: ${messageOf(error)}` };
+	}
+}
+
 /**
  * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents (and the
- * MIME) of the whole poll come in batched calls, not one call per message.
+ * MIME) of the whole poll come in batched calls, not one call per message. An attachment or .eml that
+ * cannot be had is marked on its message (`error`, and on the attachment entry), never thrown.
  */
 async function attachBinaries(context: PollContext, settings: PollSettings, messages: MessageShape[], items: INodeExecutionData[]): Promise<void> {
 	const options = settings.output.attachments;
-	const downloads = new Map<string, DownloadedAttachment>();
+	const downloads = new Map<string, Fetched<DownloadedAttachment>>();
 	if (options) {
 		const wanted = messages.flatMap((message) => message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes));
-		const results = wanted.length ? await downloadAttachments(context.client, settings.mailbox, wanted.map((a) => a.id), wanted.map((a) => a.size)) : [];
-		for (const result of results) {
-			if (!result.ok) throw new EwsError(result.failure);
-			downloads.set(result.value.info.id, result.value);
-		}
+		const sizes = new Map(wanted.map((a) => [a.id, a.size]));
+		const results = await isolated(
+			wanted.map((a) => a.id),
+			async (ids) => await downloadAttachments(context.client, settings.mailbox, ids, ids.map((id) => sizes.get(id) ?? 0)),
+		);
+		results.forEach((result, index) => downloads.set(wanted[index].id, valueOrFailure(result)));
 	}
 	// The .eml of every message, batched too.
-	const mimes = settings.output.eml && messages.length ? await getMimes(context.client, settings.mailbox, messages.map((m) => m.id)) : [];
+	const mimes = settings.output.eml ? await isolated(messages.map((m) => m.id), async (ids) => await getMimes(context.client, settings.mailbox, ids)) : [];
 	for (const [index, message] of messages.entries()) {
 		const binary: IBinaryKeyData = {};
 		if (options) {
-			let next = 0;
 			const attachments = [];
 			for (const attachment of message.attachments) {
 				if (!options.includeInline && attachment.isInline) {
@@ -119,21 +216,26 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 				} else if (attachment.size > options.maxBytes) {
 					attachments.push({ ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / 1048576)} MB` });
 				} else {
-					const download = downloads.get(attachment.id);
-					if (!download) throw new EwsError({ code: 'ErrorAttachmentNotFound', message: `Attachment "${attachment.name}" of "${message.subject}" was not returned` });
-					const property = `${options.prefix}${next++}`;
-					binary[property] = await context.prepareBinary(download.content, download.fileName, download.mimeType);
-					attachments.push({ ...attachment, binaryProperty: property });
+					const stored = await toBinary(context, downloads.get(attachment.id));
+					if ('binary' in stored) {
+						const property = `${options.prefix}${Object.keys(binary).length}`;
+						binary[property] = stored.binary;
+						attachments.push({ ...attachment, binaryProperty: property });
+					} else {
+						attachments.push({ ...attachment, error: stored.problem });
+						addError(message, `Attachment "${attachment.name || attachment.id}" could not be downloaded (${stored.problem})`);
+					}
 				}
 			}
 			message.attachments = attachments;
 		}
 		if (settings.output.eml) {
-			const result = mimes[index];
-			if (!result.ok) throw new EwsError(result.failure);
-			const mime = result.value;
-			binary.eml = await context.prepareBinary(mime, `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n]+/g, '_').slice(0, 100)}.eml`, 'message/rfc822');
+			const { value: mime, failure } = valueOrFailure(mimes[index]);
+			const stored = await toBinary(context, { failure, value: mime && { content: mime, fileName: `${safeName(message.subject, 'message')}.eml`, mimeType: 'message/rfc822' } });
+			if ('binary' in stored) binary.eml = stored.binary;
+			else addError(message, `The .eml could not be fetched (${stored.problem})`);
 		}
+		items[index].json = orderMessageFields(message);
 		if (Object.keys(binary).length) items[index].binary = binary;
 	}
 }
@@ -148,7 +250,7 @@ async function runAfterEmit(context: PollContext, settings: PollSettings, items:
 		else if (action.kind === 'category') results = await updateMessages(context.client, settings.mailbox, messages.map((m) => ({ id: m.id, categories: [...new Set([...m.categories, action.name])] })));
 		else results = await moveMessages(context.client, settings.mailbox, messages.map((m) => m.id), action.folder);
 	} catch (error) {
-		const failure = error instanceof EwsError ? error.failure : { code: 'Error', message: String((error as Error)?.message ?? error) };
+		const failure = failureOf(error);
 		results = messages.map(() => ({ ok: false, failure }));
 	}
 	results.forEach((result, index) => {
@@ -191,31 +293,63 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 	}
 
 	const candidates = collected.created.filter((item) => !cutoff || !item.receivedAt || item.receivedAt >= cutoff);
-	const recent = new Set(state.recent);
-	const fetched = candidates.length ? await getMessages(context.client, settings.mailbox, candidates.map((c) => c.id), { body: settings.output.body, headers: settings.output.headers }) : [];
+	const fetched = await isolated(
+		candidates.map((c) => c.id),
+		async (ids) => await getMessages(context.client, settings.mailbox, ids, { body: settings.output.body, headers: settings.output.headers }),
+	);
 
+	const recent = new Set(state.recent);
 	const messages: MessageShape[] = [];
+	const unreadable = new Set<MessageShape>();
 	const seenNow = new Set<string>();
-	for (const result of fetched) {
-		if (!result.ok) {
-			// Deleted or moved away between the sync and the fetch: nothing left to emit.
-			if (result.failure.code === 'ErrorItemNotFound') continue;
-			throw new EwsError(result.failure);
-		}
-		const message = result.value;
-		const identifiers = [message.id, message.internetMessageId];
-		if (seenBefore(recent, identifiers) || identifiers.some((id) => id && seenNow.has(id))) continue;
-		identifiers.forEach((id) => id && seenNow.add(id));
-		remember(state, identifiers.filter((id): id is string => Boolean(id)));
+	for (const [index, result] of fetched.entries()) {
+		const { value, failure } = valueOrFailure(result);
+		// Deleted or moved away between the sync and the fetch: nothing left to emit.
+		if (failure?.code === 'ErrorItemNotFound') continue;
+		const message = value ?? unreadableMessage(candidates[index], failure!);
+		if (!value) unreadable.add(message);
+		if (isRepeat(context, message, recent, seenNow, cutoff !== undefined)) continue;
+		seenNow.add(message.id);
+		remember(state, [message.id, message.internetMessageId].filter((id): id is string => Boolean(id)));
 		if (message.receivedAt && (!state.highWater || message.receivedAt > state.highWater)) state.highWater = message.receivedAt;
-		if (matchesFilters(message, settings.filters)) messages.push(message);
+		// What could not be read cannot be filtered: it is emitted, so no mail goes unnoticed.
+		if (!unreadable.has(message)) {
+			try {
+				if (!matchesFilters(message, settings.filters)) continue;
+			} catch (error) {
+				addError(message, `The filters could not be checked (${messageOf(error)})`);
+			}
+		}
+		messages.push(message);
 	}
 
 	const items: INodeExecutionData[] = messages.map((message) => ({ json: message }));
 	await attachBinaries(context, settings, messages, items);
-	await runAfterEmit(context, settings, items, messages);
+	// A post-action needs what was read (categories are rewritten whole): not for unreadable messages.
+	const readable = messages.flatMap((message, index) => (unreadable.has(message) ? [] : [{ message, item: items[index] }]));
+	await runAfterEmit(context, settings, readable.map((entry) => entry.item), readable.map((entry) => entry.message));
 	state.syncState = collected.syncState;
 	return { items, state };
+}
+
+/**
+ * The de-duplication rule (README, "Microsoft Exchange Trigger"): the ItemId is the key, so a message
+ * is never emitted twice from the same folder. The Internet Message-ID only guards a
+ * resynchronisation (a rebuilt cursor re-reads recent mail): then a new ItemId whose Message-ID was
+ * emitted before is taken for a repeat and skipped, with a warning. Outside a resynchronisation
+ * such a message (moved out and back in, or a different message reusing the Message-ID) is emitted,
+ * also with a warning.
+ */
+function isRepeat(context: PollContext, message: MessageShape, recent: Set<string>, seenNow: Set<string>, resyncing: boolean): boolean {
+	if (seenNow.has(message.id) || seenBefore(recent, [message.id])) return true;
+	if (!message.internetMessageId || !seenBefore(recent, [message.internetMessageId])) return false;
+	const what = `message "${message.subject}" (${message.internetMessageId}, ItemId ${message.id})`;
+	if (resyncing) {
+		context.warn(`Microsoft Exchange Trigger: ${what} was not emitted: a message with this Internet Message-ID was emitted before and the folder is being resynchronised, so it is taken for a repeat`);
+		return true;
+	}
+	context.warn(`Microsoft Exchange Trigger: ${what} is emitted although a message with this Internet Message-ID was emitted before (moved out and back in, or another message reusing the ID)`);
+	return false;
 }
 
 /** "Fetch test event": the newest message of the folder, without touching the cursor. */
@@ -223,8 +357,9 @@ export async function newestMessage(context: PollContext, settings: PollSettings
 	const [id] = await findMessageIds(context.client, settings.mailbox, settings.folder, {}, 1);
 	if (!id) return [];
 	const [result] = await getMessages(context.client, settings.mailbox, [id], { body: settings.output.body, headers: settings.output.headers });
-	if (!result.ok) throw new EwsError(result.failure);
-	const item: INodeExecutionData = { json: result.value as IDataObject };
-	await attachBinaries(context, settings, [result.value], [item]);
+	const { value, failure } = valueOrFailure(result);
+	const message = value ?? unreadableMessage({ id }, failure!);
+	const item: INodeExecutionData = { json: message };
+	await attachBinaries(context, settings, [message], [item]);
 	return [item];
 }

@@ -17,7 +17,10 @@ export interface TriggerState {
 	fastForward?: boolean;
 	/** Newest receive time emitted so far (ISO). */
 	highWater?: string;
-	/** Short hashes of recently emitted ItemIds and Internet Message-IDs, oldest first. */
+	/**
+	 * Short hashes of recently emitted ItemIds and Internet Message-IDs, oldest first. The ItemId is the
+	 * de-duplication key; a Message-ID only marks repeats during a resynchronisation (poll.ts, isRepeat).
+	 */
 	recent: string[];
 }
 

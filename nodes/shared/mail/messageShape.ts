@@ -19,10 +19,6 @@ export interface AttachmentInfo {
 }
 
 export interface MessageShape extends IDataObject {
-	id: string;
-	changeKey: string;
-	conversationId: string | null;
-	internetMessageId: string | null;
 	subject: string;
 	from: MailAddress | null;
 	to: MailAddress[];
@@ -41,6 +37,46 @@ export interface MessageShape extends IDataObject {
 	attachments: AttachmentInfo[];
 	/** Only when asked for ("Include Internet Headers"): header name → value (repeated headers joined by a line break). */
 	internetHeaders?: Record<string, string>;
+	id: string;
+	changeKey: string;
+	conversationId: string | null;
+	internetMessageId: string | null;
+	/** Only from the trigger, only when something of the message could not be read or downloaded: what, and why. */
+	error?: string;
+}
+
+/** The order of the fields in node output: what people read first, identifiers last. */
+const FIELD_ORDER: Array<keyof MessageShape> = [
+	'error',
+	'subject',
+	'from',
+	'to',
+	'cc',
+	'bcc',
+	'replyTo',
+	'receivedAt',
+	'sentAt',
+	'bodyText',
+	'bodyHtml',
+	'hasAttachments',
+	'attachments',
+	'isRead',
+	'importance',
+	'categories',
+	'flag',
+	'internetHeaders',
+	'id',
+	'changeKey',
+	'conversationId',
+	'internetMessageId',
+];
+
+/** The same message with its fields in FIELD_ORDER (n8n shows JSON keys in insertion order); other keys follow. */
+export function orderMessageFields<T extends MessageShape>(message: T): T {
+	const ordered: IDataObject = {};
+	for (const key of FIELD_ORDER) if (message[key] !== undefined) ordered[key] = message[key];
+	for (const [key, value] of Object.entries(message)) if (!(key in ordered)) ordered[key] = value;
+	return ordered as T;
 }
 
 export type BodyChoice = 'none' | 'text' | 'html' | 'both';

@@ -53,6 +53,7 @@ export const MESSAGE_TEXT: Record<string, string> = {
 	ErrorInvalidOperation: 'The operation is not valid.',
 	ErrorMoveCopyFailed: 'The move or copy operation failed.',
 	ErrorInvalidPropertyRequest: 'Property is not valid for this object type.',
+	ErrorCorruptData: 'The item or attachment is corrupt and cannot be read.',
 };
 
 export function success(operation: string, ...content: (string | undefined | false)[]): string {
@@ -70,6 +71,11 @@ export function warning(operation: string, code: string, ...content: (string | u
 	);
 }
 
+/** What an operation's error answers carry after the error fields (SyncFolderItems: Microsoft's documented ErrorInvalidSyncStateData answer). */
+const ERROR_TAILS: Record<string, string[]> = {
+	SyncFolderItems: [el('m:SyncState'), tx('m:IncludesLastItemInRange', true)],
+};
+
 export function failure(operation: string, error: EwsError): string {
 	return el(
 		`m:${operation}ResponseMessage`,
@@ -78,6 +84,7 @@ export function failure(operation: string, error: EwsError): string {
 		tx('m:ResponseCode', error.code),
 		tx('m:DescriptiveLinkKey', 0),
 		error.messageXml ? el('m:MessageXml', {}, error.messageXml) : undefined,
+		...(ERROR_TAILS[operation] ?? []),
 	);
 }
 

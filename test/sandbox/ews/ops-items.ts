@@ -51,6 +51,7 @@ const getItem: OpHandler = async (ctx) => {
 	const ids = itemIds(child(ctx.op, 'ItemIds'));
 	const messages = await perEntry('GetItem', ids, async (element) => {
 		const item = resolveItem(ctx, attr(element, 'Id'));
+		if (item.corrupt) throw new EwsError('ErrorCorruptData');
 		return success('GetItem', el('m:Items', {}, await itemXml(ctx.store, item, shape, 'get')));
 	});
 	return { messages, itemCount: ids.length };

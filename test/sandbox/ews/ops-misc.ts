@@ -1,20 +1,32 @@
 // SyncFolderItems, GetAttachment, CreateAttachment and ResolveNames.
+import { randomBytes } from 'node:crypto';
 import { EwsError, failure, folderIdElements, perEntry, resolveFolder, resolveItem, success, warning, assertMailboxAccess, type OpContext, type OpHandler } from './context';
 import { attachmentSummaryXml, itemXml, parseItemShape } from './shapes';
 import { idShape, type StoredFolder } from './store';
 import { attr, bool, child, children, el, text, tx, type Element, local } from './xml';
 
-/** Opaque SyncState: base64 of "<folder id>:<change-log position>". */
-export const encodeSyncState = (folderId: string, seq: number) => Buffer.from(`${folderId}:${seq}`, 'utf8').toString('base64');
+/**
+ * Opaque SyncState: base64 of JSON { f: folder id, s: log position known in full, r: [item id, log
+ * position] reported beyond it, n: a nonce }. Like Exchange's, it changes on every successful call,
+ * even one without changes.
+ */
+export const encodeSyncState = (folderId: string, since: number, reported: Map<string, number> = new Map()) =>
+	Buffer.from(JSON.stringify({ f: folderId, s: since, r: [...reported], n: randomBytes(4).toString('hex') }), 'utf8').toString('base64');
 
-function decodeSyncState(state: string, folder: StoredFolder): number {
-	const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(state) ? Buffer.from(state, 'base64').toString('utf8') : '';
-	const colon = decoded.lastIndexOf(':');
-	const seq = Number(decoded.slice(colon + 1));
-	if (colon < 0 || decoded.slice(0, colon) !== folder.id || !Number.isInteger(seq) || seq < 0 || seq > folder.seq) {
+function decodeSyncState(state: string, folder: StoredFolder): { since: number; reported: Map<string, number> } {
+	let decoded: unknown;
+	try {
+		decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(state) ? JSON.parse(Buffer.from(state, 'base64').toString('utf8')) : undefined;
+	} catch {
+		decoded = undefined;
+	}
+	const { f, s, r } = (decoded ?? {}) as { f?: unknown; s?: unknown; r?: unknown };
+	const position = (value: unknown, after = -1): value is number => Number.isInteger(value) && (value as number) > after && (value as number) <= folder.seq;
+	const entries = Array.isArray(r) ? r : undefined;
+	if (f !== folder.id || !position(s) || !entries?.every((entry) => Array.isArray(entry) && typeof entry[0] === 'string' && position(entry[1], s))) {
 		throw new EwsError('ErrorInvalidSyncStateData');
 	}
-	return seq;
+	return { since: s, reported: new Map(entries as Array<[string, number]>) };
 }
 
 function syncFolder(ctx: OpContext, element: Element | undefined): StoredFolder {
@@ -34,8 +46,8 @@ const syncFolderItems: OpHandler = async (ctx) => {
 	const messages = await perEntry('SyncFolderItems', [ctx.op], async () => {
 		const folder = syncFolder(ctx, folderIdElements(child(ctx.op, 'SyncFolderId'))[0]);
 		const state = text(child(ctx.op, 'SyncState'))?.trim();
-		const since = state ? decodeSyncState(state, folder) : 0;
-		const { changes, reached, includesLast } = ctx.store.changesSince(folder.id, since, max, ignore);
+		const known = state ? decodeSyncState(state, folder) : { since: 0, reported: new Map<string, number>() };
+		const { changes, since, reported, includesLast } = ctx.store.changesSince(folder.id, known.since, known.reported, max, ignore);
 		returned = changes.length;
 		const parts: string[] = [];
 		for (const change of changes) {
@@ -51,7 +63,7 @@ const syncFolderItems: OpHandler = async (ctx) => {
 		}
 		return success(
 			'SyncFolderItems',
-			tx('m:SyncState', encodeSyncState(folder.id, reached)),
+			tx('m:SyncState', encodeSyncState(folder.id, since, reported)),
 			tx('m:IncludesLastItemInRange', includesLast),
 			el('m:Changes', {}, ...parts),
 		);
@@ -67,6 +79,7 @@ const getAttachment: OpHandler = async (ctx) => {
 		const found = ctx.store.findAttachment(id);
 		if (!found) throw new EwsError('ErrorAttachmentNotFound');
 		assertMailboxAccess(ctx, found.item.mailbox);
+		if (found.attachment.corrupt) throw new EwsError('ErrorCorruptData');
 		return success('GetAttachment', el('m:Attachments', {}, attachmentSummaryXml(found.attachment, true)));
 	});
 	return { messages, itemCount: ids.length };

@@ -1,7 +1,7 @@
 // CreateItem (SaveOnly / SendOnly / SendAndSaveCopy; Message, ReplyToItem, ReplyAllToItem, ForwardItem) and SendItem.
 // Sent mail lands in the inbox of every recipient that lives in the sandbox; everything sent is logged in store.sent.
-import { simpleParser } from 'mailparser';
 import { EwsError, folderIdElements, itemIdXml, perEntry, resolveFolder, resolveItem, success, type OpContext, type OpHandler } from './context';
+import { fieldsFromMime } from './inbound';
 import { textFromHtml } from './shapes';
 import type { Address, Importance, StoredAttachment, StoredFolder, StoredItem } from './store';
 import { attr, bool, child, children, el, text, type Element, local } from './xml';
@@ -36,31 +36,8 @@ async function draftFromMessage(message: Element): Promise<Draft> {
 	const mime = text(child(message, 'MimeContent'));
 	if (mime) {
 		const raw = Buffer.from(mime, 'base64');
-		const parsed = await simpleParser(raw);
-		const list = (value: typeof parsed.to): Address[] =>
-			(Array.isArray(value) ? value : value ? [value] : []).flatMap((group) => group.value.map((entry) => ({ name: entry.name || undefined, email: entry.address ?? '' })));
-		return {
-			mime: raw,
-			subject: parsed.subject ?? '',
-			from: list(parsed.from)[0],
-			to: list(parsed.to),
-			cc: list(parsed.cc),
-			bcc: list(parsed.bcc),
-			replyTo: list(parsed.replyTo),
-			text: parsed.text,
-			html: parsed.html || undefined,
-			internetMessageId: parsed.messageId,
-			inReplyTo: parsed.inReplyTo,
-			references: Array.isArray(parsed.references) ? parsed.references.join(' ') : parsed.references,
-			attachments: parsed.attachments.map((attachment) => ({
-				kind: attachment.contentType === 'message/rfc822' ? ('item' as const) : ('file' as const),
-				name: attachment.filename ?? 'attachment',
-				contentType: attachment.contentType,
-				content: attachment.content,
-				isInline: attachment.contentDisposition === 'inline',
-				contentId: attachment.cid,
-			})),
-		};
+		const { date: _date, ...fields } = await fieldsFromMime(raw);
+		return { mime: raw, ...fields };
 	}
 	const importance = text(child(message, 'Importance'));
 	return {

@@ -31,6 +31,8 @@ export interface StoredAttachment {
 	isInline: boolean;
 	contentId?: string;
 	lastModified: Date;
+	/** Damaged in the store: GetAttachment answers ErrorCorruptData (fault injection). */
+	corrupt?: boolean;
 }
 
 export type FlagStatus = 'NotFlagged' | 'Flagged' | 'Complete';
@@ -67,6 +69,8 @@ export interface StoredItem {
 	attachments: StoredAttachment[];
 	/** Raw MIME when the item came from MimeContent; otherwise built on demand. */
 	mime?: Buffer;
+	/** Damaged in the store: GetItem answers ErrorCorruptData (fault injection). */
+	corrupt?: boolean;
 }
 
 export interface StoredFolder {
@@ -93,13 +97,14 @@ export interface Mailbox {
 }
 
 export interface DeliverInput {
-	from: string | Address;
+	/** Absent: a message without From (Exchange stores such mail too). */
+	from?: string | Address;
 	to: string | string[] | Address[];
 	cc?: string | string[] | Address[];
 	subject: string;
 	text?: string;
 	html?: string;
-	attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; inline?: boolean }[];
+	attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; inline?: boolean; corrupt?: boolean }[];
 	receivedAt?: Date;
 	folder?: string; // distinguished id, folder id or path like 'Inbox/Processed'; default 'inbox'
 	isRead?: boolean;
@@ -107,6 +112,7 @@ export interface DeliverInput {
 	importance?: Importance;
 	messageId?: string;
 	inReplyTo?: string;
+	corrupt?: boolean;
 }
 
 /** A message the stand-in "sent" (for tests asserting outbound mail, including external recipients). */
@@ -259,7 +265,7 @@ export class MailboxStore {
 		const folder = this.resolveFolder(mailbox, input.folder ?? 'inbox');
 		if (!folder) throw new Error(`EWS store: no folder ${input.folder ?? 'inbox'} in ${mailbox}`);
 		const at = input.receivedAt ?? new Date();
-		const from = toAddress(input.from);
+		const from = input.from === undefined ? undefined : toAddress(input.from);
 		const item = this.addItem(folder.id, {
 			subject: input.subject,
 			from,
@@ -275,6 +281,7 @@ export class MailboxStore {
 			importance: input.importance ?? 'Normal',
 			internetMessageId: input.messageId,
 			inReplyTo: input.inReplyTo,
+			corrupt: input.corrupt,
 			attachments: (input.attachments ?? []).map((attachment) => ({
 				kind: attachment.contentType === 'message/rfc822' ? ('item' as const) : ('file' as const),
 				name: attachment.filename,
@@ -282,6 +289,7 @@ export class MailboxStore {
 				content: Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.from(attachment.content),
 				isInline: attachment.inline ?? false,
 				contentId: attachment.cid,
+				corrupt: attachment.corrupt,
 			})),
 		});
 		return item.id;
@@ -445,24 +453,43 @@ export class MailboxStore {
 
 	// ---- sync ----
 
-	/** Changes after `since` collapsed per item, at most `max` of them, and the log position they reach. */
-	changesSince(folderId: string, since: number, max: number, ignore: Set<string> = new Set()) {
+	/**
+	 * One SyncFolderItems page, as Exchange's ICS computes it: the client's knowledge is the log up to
+	 * `since` plus, per item, the log position up to which it was reported (`reported`). Every item with
+	 * unreported entries is collapsed over the whole window (so a sync from scratch yields only
+	 * creates), the first `max` of them by first pending change are returned, and the knowledge moves
+	 * on: a covered prefix of the log folds into `since`.
+	 */
+	changesSince(folderId: string, since: number, reported: Map<string, number>, max: number, ignore: Set<string> = new Set()) {
 		const folder = this.requireFolderIncludingDeleted(folderId);
-		const collapsed = new Map<string, ChangeType>();
+		const pending = new Map<string, { type: ChangeType | undefined; last: number }>();
+		for (const entry of folder.changes) {
+			if (entry.seq <= (reported.get(entry.itemId) ?? since)) continue;
+			const current = pending.get(entry.itemId);
+			pending.set(entry.itemId, { type: mergeChange(current?.type, entry.type), last: entry.seq });
+		}
+		const known = new Map(reported);
+		const changes: { itemId: string; type: ChangeType }[] = [];
+		let left = 0;
+		for (const [itemId, change] of pending) {
+			// Ignored items and changes that cancel out (created and deleted in the window) are consumed unseen.
+			if (change.type && !ignore.has(itemId)) {
+				if (changes.length >= max) {
+					left++;
+					continue;
+				}
+				changes.push({ itemId, type: change.type });
+			}
+			known.set(itemId, change.last);
+		}
 		let reached = since;
 		for (const entry of folder.changes) {
-			if (entry.seq <= since) continue;
-			if (!collapsed.has(entry.itemId) && collapsed.size >= max) break;
+			if (entry.seq <= reached) continue;
+			if ((known.get(entry.itemId) ?? since) < entry.seq) break;
 			reached = entry.seq;
-			if (ignore.has(entry.itemId)) continue;
-			const previous = collapsed.get(entry.itemId);
-			const merged = mergeChange(previous, entry.type);
-			if (merged) collapsed.set(entry.itemId, merged);
-			else collapsed.delete(entry.itemId);
 		}
-		// Entries that collapsed away still count as consumed.
-		const last = folder.changes.at(-1)?.seq ?? since;
-		return { changes: [...collapsed].map(([itemId, type]) => ({ itemId, type })), reached, includesLast: reached >= last };
+		for (const [itemId, seq] of known) if (seq <= reached) known.delete(itemId);
+		return { changes, since: reached, reported: known, includesLast: left === 0 };
 	}
 
 	// ---- internals ----

@@ -4,7 +4,7 @@ import type { AttachmentInfo } from '../../mail/messageShape';
 import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
 import type { EwsClient } from './client';
 import { ewsLibrary } from './library';
-import { attachmentInfo } from './shape';
+import { attachmentInfo, entriesOf, readText } from './shape';
 
 /**
  * Attachments over EWS: metadata comes with the message (GetItem), content with GetAttachment.
@@ -29,7 +29,7 @@ export async function listAttachments(client: EwsClient, mailbox: string, messag
 		{ idempotent: true },
 	);
 	const [result] = perItemResults(responses, (response) =>
-		response.Item.Attachments.GetEnumerator().map((attachment) => attachmentInfo(attachment as unknown as Parameters<typeof attachmentInfo>[0])),
+		entriesOf(() => response.Item.Attachments).map(attachmentInfo),
 	);
 	return unwrap(result);
 }
@@ -79,11 +79,11 @@ export async function downloadAttachments(client: EwsClient, mailbox: string, at
 		results.push(
 			...perItemResults(responses, (response) => {
 				const attachment = response.Attachment as FileAttachment | ItemAttachment;
-				const info = attachmentInfo(attachment as unknown as Parameters<typeof attachmentInfo>[0]);
+				const info = attachmentInfo(attachment);
 				if (attachment instanceof FileAttachmentClass) {
-					return { info, fileName: safeFileName(info.name, 'attachment'), mimeType: info.contentType, content: Buffer.from(attachment.Base64Content ?? '', 'base64') };
+					return { info, fileName: safeFileName(info.name, 'attachment'), mimeType: info.contentType, content: Buffer.from(readText(() => attachment.Base64Content), 'base64') };
 				}
-				const mime = (attachment as ItemAttachment).Item?.MimeContent?.Content ?? '';
+				const mime = readText(() => (attachment as ItemAttachment).Item?.MimeContent?.Content);
 				const base = safeFileName(info.name, 'message');
 				return {
 					info,

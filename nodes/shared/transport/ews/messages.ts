@@ -1,11 +1,11 @@
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
-import type { BodyChoice, MessageShape } from '../../mail/messageShape';
+import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
 import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
 import type { EwsClient } from './client';
 import { resolveFolder, type FolderRef } from './folders';
 import { ewsLibrary } from './library';
-import { toMessageShape } from './shape';
+import { entriesOf, readText, toMessageShape } from './shape';
 
 /**
  * Message operations over EWS, batched: N ids cost ⌈N / batch size⌉ calls, and every id gets its
@@ -59,37 +59,35 @@ function messagePropertySet(body: BodyChoice, extra: { headers?: boolean } = {})
 	return set;
 }
 
+/** Header name → value; header names are attributes (always text), values may come back as the whitespace object. */
 function internetHeaders(message: EmailMessage): Record<string, string> {
 	const headers: Record<string, string> = {};
-	try {
-		for (const header of message.InternetMessageHeaders?.GetEnumerator() ?? []) {
-			// Repeated headers (Received) are joined, in order.
-			headers[header.Name] = header.Name in headers ? `${headers[header.Name]}\n${header.Value}` : header.Value;
-		}
-	} catch {
-		// Not loaded: no headers.
+	for (const header of entriesOf(() => message.InternetMessageHeaders)) {
+		const name = readText(() => header.Name).trim();
+		if (!name) continue;
+		const value = readText(() => header.Value);
+		// Repeated headers (Received) are joined, in order. Own properties only: a header may be called "constructor".
+		headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}\n${value}` : value;
 	}
 	return headers;
 }
 
+/** A message in the documented shape; never throws, whatever the library handed back. */
 function shapeOf(message: EmailMessage, body: BodyChoice, withHeaders = false): MessageShape {
-	const { BodyType } = ewsLibrary();
 	const shape = toMessageShape(message, body === 'both' ? { text: readTextBody(message) } : {});
 	if (withHeaders) shape.internetHeaders = internetHeaders(message);
 	if (body === 'none') {
 		delete shape.bodyText;
 		delete shape.bodyHtml;
 	}
-	if (body === 'html' && message.Body?.BodyType === BodyType.Text) {
-		// A plain-text message has no HTML body: give its text rather than nothing.
-		shape.bodyText = message.Body.Text ?? '';
-	}
-	return shape;
+	// A plain-text message asked for as HTML has no HTML body: toMessageShape gives its text instead.
+	return orderMessageFields(shape);
 }
 
+/** TextBody (Exchange 2013+), undefined when the server did not return it. */
 function readTextBody(message: EmailMessage): string | undefined {
 	try {
-		return message.TextBody?.Text ?? undefined;
+		return message.TextBody ? readText(() => message.TextBody.Text) : undefined;
 	} catch {
 		return undefined;
 	}
@@ -269,7 +267,7 @@ export async function getMimes(client: EwsClient, mailbox: string, ids: string[]
 			async (service) => await service.BindToItems(itemIds(batch), new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
 			{ idempotent: true },
 		);
-		results.push(...perItemResults(responses, (response) => Buffer.from(response.Item.MimeContent.Content, 'base64')));
+		results.push(...perItemResults(responses, (response) => Buffer.from(readText(() => response.Item.MimeContent.Content), 'base64')));
 	}
 	return results;
 }

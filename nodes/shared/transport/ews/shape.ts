@@ -4,8 +4,14 @@ import type { AttachmentInfo, MailAddress, MessageShape } from '../../mail/messa
 import { ewsLibrary } from './library';
 
 /**
- * From ews-javascript-api objects to our message shape. Properties that were not loaded throw in
- * the library, so every read is guarded and falls back to an empty value.
+ * From ews-javascript-api objects to our message shape: the one place where values read from the
+ * library become the documented types. Two reasons every read is guarded and coerced:
+ * - Properties that were not loaded throw in the library.
+ * - The library's XML reader (xml2JsObject.parseXMLNode in soap mode) returns an element's text
+ *   trimmed, `null` for an empty element, and, for an element whose only text is whitespace, the
+ *   element itself as an object (`{ __prefix, __type }`). So a whitespace-only subject, display
+ *   name, attachment name or content type, category or header value arrives as an object (or, next
+ *   to an attribute, as nothing). Anyone who can send mail can produce one.
  */
 function read<T>(getter: () => T, fallback: T): T {
 	try {
@@ -16,33 +22,66 @@ function read<T>(getter: () => T, fallback: T): T {
 	}
 }
 
-interface AddressLike {
-	Name?: string;
-	Address?: string;
+/** A library value as text: strings as they are, numbers and booleans spelled out, anything else (the whitespace-only object) empty. */
+export function textOf(value: unknown): string {
+	if (typeof value === 'string') return value;
+	if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+	return '';
 }
 
-function address(value: AddressLike | null | undefined): MailAddress | null {
-	if (!value?.Address) return null;
-	return { name: value.Name ?? '', address: value.Address };
+/** Reads a text property that may be missing, unloaded or mis-typed. */
+export function readText(getter: () => unknown): string {
+	return textOf(read(getter, ''));
 }
 
-function addresses(collection: { GetEnumerator(): AddressLike[] } | null | undefined): MailAddress[] {
-	return (collection?.GetEnumerator() ?? []).map(address).filter((a): a is MailAddress => a !== null);
+function numberOf(value: unknown): number {
+	const number = typeof value === 'number' ? value : Number(textOf(value) || Number.NaN);
+	return Number.isFinite(number) ? number : 0;
 }
 
-function isoDate(value: { ToISOString(): string } | null | undefined): string | null {
-	return value ? value.ToISOString() : null;
+function booleanOf(value: unknown): boolean {
+	return value === true || textOf(value).toLowerCase() === 'true';
 }
 
-export function attachmentInfo(attachment: { Id: string; Name: string; ContentType: string; Size: number; IsInline: boolean; ContentId?: string }): AttachmentInfo {
+function address(value: unknown): MailAddress | null {
+	if (!value || typeof value !== 'object') return null;
+	const entry = value as { Name?: unknown; Address?: unknown };
+	const email = readText(() => entry.Address).trim();
+	if (!email) return null;
+	return { name: readText(() => entry.Name), address: email };
+}
+
+function addresses(getter: () => { GetEnumerator(): unknown[] } | null | undefined): MailAddress[] {
+	const list = read(() => getter()?.GetEnumerator(), []);
+	return Array.isArray(list) ? list.map(address).filter((a): a is MailAddress => a !== null) : [];
+}
+
+/** A library DateTime as ISO text, or null. */
+export function isoDate(getter: () => unknown): string | null {
+	return read(() => {
+		const value = getter() as { ToISOString?: () => unknown } | null | undefined;
+		return typeof value?.ToISOString === 'function' ? textOf(value.ToISOString()) || null : null;
+	}, null);
+}
+
+/** Attachment metadata from a library attachment object (GetItem's Attachments or GetAttachment). */
+export function attachmentInfo(attachment: unknown): AttachmentInfo {
+	const source = (attachment ?? {}) as Record<string, unknown>;
+	const contentId = readText(() => source.ContentId);
 	return {
-		id: attachment.Id,
-		name: attachment.Name ?? '',
-		contentType: attachment.ContentType ?? 'application/octet-stream',
-		size: attachment.Size ?? 0,
-		isInline: attachment.IsInline === true,
-		...(attachment.ContentId ? { contentId: attachment.ContentId } : {}),
+		id: readText(() => source.Id),
+		name: readText(() => source.Name),
+		contentType: readText(() => source.ContentType).trim() || 'application/octet-stream',
+		size: numberOf(read(() => source.Size, 0)),
+		isInline: booleanOf(read(() => source.IsInline, false)),
+		...(contentId ? { contentId } : {}),
 	};
+}
+
+/** The items of a library collection (attachments, categories, headers), [] when not loaded. */
+export function entriesOf<T>(getter: () => { GetEnumerator(): T[] } | null | undefined): T[] {
+	const list = read(() => getter()?.GetEnumerator(), []);
+	return Array.isArray(list) ? list : [];
 }
 
 const IMPORTANCE = ['low', 'normal', 'high'] as const;
@@ -53,36 +92,35 @@ export function toMessageShape(message: EmailMessage, bodies: { text?: string; h
 	const { BodyType } = ewsLibrary();
 	const flag = read(() => message.Flag, null);
 	const shape: MessageShape = {
-		id: message.Id.UniqueId,
-		changeKey: message.Id.ChangeKey,
-		conversationId: read(() => message.ConversationId?.UniqueId ?? null, null),
-		internetMessageId: read(() => message.InternetMessageId || null, null),
-		subject: read(() => message.Subject, ''),
+		id: readText(() => message.Id.UniqueId),
+		changeKey: readText(() => message.Id.ChangeKey),
+		conversationId: readText(() => message.ConversationId?.UniqueId) || null,
+		internetMessageId: readText(() => message.InternetMessageId).trim() || null,
+		subject: readText(() => message.Subject),
 		from: read(() => address(message.From), null),
-		to: read(() => addresses(message.ToRecipients), []),
-		cc: read(() => addresses(message.CcRecipients), []),
-		bcc: read(() => addresses(message.BccRecipients), []),
-		replyTo: read(() => addresses(message.ReplyTo), []),
-		receivedAt: read(() => isoDate(message.DateTimeReceived), null),
-		sentAt: read(() => isoDate(message.DateTimeSent), null),
-		isRead: read(() => message.IsRead, false),
+		to: addresses(() => message.ToRecipients),
+		cc: addresses(() => message.CcRecipients),
+		bcc: addresses(() => message.BccRecipients),
+		replyTo: addresses(() => message.ReplyTo),
+		receivedAt: isoDate(() => message.DateTimeReceived),
+		sentAt: isoDate(() => message.DateTimeSent),
+		isRead: booleanOf(read(() => message.IsRead, false)),
 		importance: IMPORTANCE[read(() => message.Importance as number, 1)] ?? 'normal',
-		categories: read(() => message.Categories.GetEnumerator(), []),
+		// An empty category (whitespace only on the wire) names nothing.
+		categories: entriesOf(() => message.Categories).map(textOf).filter(Boolean),
 		flag: {
 			status: FLAG_STATUS[read(() => (flag?.FlagStatus as number) ?? 0, 0)] ?? 'notFlagged',
-			startDate: read(() => isoDate(flag?.StartDate), null),
-			dueDate: read(() => isoDate(flag?.DueDate), null),
+			startDate: isoDate(() => flag?.StartDate),
+			dueDate: isoDate(() => flag?.DueDate),
 		},
-		hasAttachments: read(() => message.HasAttachments, false),
-		attachments: read(
-			() => message.Attachments.GetEnumerator().map((attachment) => attachmentInfo(attachment as unknown as Parameters<typeof attachmentInfo>[0])),
-			[],
-		),
+		hasAttachments: booleanOf(read(() => message.HasAttachments, false)),
+		attachments: entriesOf(() => message.Attachments).map(attachmentInfo),
 	};
 	const body = read(() => message.Body, null);
+	const bodyText = body ? readText(() => body.Text) : '';
 	if (bodies.text !== undefined) shape.bodyText = bodies.text;
-	else if (body && body.BodyType === BodyType.Text) shape.bodyText = body.Text ?? '';
+	else if (body && body.BodyType === BodyType.Text) shape.bodyText = bodyText;
 	if (bodies.html !== undefined) shape.bodyHtml = bodies.html;
-	else if (body && body.BodyType === BodyType.HTML) shape.bodyHtml = body.Text ?? '';
+	else if (body && body.BodyType === BodyType.HTML) shape.bodyHtml = bodyText;
 	return shape;
 }

@@ -2,6 +2,7 @@ import type { FolderId } from 'ews-javascript-api';
 
 import type { EwsClient } from './client';
 import { ewsLibrary } from './library';
+import { isoDate, readText } from './shape';
 
 /** Exchange refuses more than 512 changes per SyncFolderItems call (schema maximum). */
 export const MAX_SYNC_CHANGES = 512;
@@ -45,14 +46,11 @@ export async function syncFolderItems(
 	const created: SyncedItem[] = [];
 	for (const change of changes.GetEnumerator()) {
 		if (change.ChangeType !== ChangeType.Create) continue;
-		const item: SyncedItem = { id: change.ItemId.UniqueId };
-		if (options.withReceivedTime) {
-			try {
-				item.receivedAt = change.Item?.DateTimeReceived?.ToISOString();
-			} catch {
-				// Not returned for this item: treated as unknown (emitted, subject to de-duplication).
-			}
-		}
+		const item: SyncedItem = { id: readText(() => change.ItemId.UniqueId) };
+		if (!item.id) continue;
+		// Not returned for an item: unknown (emitted, subject to de-duplication).
+		const receivedAt = options.withReceivedTime ? isoDate(() => change.Item?.DateTimeReceived) : null;
+		if (receivedAt) item.receivedAt = receivedAt;
 		created.push(item);
 	}
 	return { created, changeCount: changes.Count, syncState: changes.SyncState, moreAvailable: changes.MoreChangesAvailable };
