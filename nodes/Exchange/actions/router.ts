@@ -6,6 +6,7 @@ import { redactSecrets } from '../../shared/errors/redact';
 import { EwsClient } from '../../shared/transport/ews/client';
 import { EwsError } from '../../shared/transport/ews/errors';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
+import { idRefusals } from '../helpers/idGuard';
 import { ewsNodeError, type RunContext } from '../helpers/utils';
 import * as attachment from './attachment';
 import * as folder from './folder';
@@ -131,17 +132,36 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 	}
 	// 2. One transport call per group; the transport splits it into batches of ids.
 	for (const group of groups.values()) {
+		const failAll = (indexes: number[], error: unknown) => {
+			// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
+			for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+		};
+		// Ids of mailboxes outside Allowed Mailboxes fail their own item before anything is done.
+		let refusals: Array<Error | undefined>;
 		try {
-			const results = await operation.run.call(this, run, group.mailbox, group.inputs);
-			group.indexes.forEach((itemIndex, position) => {
+			refusals = await idRefusals(this, run, group.mailbox, group.inputs.map((input) => operation.ids(input)), group.indexes, operation.action);
+		} catch (error) {
+			failAll(group.indexes, error);
+			continue;
+		}
+		const refused = refusals.find(Boolean);
+		if (refused && !continueOnFail) throw refused;
+		const kept = group.indexes.map((_, position) => position).filter((position) => {
+			if (refusals[position]) outcomes[group.indexes[position]] = { ok: false, error: refusals[position] };
+			return !refusals[position];
+		});
+		const indexes = kept.map((position) => group.indexes[position]);
+		if (indexes.length === 0) continue;
+		try {
+			const results = await operation.run.call(this, run, group.mailbox, kept.map((position) => group.inputs[position]));
+			indexes.forEach((itemIndex, position) => {
 				const result = results[position];
 				outcomes[itemIndex] = result.ok
 					? { ok: true, items: [{ json: result.value as IDataObject }] }
 					: { ok: false, error: ewsNodeError(this, run, new EwsError(result.failure), itemIndex, operation.action, operation.field) };
 			});
 		} catch (error) {
-			// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
-			for (const itemIndex of group.indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+			failAll(indexes, error);
 		}
 	}
 	return outcomes;

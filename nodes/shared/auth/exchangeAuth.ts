@@ -3,7 +3,7 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../clouds';
 import { secretsOf } from '../errors/redact';
 import type { TlsFields } from '../transport/tls';
-import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes } from './allowedMailboxes';
+import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes, type MailboxPolicy } from './allowedMailboxes';
 import { acquireAppOnlyToken, type AppOnlyCredential } from './appOnlyToken';
 import { getDelegatedAccessToken, type DelegatedCredential } from './delegatedToken';
 import { readTokenClaims } from './tokenClaims';
@@ -25,12 +25,13 @@ export interface ExchangeAuth {
 	/** The signed-in user of a delegated credential (from the token), if known. */
 	signedInUser?: string;
 	getAccessToken(forceRefresh?: boolean): Promise<string>;
+	/** The credential's Allowed Mailboxes (also for the ids a node is given: see transport/ews/ownership.ts). */
+	mailboxPolicy: MailboxPolicy;
 	/** Throws a NodeOperationError naming `field` when the credential's Allowed Mailboxes exclude `mailbox`. */
 	assertMailboxAllowed(mailbox: string, field: string, itemIndex: number): void;
 }
 
-function mailboxGuard(ctx: IExecuteFunctions, allowed: unknown): ExchangeAuth['assertMailboxAllowed'] {
-	const policy = parseAllowedMailboxes(allowed);
+function mailboxGuard(ctx: IExecuteFunctions, policy: MailboxPolicy): ExchangeAuth['assertMailboxAllowed'] {
 	return (mailbox, field, itemIndex) => {
 		if (isMailboxAllowed(policy, mailbox)) return;
 		const { message, description } = mailboxRefusal(mailbox, policy, field);
@@ -45,13 +46,15 @@ export async function loadExchangeAuth(
 ): Promise<ExchangeAuth> {
 	if (kind === 'appOnly') {
 		const credential = (await ctx.getCredentials(APP_ONLY_CREDENTIAL_TYPE)) as unknown as AppOnlyCredential;
+		const policy = parseAllowedMailboxes((credential as unknown as { allowedMailboxes?: string }).allowedMailboxes);
 		const secrets = secretsOf(credential as unknown as Record<string, unknown>);
 		return {
 			kind,
 			endpoints: resolveCloudEndpoints(credential),
 			tls: credential,
 			secrets,
-			assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
+			mailboxPolicy: policy,
+			assertMailboxAllowed: mailboxGuard(ctx, policy),
 			async getAccessToken(forceRefresh = false) {
 				const { accessToken } = await acquireAppOnlyToken(credential, { forceRefresh });
 				secrets.push(accessToken);
@@ -60,6 +63,7 @@ export async function loadExchangeAuth(
 		};
 	}
 	const credential = (await ctx.getCredentials(delegatedCredentialType)) as unknown as DelegatedCredential;
+	const policy = parseAllowedMailboxes((credential as unknown as { allowedMailboxes?: string }).allowedMailboxes);
 	const secrets = secretsOf(credential as unknown as Record<string, unknown>);
 	const storedToken = credential.oauthTokenData?.access_token;
 	const claims = typeof storedToken === 'string' ? readTokenClaims(storedToken) : {};
@@ -69,7 +73,8 @@ export async function loadExchangeAuth(
 		tls: credential,
 		secrets,
 		signedInUser: claims.upn,
-		assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
+		mailboxPolicy: policy,
+		assertMailboxAllowed: mailboxGuard(ctx, policy),
 		async getAccessToken(forceRefresh = false) {
 			const { accessToken } = await getDelegatedAccessToken(ctx, delegatedCredentialType, { forceRefresh });
 			secrets.push(accessToken);
