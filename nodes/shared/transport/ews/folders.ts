@@ -175,6 +175,10 @@ export async function getFolder(client: EwsClient, mailbox: string, ref: FolderR
 	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
 	const folderId = await resolveFolder(client, mailbox, ref);
 	const folder = await client.run(mailbox, async (service) => await Folder.Bind(service, folderId, new PropertySet(BasePropertySet.IdOnly, FOLDER_PROPERTIES())), { idempotent: true });
+	return folderShape(folder, ref);
+}
+
+function folderShape(folder: Folder, ref: FolderRef): Omit<FolderShape, 'path'> & { path?: string } {
 	return {
 		id: folder.Id.UniqueId,
 		changeKey: folder.Id.ChangeKey,
@@ -227,17 +231,7 @@ export async function inspectFolder(client: EwsClient, mailbox: string, ref: Fol
 	const [target, ...known] = perItemResults(responses.Responses, (response) => response.Folder);
 	const folder = unwrap(target);
 	const index = known.findIndex((result) => result.ok && result.value.Id.UniqueId === folder.Id.UniqueId);
-	return {
-		id: folder.Id.UniqueId,
-		changeKey: folder.Id.ChangeKey,
-		displayName: folder.DisplayName,
-		...('path' in ref ? { path: ref.path } : {}),
-		parentId: folder.ParentFolderId?.UniqueId ?? null,
-		totalCount: folder.TotalCount,
-		unreadCount: folder.UnreadCount,
-		childFolderCount: folder.ChildFolderCount,
-		...(index >= 0 ? { wellKnownName: PROTECTED_FOLDERS[index] } : {}),
-	};
+	return { ...folderShape(folder, ref), ...(index >= 0 ? { wellKnownName: PROTECTED_FOLDERS[index] } : {}) };
 }
 
 /** Creates a mail folder (IPF.Note) below `parent`. Not repeated on an unclear failure (it would fail as ErrorFolderExists). */
