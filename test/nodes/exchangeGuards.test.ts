@@ -182,13 +182,14 @@ describe('Allowed Mailboxes holds for ids where Exchange would allow them', () =
 		expect(sandbox.ews.counts()).toEqual({ UpdateItem: 2 });
 	});
 
-	it('refuses only the foreign items of a batch with Continue On Fail; without it, nothing is done', async () => {
+	it('refuses only the foreign items of a batch with Continue On Fail; without it, nothing is done in any group', async () => {
 		const own = deliver(USER, unique('own'));
 		const foreign = deliver(SHARED, unique('foreign'));
 		const ids = [own, foreign];
 		const options = (continueOnFail: boolean) => ({
 			description: node.description,
-			parameters: (i: number) => ({ authentication: 'appOnly', mailbox: USER, resource: 'message', operation: 'delete', deleteMode: 'hard', messageId: ids[i] }),
+			// Two delete modes: two groups, the own message's group first.
+			parameters: (i: number) => ({ authentication: 'appOnly', mailbox: USER, resource: 'message', operation: 'delete', deleteMode: i === 0 ? 'hard' : 'soft', messageId: ids[i] }),
 			items: [{ json: {} }, { json: {} }],
 			continueOnFail,
 			credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, { ...WIDE_APP, allowedMailboxes: USER }) },
@@ -196,7 +197,7 @@ describe('Allowed Mailboxes holds for ids where Exchange would allow them', () =
 		});
 		const stopped = await failure(createExecuteContext(options(false)));
 		expect(stopped.message).toMatch(/^The ID in "Message ID" belongs to mailbox "invoices@contoso\.test"/);
-		expect(sandbox.ews.counts()).toEqual({ ConvertId: 1 });
+		expect(sandbox.ews.counts()).toEqual({ ConvertId: 2 });
 		expect(sandbox.ews.store.getItem(own)).toBeDefined();
 
 		const output = await run(createExecuteContext(options(true)));

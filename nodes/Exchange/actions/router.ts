@@ -130,13 +130,13 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 			outcomes[itemIndex] = { ok: false, error: nodeError };
 		}
 	}
-	// 2. One transport call per group; the transport splits it into batches of ids.
+	const failAll = (indexes: number[], error: unknown) => {
+		// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
+		for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+	};
+	// 2. Ids of mailboxes outside Allowed Mailboxes fail their own item, for every group before any group runs.
+	const ready: Array<{ mailbox: string; indexes: number[]; inputs: unknown[] }> = [];
 	for (const group of groups.values()) {
-		const failAll = (indexes: number[], error: unknown) => {
-			// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
-			for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
-		};
-		// Ids of mailboxes outside Allowed Mailboxes fail their own item before anything is done.
 		let refusals: Array<Error | undefined>;
 		try {
 			refusals = await idRefusals(this, run, group.mailbox, group.inputs.map((input) => operation.ids(input)), group.indexes, operation.action);
@@ -146,22 +146,24 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 		}
 		const refused = refusals.find(Boolean);
 		if (refused && !continueOnFail) throw refused;
-		const kept = group.indexes.map((_, position) => position).filter((position) => {
-			if (refusals[position]) outcomes[group.indexes[position]] = { ok: false, error: refusals[position] };
-			return !refusals[position];
+		refusals.forEach((refusal, position) => {
+			if (refusal) outcomes[group.indexes[position]] = { ok: false, error: refusal };
 		});
-		const indexes = kept.map((position) => group.indexes[position]);
-		if (indexes.length === 0) continue;
+		const kept = (values: number[] | unknown[]) => values.filter((_, position) => !refusals[position]);
+		if (kept(group.indexes).length) ready.push({ mailbox: group.mailbox, indexes: kept(group.indexes) as number[], inputs: kept(group.inputs) });
+	}
+	// 3. One transport call per group; the transport splits it into batches of ids.
+	for (const group of ready) {
 		try {
-			const results = await operation.run.call(this, run, group.mailbox, kept.map((position) => group.inputs[position]));
-			indexes.forEach((itemIndex, position) => {
+			const results = await operation.run.call(this, run, group.mailbox, group.inputs);
+			group.indexes.forEach((itemIndex, position) => {
 				const result = results[position];
 				outcomes[itemIndex] = result.ok
 					? { ok: true, items: [{ json: result.value as IDataObject }] }
 					: { ok: false, error: ewsNodeError(this, run, new EwsError(result.failure), itemIndex, operation.action, operation.field) };
 			});
 		} catch (error) {
-			failAll(indexes, error);
+			failAll(group.indexes, error);
 		}
 	}
 	return outcomes;
