@@ -19,6 +19,8 @@ import { DELETE_MODE_WORDS, deleteModeProperty } from '../message/delete.operati
 import { showFor, type ItemOperation } from '../types';
 
 const folderProperty = folderLocator('folder', 'Folder', 'The folder to work on');
+/** Empty and Delete: a well-known folder only when it is picked as one (see destructiveTarget). */
+const destructiveFolderProperty = (verb: string) => folderLocator('folder', 'Folder', `The folder to ${verb}. A well-known folder (Inbox, Sent Items, Deleted Items…) is ${verb === 'empty' ? 'emptied' : 'deleted'} only when picked in Well-Known mode.`);
 const nameProperty = (displayName: string): INodeProperties => ({ displayName, name: 'displayName', type: 'string', default: '', required: true, placeholder: 'Processed' });
 
 export const getMany: ItemOperation = {
@@ -77,7 +79,7 @@ export const rename: ItemOperation = {
 
 export const del: ItemOperation = {
 	kind: 'item',
-	description: showFor('folder', 'delete', [folderProperty, { ...deleteModeProperty, default: 'moveToDeletedItems' }]),
+	description: showFor('folder', 'delete', [destructiveFolderProperty('delete'), { ...deleteModeProperty, default: 'moveToDeletedItems' }]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
 		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
@@ -92,7 +94,7 @@ export const del: ItemOperation = {
 export const empty: ItemOperation = {
 	kind: 'item',
 	description: showFor('folder', 'empty', [
-		folderProperty,
+		destructiveFolderProperty('empty'),
 		{ ...deleteModeProperty, default: 'hard' },
 		{ displayName: 'Delete Subfolders', name: 'deleteSubFolders', type: 'boolean', default: false, description: 'Whether to delete the folders inside it too' },
 	]),
