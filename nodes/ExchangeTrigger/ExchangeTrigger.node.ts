@@ -10,12 +10,14 @@ import {
 } from 'n8n-workflow';
 
 import { DELEGATED_CREDENTIAL_TYPE } from '../Exchange/descriptions/common';
+import { foreignIdError } from '../Exchange/helpers/idGuard';
 import { searchFolders } from '../Exchange/methods/listSearch';
 import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchangeAuth';
 import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
 import { EwsClient } from '../shared/transport/ews/client';
-import { isWellKnownFolder, type FolderRef, type WellKnownFolder } from '../shared/transport/ews/folders';
+import { refusedIds } from '../shared/transport/ews/ownership';
+import { isWellKnownFolder, looksLikeFolderId, type FolderRef, type WellKnownFolder } from '../shared/transport/ews/folders';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
 import { triggerProperties } from './trigger/properties';
 import { cursorKeyOf, loadState, saveState, type StartPoint } from './trigger/state';
@@ -24,7 +26,8 @@ function folderFromLocator(ctx: IPollFunctions, name: string, field: string): Fo
 	const locator = ctx.getNodeParameter(name) as INodeParameterResourceLocator;
 	const value = String(locator?.value ?? '').trim();
 	if (!value) throw new NodeOperationError(ctx.getNode(), `"${field}" is empty`, { description: `Pick a folder in "${field}".` });
-	if (locator.mode === 'id') return { id: value };
+	// The list stores folder IDs; workflows saved before stored the path, which still works.
+	if (locator.mode === 'id' || (locator.mode === 'list' && looksLikeFolderId(value))) return { id: value };
 	if (locator.mode === 'wellKnown') {
 		if (!isWellKnownFolder(value)) throw new NodeOperationError(ctx.getNode(), `"${value}" in "${field}" is not a well-known folder`, { description: 'Use inbox, sentitems, deleteditems, drafts, junkemail, outbox, msgfolderroot or archiveinbox, or switch the mode to Path.' });
 		return { wellKnown: value.toLowerCase() as WellKnownFolder };
@@ -111,6 +114,13 @@ export class ExchangeTrigger implements INodeType {
 			prepareBinary: async (content: Buffer, fileName: string, mimeType: string) => await this.helpers.prepareBinaryData(content, fileName, mimeType),
 		};
 		try {
+			// Allowed Mailboxes for folders given by ID (an ID reaches its own mailbox, whatever "Mailbox" says).
+			const folderIds = [
+				...('id' in settings.folder ? [{ field: 'Folder', id: settings.folder.id }] : []),
+				...(settings.afterEmit.kind === 'move' && 'id' in settings.afterEmit.folder ? [{ field: 'Move To', id: settings.afterEmit.folder.id }] : []),
+			];
+			const [refusal] = await refusedIds(client, mailbox, auth.mailboxPolicy, [folderIds]);
+			if (refusal) throw foreignIdError(this.getNode(), auth.mailboxPolicy, refusal, 0);
 			if (this.getMode() === 'manual') {
 				// "Fetch test event": the newest message, and the cursor stays where it is.
 				const items = await newestMessage(context, settings);

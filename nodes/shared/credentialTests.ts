@@ -10,6 +10,7 @@ import { redactSecrets, secretsOf } from './errors/redact';
 import { CredentialNetworkClient } from './transport/networkClient';
 import type { ExchangeAuth } from './auth/exchangeAuth';
 import { EXCHANGE_APP_ROLES } from './auth/tokenClaims';
+import { isMailboxAllowed, parseAllowedMailboxes } from './auth/allowedMailboxes';
 import { EwsClient } from './transport/ews/client';
 import { getFolder } from './transport/ews/folders';
 
@@ -110,6 +111,8 @@ async function openInbox(kind: ExchangeAuth['kind'], data: AppOnlyCredential | D
 		tls: data,
 		secrets,
 		getAccessToken: async () => token,
+		// The callers check the mailbox against Allowed Mailboxes before they get here.
+		mailboxPolicy: { patterns: [] },
 		assertMailboxAllowed: () => undefined,
 	};
 	// One attempt, no back-off: a test button should answer quickly.
@@ -118,8 +121,17 @@ async function openInbox(kind: ExchangeAuth['kind'], data: AppOnlyCredential | D
 
 /** App-only over EWS: the token must carry full_access_as_app; with a Test Mailbox, its inbox must open. */
 export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string; testMailbox?: string };
+	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string; testMailbox?: string; allowedMailboxes?: string };
 	const secrets = secretsOf(data as unknown as Record<string, unknown>);
+	const mailbox = String(data.testMailbox ?? '').trim();
+	const policy = parseAllowedMailboxes(data.allowedMailboxes);
+	// The test opens no mailbox the credential's own Allowed Mailboxes forbid (checked before any token request).
+	if (mailbox && !isMailboxAllowed(policy, mailbox)) {
+		return {
+			status: 'Error',
+			message: `"Test Mailbox" ${mailbox} is not in the credential's Allowed Mailboxes (${policy.patterns.join(', ')}), so the test does not open it. Use one of those mailboxes as the Test Mailbox, or add it to "Allowed Mailboxes".`,
+		};
+	}
 	try {
 		const { accessToken } = await acquireAppOnlyToken(data, { forceRefresh: true });
 		secrets.push(accessToken);
@@ -132,7 +144,6 @@ export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted
 				message: `Token received, but it lacks the application permission full_access_as_app, so EWS will refuse it. Add it under App registrations → API permissions → Office 365 Exchange Online → Application permissions, then "Grant admin consent".${suffix}`,
 			};
 		}
-		const mailbox = String(data.testMailbox ?? '').trim();
 		if (!mailbox) {
 			return { status: 'OK', message: `Token received with full_access_as_app. Fill in "Test Mailbox" to also open a mailbox over EWS.${suffix}` };
 		}
@@ -155,6 +166,11 @@ export async function testDelegatedEwsCredential(credential: ICredentialsDecrypt
 		if (!user) return { status: 'Error', message: 'The token names no user (upn claim): reconnect the credential as the mailbox user.' };
 		if (!(claims.scp ?? '').split(' ').includes('EWS.AccessAsUser.All')) {
 			return { status: 'Error', message: 'The token lacks the delegated permission EWS.AccessAsUser.All: add it to the app registration (Office 365 Exchange Online), grant consent, and reconnect the credential.' };
+		}
+		const policy = parseAllowedMailboxes((data as { allowedMailboxes?: string }).allowedMailboxes);
+		if (!isMailboxAllowed(policy, user)) {
+			// The sign-in works; the user's own inbox is outside what the credential allows, so it stays closed.
+			return { status: 'OK', message: `Signed in as ${user} with EWS.AccessAsUser.All. ${user} is not in the credential's Allowed Mailboxes (${policy.patterns.join(', ')}), so the test opened no mailbox; the nodes will work only on those mailboxes.` };
 		}
 		const { endpoints, inbox } = await openInbox('delegated', data, String(accessToken), user, secrets);
 		return { status: 'OK', message: `Signed in as ${user}; opened the inbox at ${endpoints.ewsUrl} (${inbox.totalCount} messages).` };

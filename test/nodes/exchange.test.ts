@@ -330,12 +330,12 @@ describe('folders', () => {
 		expect(sandbox.ews.store.folder(created.json.id as string)).toBeUndefined();
 	});
 
-	it('the folder list search returns paths filtered by the typed text', async () => {
-		sandbox.ews.store.createFolder(SHARED, 'inbox', 'Receipts 2026');
+	it('the folder list search returns folders filtered by the typed text: path as the label, ID as the value', async () => {
+		const receipts = sandbox.ews.store.createFolder(SHARED, 'inbox', 'Receipts 2026');
 		const test = appOnly({ resource: 'message', operation: 'getMany' });
 		const ctx = Object.assign(Object.create(test.context), { getNodeParameter: (name: string, fallback: unknown) => ({ authentication: 'appOnly', mailbox: SHARED })[name] ?? fallback });
 		const result = await node.methods.listSearch.searchFolders.call(ctx, 'receipts');
-		expect(result.results).toEqual([{ name: 'Inbox/Receipts 2026', value: 'Inbox/Receipts 2026' }]);
+		expect(result.results).toEqual([{ name: 'Inbox/Receipts 2026', value: receipts.id }]);
 	});
 });
 

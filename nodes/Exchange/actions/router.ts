@@ -6,6 +6,7 @@ import { redactSecrets } from '../../shared/errors/redact';
 import { EwsClient } from '../../shared/transport/ews/client';
 import { EwsError } from '../../shared/transport/ews/errors';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
+import { idRefusals } from '../helpers/idGuard';
 import { ewsNodeError, type RunContext } from '../helpers/utils';
 import * as attachment from './attachment';
 import * as folder from './folder';
@@ -129,8 +130,30 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 			outcomes[itemIndex] = { ok: false, error: nodeError };
 		}
 	}
-	// 2. One transport call per group; the transport splits it into batches of ids.
+	const failAll = (indexes: number[], error: unknown) => {
+		// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
+		for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+	};
+	// 2. Ids of mailboxes outside Allowed Mailboxes fail their own item, for every group before any group runs.
+	const ready: Array<{ mailbox: string; indexes: number[]; inputs: unknown[] }> = [];
 	for (const group of groups.values()) {
+		let refusals: Array<Error | undefined>;
+		try {
+			refusals = await idRefusals(this, run, group.mailbox, group.inputs.map((input) => operation.ids(input)), group.indexes, operation.action);
+		} catch (error) {
+			failAll(group.indexes, error);
+			continue;
+		}
+		const refused = refusals.find(Boolean);
+		if (refused && !continueOnFail) throw refused;
+		refusals.forEach((refusal, position) => {
+			if (refusal) outcomes[group.indexes[position]] = { ok: false, error: refusal };
+		});
+		const kept = (values: number[] | unknown[]) => values.filter((_, position) => !refusals[position]);
+		if (kept(group.indexes).length) ready.push({ mailbox: group.mailbox, indexes: kept(group.indexes) as number[], inputs: kept(group.inputs) });
+	}
+	// 3. One transport call per group; the transport splits it into batches of ids.
+	for (const group of ready) {
 		try {
 			const results = await operation.run.call(this, run, group.mailbox, group.inputs);
 			group.indexes.forEach((itemIndex, position) => {
@@ -140,8 +163,7 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 					: { ok: false, error: ewsNodeError(this, run, new EwsError(result.failure), itemIndex, operation.action, operation.field) };
 			});
 		} catch (error) {
-			// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
-			for (const itemIndex of group.indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+			failAll(group.indexes, error);
 		}
 	}
 	return outcomes;

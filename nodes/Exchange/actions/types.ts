@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { ItemResult } from '../../shared/transport/ews/batch';
+import type { IdUse } from '../helpers/idGuard';
 import type { RunContext } from '../helpers/utils';
 
 /** An operation run once per input item. Returns output items (without pairedItem: the router adds it). */
@@ -25,6 +26,8 @@ export interface BatchOperation<I = unknown> {
 	/** The field a failure of the whole call points at (e.g. an unknown destination folder); default `field`. */
 	callField?: string;
 	prepare(this: IExecuteFunctions, run: RunContext, itemIndex: number): { key: string; input: I };
+	/** The message/folder ids of one input, checked against Allowed Mailboxes before `run` (helpers/idGuard.ts). */
+	ids(input: I): IdUse[];
 	run(this: IExecuteFunctions, run: RunContext, mailbox: string, inputs: I[]): Promise<Array<ItemResult<IDataObject>>>;
 }
 

@@ -7,7 +7,7 @@ import type { MailAddress } from '../../shared/mail/messageShape';
 import type { EwsClient } from '../../shared/transport/ews/client';
 import type { OutgoingAttachment } from '../../shared/transport/ews/compose';
 import { EwsError } from '../../shared/transport/ews/errors';
-import { isWellKnownFolder, type FolderRef, type WellKnownFolder } from '../../shared/transport/ews/folders';
+import { isWellKnownFolder, looksLikeFolderId, type FolderRef, type WellKnownFolder } from '../../shared/transport/ews/folders';
 
 /** What every operation gets from the router: the credential, one EWS client, the mailbox per item. */
 export interface RunContext {
@@ -49,7 +49,8 @@ export function folderRef(ctx: IExecuteFunctions, name: string, field: string, i
 	const mode = typeof locator === 'string' ? 'path' : locator.mode;
 	const value = String(typeof locator === 'string' ? locator : (locator.value ?? '')).trim();
 	if (!value) throw new NodeOperationError(ctx.getNode(), `"${field}" is empty`, { itemIndex, description: `Pick a folder in "${field}".` });
-	if (mode === 'id') return { id: value };
+	// The list stores folder IDs; workflows saved before stored the path, which still works.
+	if (mode === 'id' || (mode === 'list' && looksLikeFolderId(value))) return { id: value };
 	if (mode === 'wellKnown') {
 		if (!isWellKnownFolder(value)) {
 			throw new NodeOperationError(ctx.getNode(), `"${value}" in "${field}" is not a well-known folder`, {
@@ -59,7 +60,6 @@ export function folderRef(ctx: IExecuteFunctions, name: string, field: string, i
 		}
 		return { wellKnown: value.toLowerCase() as WellKnownFolder };
 	}
-	// 'list' stores the path of the picked folder; 'path' is typed.
 	return { path: value };
 }
 

@@ -4,7 +4,7 @@ import { resolveCloudEndpoints, type CloudEndpoints } from '../clouds';
 import { atStep } from '../errors/nodeErrors';
 import { secretsOf } from '../errors/redact';
 import type { TlsFields } from '../transport/tls';
-import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes } from './allowedMailboxes';
+import { isMailboxAllowed, mailboxRefusal, parseAllowedMailboxes, type MailboxPolicy } from './allowedMailboxes';
 import { acquireAppOnlyToken, validateAppOnlyCredential, type AppOnlyCredential } from './appOnlyToken';
 import { getDelegatedAccessToken, type DelegatedCredential } from './delegatedToken';
 import { readTokenClaims } from './tokenClaims';
@@ -35,12 +35,13 @@ export interface ExchangeAuth {
 	 * token" naming the token service, so they are never reported as a failed send or EWS call.
 	 */
 	getAccessToken(forceRefresh?: boolean): Promise<string>;
+	/** The credential's Allowed Mailboxes (also for the ids a node is given: see transport/ews/ownership.ts). */
+	mailboxPolicy: MailboxPolicy;
 	/** Throws a NodeOperationError naming `field` when the credential's Allowed Mailboxes exclude `mailbox`. */
 	assertMailboxAllowed(mailbox: string, field: string, itemIndex: number): void;
 }
 
-function mailboxGuard(ctx: IExecuteFunctions, allowed: unknown): ExchangeAuth['assertMailboxAllowed'] {
-	const policy = parseAllowedMailboxes(allowed);
+function mailboxGuard(ctx: IExecuteFunctions, policy: MailboxPolicy): ExchangeAuth['assertMailboxAllowed'] {
 	return (mailbox, field, itemIndex) => {
 		if (isMailboxAllowed(policy, mailbox)) return;
 		const { message, description } = mailboxRefusal(mailbox, policy, field);
@@ -55,6 +56,7 @@ export async function loadExchangeAuth(
 ): Promise<ExchangeAuth> {
 	if (kind === 'appOnly') {
 		const credential = (await ctx.getCredentials(APP_ONLY_CREDENTIAL_TYPE)) as unknown as AppOnlyCredential;
+		const policy = parseAllowedMailboxes((credential as unknown as { allowedMailboxes?: string }).allowedMailboxes);
 		const secrets = secretsOf(credential as unknown as Record<string, unknown>);
 		// Every field problem (empty IDs, a key that does not fit its certificate) shows now, naming the field.
 		validateAppOnlyCredential(credential);
@@ -66,7 +68,8 @@ export async function loadExchangeAuth(
 			secrets,
 			clientId: String(credential.clientId ?? '').trim(),
 			tenantId: String(credential.tenantId ?? '').trim(),
-			assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
+			mailboxPolicy: policy,
+			assertMailboxAllowed: mailboxGuard(ctx, policy),
 			async getAccessToken(forceRefresh = false) {
 				try {
 					const { accessToken } = await acquireAppOnlyToken(credential, { forceRefresh });
@@ -79,6 +82,7 @@ export async function loadExchangeAuth(
 		};
 	}
 	const credential = (await ctx.getCredentials(delegatedCredentialType)) as unknown as DelegatedCredential & { clientId?: string };
+	const policy = parseAllowedMailboxes((credential as unknown as { allowedMailboxes?: string }).allowedMailboxes);
 	const secrets = secretsOf(credential as unknown as Record<string, unknown>);
 	const storedToken = credential.oauthTokenData?.access_token;
 	const claims = typeof storedToken === 'string' ? readTokenClaims(storedToken) : {};
@@ -91,7 +95,8 @@ export async function loadExchangeAuth(
 		signedInUser: claims.upn,
 		clientId: String(credential.clientId ?? '').trim(),
 		tenantId: String(credential.tenantId ?? '').trim(),
-		assertMailboxAllowed: mailboxGuard(ctx, (credential as unknown as { allowedMailboxes?: string }).allowedMailboxes),
+		mailboxPolicy: policy,
+		assertMailboxAllowed: mailboxGuard(ctx, policy),
 		async getAccessToken(forceRefresh = false) {
 			try {
 				const { accessToken, credential: current } = await getDelegatedAccessToken(ctx, delegatedCredentialType, { forceRefresh });

@@ -1,14 +1,16 @@
 // What every operation handler gets (caller, default mailbox, store) and the shared helpers to resolve
 // folder/item ids with EWS's per-item error codes and to build ResponseMessages.
-import { canAccess, type Principal } from './auth';
+import type { Principal } from './auth';
 import { idShape, type MailboxStore, type StoredFolder, type StoredItem } from './store';
 import { attr, child, el, text, tx, type Element, local } from './xml';
 
 export interface OpContext {
 	store: MailboxStore;
 	principal: Principal;
-	/** Impersonated mailbox (app-only) or the token's user (delegated). */
+	/** Impersonated mailbox (app-only) or the token's user (delegated): the user the request acts as. */
 	mailbox: string;
+	/** Other mailboxes that user has FullAccess on. Exchange applies the acting user's own rights, also under impersonation. */
+	fullAccess: string[];
 	/** Mailboxes the request reached (for the request log and the X-AnchorMailbox check). */
 	touched: Set<string>;
 	operation: string;
@@ -104,11 +106,16 @@ export async function perEntry<T>(operation: string, entries: T[], run: (entry: 
 	return messages;
 }
 
-/** Checks the caller may open `mailbox`: ErrorNonExistentMailbox / ErrorAccessDenied otherwise. */
+/**
+ * Checks the acting user may open `mailbox` (ErrorNonExistentMailbox / ErrorAccessDenied otherwise).
+ * Ids name their mailbox, so a folder, item or attachment id of another mailbox reaches that
+ * mailbox; Exchange then applies the rights of the user the request acts as (the impersonated
+ * user for app-only, not the app's scope): its own mailbox, or one it has FullAccess on.
+ */
 export function assertMailboxAccess(ctx: OpContext, mailbox: string): void {
 	const smtp = mailbox.toLowerCase();
 	if (!ctx.store.mailbox(smtp)) throw new EwsError('ErrorNonExistentMailbox');
-	if (smtp !== ctx.mailbox && !canAccess(ctx.principal, smtp)) throw new EwsError('ErrorAccessDenied');
+	if (smtp !== ctx.mailbox && !ctx.fullAccess.includes(smtp)) throw new EwsError('ErrorAccessDenied');
 	ctx.touched.add(smtp);
 }
 

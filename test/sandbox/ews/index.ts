@@ -11,6 +11,7 @@ import type { OpContext, OpHandler } from './context';
 import { FaultQueue, type EwsFault, type FaultOptions } from './faults';
 import { folderOperations } from './ops-folders';
 import { itemOperations } from './ops-items';
+import { idOperations } from './ops-ids';
 import { miscOperations } from './ops-misc';
 import { sendOperations } from './ops-send';
 import { defaultSchemaDir, EwsSchemaValidator, type SchemaViolation } from './schema';
@@ -53,7 +54,7 @@ export interface EwsConfig {
 	log: (line: string) => void;
 }
 
-const OPERATIONS: Record<string, OpHandler> = { ...folderOperations, ...itemOperations, ...sendOperations, ...miscOperations };
+const OPERATIONS: Record<string, OpHandler> = { ...folderOperations, ...itemOperations, ...sendOperations, ...miscOperations, ...idOperations };
 const XML_HEADERS = { 'Content-Type': 'text/xml; charset=utf-8' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -199,7 +200,9 @@ export class EwsService {
 		if (!handler || parts.operation.namespaceURI !== NS.m) {
 			return reply(500, soapFault('ErrorInvalidRequest', `The request is invalid. The stand-in does not implement ${operation}.`), XML_HEADERS, 'ErrorInvalidRequest');
 		}
-		const ctx: OpContext = { store: this.store, principal: auth.principal, mailbox, touched: new Set(), operation, op: parts.operation };
+		const actingUser = auth.principal.kind === 'app' ? this.config.entra.findUser(mailbox) : auth.principal.user;
+		const fullAccess = (actingUser?.sendAs ?? []).map((smtp) => smtp.toLowerCase());
+		const ctx: OpContext = { store: this.store, principal: auth.principal, mailbox, fullAccess, touched: new Set(), operation, op: parts.operation };
 		const result = await handler(ctx);
 
 		const own = auth.principal.kind === 'user' ? auth.principal.upn : undefined;

@@ -132,10 +132,17 @@ const lower = (value: string) => value.trim().toLowerCase();
 export type IdKind = 'item' | 'folder' | 'attachment';
 const ID_TAGS: Record<IdKind, number> = { item: 0x49, folder: 0x46, attachment: 0x41 };
 
+const mailboxTag = (mailbox: string) => createHash('sha256').update(lower(mailbox)).digest().subarray(0, 8);
+
 /** Opaque ids like Exchange's: base64 of a tag byte, a mailbox hash and random bytes. */
 function newId(kind: IdKind, mailbox: string): string {
-	const mbx = createHash('sha256').update(lower(mailbox)).digest().subarray(0, 8);
-	return Buffer.concat([Buffer.from([0x00, ID_TAGS[kind], 0x4d, 0x6b]), mbx, randomBytes(24)]).toString('base64');
+	return Buffer.concat([Buffer.from([0x00, ID_TAGS[kind], 0x4d, 0x6b]), mailboxTag(mailbox), randomBytes(24)]).toString('base64');
+}
+
+/** The mailbox (of `mailboxes`) an id was minted in: Exchange's ids name their mailbox too, and ConvertId reads it from there. */
+export function mailboxOfId(id: string, mailboxes: string[]): string | undefined {
+	const tag = Buffer.from(id, 'base64').subarray(4, 12);
+	return mailboxes.find((mailbox) => mailboxTag(mailbox).equals(tag));
 }
 
 /** 'malformed' for anything that isn't one of our ids (EWS: ErrorInvalidIdMalformed); otherwise well-formed. */

@@ -1,8 +1,10 @@
-import type { IBinaryKeyData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IBinaryKeyData, type INodeProperties } from 'n8n-workflow';
 
+import { restrictsMailboxes } from '../../../shared/auth/allowedMailboxes';
 import { downloadAttachments, listAttachments } from '../../../shared/transport/ews/attachments';
 import { unwrap } from '../../../shared/transport/ews/batch';
 import { messageIdProperty } from '../../descriptions/common';
+import { assertIdsAllowed } from '../../helpers/idGuard';
 import { requiredString, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
@@ -33,11 +35,18 @@ export const operation: ItemOperation = {
 		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
 		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
 		const attachmentId = String(this.getNodeParameter('attachmentId', itemIndex, '') ?? '').trim();
-		const ids = attachmentId
-			? [attachmentId]
-			: (await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId)))
-					.filter((attachment) => !attachment.isInline)
-					.map((attachment) => attachment.id);
+		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id: messageId }], 'Downloading the attachment');
+		// An attachment ID names its mailbox too, and ConvertId does not take attachment IDs: under
+		// Allowed Mailboxes, it must be one of the attachments of the (checked) message.
+		const checkAttachment = attachmentId !== '' && restrictsMailboxes(run.auth.mailboxPolicy);
+		const listed = !attachmentId || checkAttachment ? await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId)) : [];
+		if (checkAttachment && !listed.some((attachment) => attachment.id === attachmentId)) {
+			throw new NodeOperationError(this.getNode(), 'The ID in "Attachment ID" is not an attachment of the message in "Message ID"', {
+				itemIndex,
+				description: 'The credential has Allowed Mailboxes, so an attachment is downloaded only from the message it belongs to. Take both IDs from the same message (Attachment → Get Many lists them), or leave "Attachment ID" empty to download them all.',
+			});
+		}
+		const ids = attachmentId ? [attachmentId] : listed.filter((attachment) => !attachment.isInline).map((attachment) => attachment.id);
 		const results = await withField(this, run, itemIndex, 'Downloading the attachment', attachmentId ? 'Attachment ID' : 'Message ID', async () => {
 			const downloaded = await downloadAttachments(run.client, mailbox, ids);
 			return downloaded.map(unwrap);

@@ -1,5 +1,6 @@
 import { listAttachments } from '../../../shared/transport/ews/attachments';
 import { messageIdProperty } from '../../descriptions/common';
+import { assertIdsAllowed } from '../../helpers/idGuard';
 import { requiredString, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
@@ -9,6 +10,7 @@ export const operation: ItemOperation = {
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
 		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id: messageId }], 'Listing attachments');
 		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId));
 		return attachments.map((attachment) => ({ json: { ...attachment, messageId } }));
 	},

@@ -18,6 +18,13 @@ export const deleteModeProperty = {
 	default: 'moveToDeletedItems',
 };
 
+/** What a delete did, in words, for the output (a destructive operation says what it did). Shared with Folder → Empty / Delete. */
+export const DELETE_MODE_WORDS: Record<DeleteMode, string> = {
+	moveToDeletedItems: 'moved to Deleted Items',
+	soft: 'soft-deleted (recoverable with "Recover deleted items")',
+	hard: 'permanently deleted',
+};
+
 export const operation: BatchOperation<{ id: string; mode: DeleteMode }> = {
 	kind: 'batch',
 	description: showFor('message', 'delete', [messageIdProperty, deleteModeProperty]),
@@ -28,10 +35,13 @@ export const operation: BatchOperation<{ id: string; mode: DeleteMode }> = {
 		const mode = this.getNodeParameter('deleteMode', itemIndex, 'moveToDeletedItems') as DeleteMode;
 		return { key: mode, input: { id, mode } };
 	},
+	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
 		// Items of one group share the delete mode: the router groups by it.
 		const mode = inputs[0].mode;
 		const results = await deleteMessages(run.client, mailbox, inputs.map((input) => input.id), mode);
-		return results.map((result, position): ItemResult<IDataObject> => (result.ok ? { ok: true, value: { id: inputs[position].id, mailbox, deleted: true, deleteMode: mode } } : result));
+		return results.map((result, position): ItemResult<IDataObject> =>
+			result.ok ? { ok: true, value: { id: inputs[position].id, mailbox, deleted: true, deleteMode: mode, summary: `Message ${inputs[position].id} of ${mailbox} ${DELETE_MODE_WORDS[mode]}` } } : result,
+		);
 	},
 };

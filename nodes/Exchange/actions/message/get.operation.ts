@@ -27,6 +27,7 @@ export const operation: BatchOperation<{ id: string; body: BodyChoice; headers: 
 		const headers = this.getNodeParameter('options.includeHeaders', itemIndex, false) as boolean;
 		return { key: `${body}/${headers}`, input: { id, body, headers } };
 	},
+	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
 		return await getMessages(run.client, mailbox, inputs.map((input) => input.id), { body: inputs[0].body, headers: inputs[0].headers });
 	},

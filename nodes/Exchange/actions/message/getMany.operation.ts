@@ -4,6 +4,7 @@ import type { BodyChoice } from '../../../shared/mail/messageShape';
 import { unwrap } from '../../../shared/transport/ews/batch';
 import { findMessageIds, getMessages, type MessageFilter } from '../../../shared/transport/ews/messages';
 import { folderLocator } from '../../descriptions/common';
+import { assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
 import { folderRef, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 import { messageOutputOptions } from './get.operation';
@@ -79,6 +80,7 @@ export const operation: ItemOperation = {
 		};
 		const body = this.getNodeParameter('options.body', itemIndex, 'text') as BodyChoice;
 		const headers = this.getNodeParameter('options.includeHeaders', itemIndex, false) as boolean;
+		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(folder, 'Folder'), 'Listing messages');
 		const ids = await withField(this, run, itemIndex, 'Listing messages', 'Folder', async () => await findMessageIds(run.client, mailbox, folder, filter, limit));
 		// A message deleted between FindItem and GetItem is skipped, not an error.
 		const messages = await getMessages(run.client, mailbox, ids, { body, headers });

@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { getMime } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
+import { assertIdsAllowed } from '../../helpers/idGuard';
 import { requiredString, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
@@ -23,6 +24,7 @@ export const operation: ItemOperation = {
 		const mailbox = run.mailboxOf(itemIndex);
 		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
 		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], 'Getting the MIME content');
 		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => await getMime(run.client, mailbox, id));
 		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
 		return [{ json: { id, mailbox, size: mime.length }, binary: { [property]: binary } }];

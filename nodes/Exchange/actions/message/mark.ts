@@ -15,6 +15,7 @@ export function mark(isRead: boolean): BatchOperation<{ id: string }> {
 		prepare(_run, itemIndex) {
 			return { key: '', input: { id: requiredString(this, 'messageId', 'Message ID', itemIndex) } };
 		},
+		ids: (input) => [{ field: 'Message ID', id: input.id }],
 		async run(run, mailbox, inputs) {
 			const results = await updateMessages(run.client, mailbox, inputs.map((input) => ({ id: input.id, isRead })));
 			return results.map((result, position): ItemResult<IDataObject> => (result.ok ? { ok: true, value: { id: inputs[position].id, changeKey: result.value.changeKey, mailbox, isRead } } : result));

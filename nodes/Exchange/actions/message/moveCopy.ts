@@ -4,6 +4,7 @@ import type { ItemResult } from '../../../shared/transport/ews/batch';
 import type { FolderRef } from '../../../shared/transport/ews/folders';
 import { copyMessages, moveMessages } from '../../../shared/transport/ews/messages';
 import { folderLocator, messageIdProperty } from '../../descriptions/common';
+import { folderIdUse } from '../../helpers/idGuard';
 import { folderRef, requiredString } from '../../helpers/utils';
 import { showFor, type BatchOperation } from '../types';
 
@@ -21,6 +22,7 @@ export function moveOrCopy(kind: 'move' | 'copy'): BatchOperation<{ id: string; 
 			const folder = folderRef(this, 'destination', 'Destination Folder', itemIndex);
 			return { key: JSON.stringify(folder), input: { id, folder } };
 		},
+		ids: (input) => [{ field: 'Message ID', id: input.id }, ...folderIdUse(input.folder, 'Destination Folder')],
 		async run(run, mailbox, inputs) {
 			const folder = inputs[0].folder;
 			const results = await transport(run.client, mailbox, inputs.map((input) => input.id), folder);

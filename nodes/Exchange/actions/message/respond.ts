@@ -3,6 +3,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { respondToMessage, type BodyFormat, type ResponseKind } from '../../../shared/transport/ews/compose';
 import { messageIdProperty } from '../../descriptions/common';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
+import { assertIdsAllowed } from '../../helpers/idGuard';
 import { addressList, binaryAttachments, options, requiredString, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
@@ -81,6 +82,7 @@ export function respond(kind: 'reply' | 'forward'): ItemOperation {
 				saveToSentItems: extra.saveToSentItems !== false,
 			};
 			const action = kind === 'forward' ? 'Forwarding the message' : 'Replying to the message';
+			await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], action);
 			const summary = await withField(this, run, itemIndex, action, 'Message ID', async () => await respondToMessage(run.client, mailbox, id, input));
 			return [{ json: { sent: true, ...summary } as unknown as IDataObject }];
 		},

@@ -77,6 +77,7 @@ export const operation: BatchOperation<MessageUpdate> = {
 		// Every update goes in one UpdateItem call: each id carries its own changes.
 		return { key: '', input: update };
 	},
+	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
 		const results = await updateMessages(run.client, mailbox, inputs);
 		return results.map((result, position): ItemResult<IDataObject> => {

@@ -1,6 +1,7 @@
-import type { FolderId } from 'ews-javascript-api';
+import type { Folder, FolderId } from 'ews-javascript-api';
 
 import type { EwsClient } from './client';
+import { perItemResults, unwrap } from './batch';
 import { EwsError } from './errors';
 import { ewsLibrary } from './library';
 
@@ -31,6 +32,55 @@ export interface FolderShape {
 	totalCount: number;
 	unreadCount: number;
 	childFolderCount: number;
+}
+
+/**
+ * Distinguished folders of every mailbox that Folder → Empty and Delete refuse unless the user picks
+ * the folder by that very name (Well-Known mode), however else it was reached (path, ID, list).
+ * Names as in the schema's DistinguishedFolderIdNameType (all valid for Exchange 2013 SP1).
+ */
+export const PROTECTED_FOLDERS = [
+	'root',
+	'msgfolderroot',
+	'inbox',
+	'sentitems',
+	'deleteditems',
+	'drafts',
+	'junkemail',
+	'outbox',
+	'calendar',
+	'contacts',
+	'tasks',
+	'notes',
+	'journal',
+	'searchfolders',
+	'conversationhistory',
+	'syncissues',
+	'conflicts',
+	'localfailures',
+	'serverfailures',
+	'recoverableitemsroot',
+	'recoverableitemsdeletions',
+	'recoverableitemsversions',
+	'recoverableitemspurges',
+	'archiveroot',
+	'archivemsgfolderroot',
+	'archiveinbox',
+	'archivedeleteditems',
+] as const;
+
+/**
+ * Whether a value in the folder picker's list mode is an EWS folder ID (what the list stores) rather
+ * than a path (what it stored before, kept working in saved workflows). EWS ids are long base64;
+ * a path of that shape would be one name of 40+ letters without spaces, with "/" only as base64 has it.
+ */
+export function looksLikeFolderId(value: string): boolean {
+	return value.length >= 40 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+}
+
+/** A display name as one path segment: "/" inside a name is written "\/" (and "\" as "\\"), so a folder "Clients/Acme" and the folder "Acme" in "Clients" print differently. */
+export function pathSegment(displayName: string): string {
+	return displayName.replace(/\\/g, '\\\\').replace(/\//g, '\\/');
 }
 
 export function isWellKnownFolder(value: string): value is WellKnownFolder {
@@ -110,7 +160,7 @@ export async function listFolders(client: EwsClient, mailbox: string, root: Fold
 	const byId = new Map(folders.map((folder) => [folder.id, folder]));
 	const pathOf = (folder: Omit<FolderShape, 'path'>, depth = 0): string => {
 		const parent = folder.parentId ? byId.get(folder.parentId) : undefined;
-		return parent && depth < 64 ? `${pathOf(parent, depth + 1)}/${folder.displayName}` : folder.displayName;
+		return parent && depth < 64 ? `${pathOf(parent, depth + 1)}/${pathSegment(folder.displayName)}` : pathSegment(folder.displayName);
 	};
 	return folders.map((folder) => ({ ...folder, path: pathOf(folder) }));
 }
@@ -125,6 +175,10 @@ export async function getFolder(client: EwsClient, mailbox: string, ref: FolderR
 	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
 	const folderId = await resolveFolder(client, mailbox, ref);
 	const folder = await client.run(mailbox, async (service) => await Folder.Bind(service, folderId, new PropertySet(BasePropertySet.IdOnly, FOLDER_PROPERTIES())), { idempotent: true });
+	return folderShape(folder, ref);
+}
+
+function folderShape(folder: Folder, ref: FolderRef): Omit<FolderShape, 'path'> & { path?: string } {
 	return {
 		id: folder.Id.UniqueId,
 		changeKey: folder.Id.ChangeKey,
@@ -135,6 +189,49 @@ export async function getFolder(client: EwsClient, mailbox: string, ref: FolderR
 		unreadCount: folder.UnreadCount,
 		childFolderCount: folder.ChildFolderCount,
 	};
+}
+
+/** What Folder → Empty / Delete act on: the folder with its counts, and which distinguished folder it is, if any. */
+export interface FolderTarget extends Omit<FolderShape, 'path'> {
+	/** The path it was asked by, when that was a path. */
+	path?: string;
+	/** The distinguished folder it is (one of PROTECTED_FOLDERS), however it was reached. */
+	wellKnownName?: string;
+}
+
+interface GetFolderCall {
+	FolderIds: { AddRange(ids: FolderId[]): void };
+	PropertySet: unknown;
+	Execute(): Promise<{ Responses: Array<{ Result: number; ErrorCode: unknown; ErrorMessage: string; Folder: Folder }> }>;
+}
+type GetFolderRequestClass = new (service: unknown, errorHandling: number) => GetFolderCall;
+
+/**
+ * The folder `ref` points at, looked up together with every protected distinguished folder of
+ * `owner` (the mailbox the folder belongs to) in one GetFolder call: the folder is a distinguished
+ * one when its id is among theirs. A mailbox lacks some of them (no archive): those fail alone.
+ */
+export async function inspectFolder(client: EwsClient, mailbox: string, ref: FolderRef, owner = mailbox): Promise<FolderTarget> {
+	const library = ewsLibrary();
+	const { FolderId, Mailbox, WellKnownFolderName, PropertySet, BasePropertySet, ServiceErrorHandling } = library;
+	// The library's bulk GetFolder request is internal (not in its typings); Folder.Bind sends one id only.
+	const GetFolderRequest = (library as unknown as { GetFolderRequest: GetFolderRequestClass }).GetFolderRequest;
+	const folderId = await resolveFolder(client, mailbox, ref);
+	const distinguished = PROTECTED_FOLDERS.map((name) => new FolderId(WellKnownFolderName.FromEwsEnumString(name) as number, new Mailbox(owner)));
+	const responses = await client.run(
+		mailbox,
+		async (service) => {
+			const request = new GetFolderRequest(service, ServiceErrorHandling.ReturnErrors);
+			request.FolderIds.AddRange([folderId, ...distinguished]);
+			request.PropertySet = new PropertySet(BasePropertySet.IdOnly, FOLDER_PROPERTIES());
+			return await request.Execute();
+		},
+		{ idempotent: true },
+	);
+	const [target, ...known] = perItemResults(responses.Responses, (response) => response.Folder);
+	const folder = unwrap(target);
+	const index = known.findIndex((result) => result.ok && result.value.Id.UniqueId === folder.Id.UniqueId);
+	return { ...folderShape(folder, ref), ...(index >= 0 ? { wellKnownName: PROTECTED_FOLDERS[index] } : {}) };
 }
 
 /** Creates a mail folder (IPF.Note) below `parent`. Not repeated on an unclear failure (it would fail as ErrorFolderExists). */

@@ -1,0 +1,50 @@
+import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
+
+import { foreignIdRefusal, isMailboxAllowed, type MailboxPolicy } from '../../shared/auth/allowedMailboxes';
+import type { ItemResult } from '../../shared/transport/ews/batch';
+import { EwsError } from '../../shared/transport/ews/errors';
+import type { FolderRef } from '../../shared/transport/ews/folders';
+import { owningMailboxes, refusedIds, type IdRefusal, type IdUse } from '../../shared/transport/ews/ownership';
+import { ewsNodeError, type RunContext } from './utils';
+
+export type { IdUse } from '../../shared/transport/ews/ownership';
+
+/** The id of a folder reference given by ID (paths and well-known names are always in the item's own mailbox). */
+export const folderIdUse = (ref: FolderRef, field: string): IdUse[] => ('id' in ref ? [{ field, id: ref.id }] : []);
+
+/** A refused id as the error of its item: names the field, the mailbox and the fix. */
+export function foreignIdError(node: INode, policy: MailboxPolicy, refusal: IdRefusal, itemIndex: number): NodeOperationError | EwsError {
+	if ('failure' in refusal) return new EwsError(refusal.failure);
+	const { message, description } = foreignIdRefusal(refusal.owner, policy, refusal.use.field);
+	return new NodeOperationError(node, message, { itemIndex, description });
+}
+
+/**
+ * Allowed Mailboxes for ids. An id names its mailbox, and Exchange acts on that mailbox whenever the
+ * user the request acts as may open it, whatever the Mailbox field says; so ids are placed
+ * (ConvertId) and refused when their mailbox is not allowed. `uses[i]` are the ids of item
+ * `itemIndexes[i]`; the answer is its refusal or undefined. No call when every mailbox is allowed.
+ */
+export async function idRefusals(ctx: IExecuteFunctions, run: RunContext, mailbox: string, uses: IdUse[][], itemIndexes: number[], action: string): Promise<Array<Error | undefined>> {
+	const refusals = await refusedIds(run.client, mailbox, run.auth.mailboxPolicy, uses);
+	return refusals.map((refusal, position) => {
+		if (!refusal) return undefined;
+		const error = foreignIdError(ctx.getNode(), run.auth.mailboxPolicy, refusal, itemIndexes[position]);
+		return ewsNodeError(ctx, run, error, itemIndexes[position], action, refusal.use.field);
+	});
+}
+
+/** The same for one item: throws its refusal. */
+export async function assertIdsAllowed(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, mailbox: string, uses: IdUse[], action: string): Promise<void> {
+	const [refusal] = await idRefusals(ctx, run, mailbox, [uses], [itemIndex], action);
+	if (refusal) throw refusal;
+}
+
+/** The mailbox one id belongs to (asked whether or not the credential restricts mailboxes), refused like above when it is not allowed. */
+export async function allowedOwnerOf(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, mailbox: string, use: IdUse, action: string): Promise<string> {
+	// owningMailboxes answers every id it was given.
+	const owner = (await owningMailboxes(run.client, mailbox, [use.id])).get(use.id) as ItemResult<string>;
+	const refusal: IdRefusal | undefined = !owner.ok ? { use, failure: owner.failure } : isMailboxAllowed(run.auth.mailboxPolicy, owner.value) ? undefined : { use, owner: owner.value };
+	if (refusal) throw ewsNodeError(ctx, run, foreignIdError(ctx.getNode(), run.auth.mailboxPolicy, refusal, itemIndex), itemIndex, action, use.field);
+	return (owner as { value: string }).value;
+}
