@@ -32,3 +32,38 @@ withSchemas('validates in order across worker rotations (5 documents per worker 
 		await validator.stop();
 	}
 }, 30_000);
+
+// t:Content is xs:base64Binary (t:MimeContent is a plain xs:string in the schema, so it can't show the type check).
+const attach = (base64: string) =>
+	parts(envelope(`<m:CreateAttachment><m:ParentItemId Id="AAAA"/><m:Attachments><t:FileAttachment><t:Name>big.bin</t:Name><t:Content>${base64}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>`));
+
+withSchemas('validates text nodes over libxml2 10 MB default limit, and still checks their type', async () => {
+	const validator = new EwsSchemaValidator(schemaDir);
+	try {
+		const base64 = Buffer.alloc(9_000_000, 0x5a).toString('base64'); // 12 MB of base64 in one text node
+		const valid = attach(base64);
+		expect(await validator.validateRequest(valid.header, valid.operation)).toBeUndefined();
+		// The same size with one character that is not base64: the xs:base64Binary check must still run.
+		const middle = base64.length / 2;
+		const broken = attach(`${base64.slice(0, middle)}!${base64.slice(middle + 1)}`);
+		const violation = await validator.validateRequest(broken.header, broken.operation);
+		expect(violation?.message.length).toBeLessThan(400); // the value is quoted shortened, not 12 MB long
+		expect(violation?.message).toMatch(/^Element '\{[^}]+\}Content': 'WlpaWlpa[^']*…/);
+	} finally {
+		await validator.stop();
+	}
+}, 60_000);
+
+withSchemas('restarting workers under a burst loses no wakeup: every document gets its own verdict', async () => {
+	// 3 documents per worker: 27 concurrent documents run through 9 worker hand-overs while the queue is never empty,
+	// the moment a document is handed over right as the worker starts waiting (the lost wakeup that once hung a bench run).
+	const validator = new EwsSchemaValidator(schemaDir, 3);
+	try {
+		const maxima = Array.from({ length: 27 }, (_, i) => (i % 4 === 1 ? 1000 : 1 + i));
+		const verdicts = await Promise.all(maxima.map((max) => validator.validateRequest(sync(max).header, sync(max).operation)));
+		expect(verdicts.map((verdict) => verdict?.message.includes("'1000'") ?? 'valid')).toEqual(maxima.map((max) => (max === 1000 ? true : 'valid')));
+		expect(validator.stats.workersStarted).toBeGreaterThanOrEqual(9);
+	} finally {
+		await validator.stop();
+	}
+}, 120_000);
