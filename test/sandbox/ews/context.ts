@@ -53,6 +53,10 @@ export const MESSAGE_TEXT: Record<string, string> = {
 	ErrorInvalidOperation: 'The operation is not valid.',
 	ErrorMoveCopyFailed: 'The move or copy operation failed.',
 	ErrorInvalidPropertyRequest: 'Property is not valid for this object type.',
+	ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
+	ErrorInvalidChangeKey: 'The change key is invalid.',
+	ErrorMimeContentInvalidBase64String: 'Invalid base64 string for MIME content.',
+	ErrorInvalidRestriction: 'The restriction or sort order is too complex for this operation.',
 };
 
 export function success(operation: string, ...content: (string | undefined | false)[]): string {
@@ -95,6 +99,21 @@ export async function perEntry<T>(operation: string, entries: T[], run: (entry: 
 		}
 	}
 	return messages;
+}
+
+/**
+ * Runs an operation the way Exchange answers: an EwsError raised before the per-entry work (a restriction or
+ * shape it refuses) becomes the operation's one error ResponseMessage (HTTP 200, as Exchange answers
+ * ErrorInvalidRestriction or ErrorInvalidPropertyRequest). Anything else is a defect of the stand-in and is
+ * rethrown, for the caller to answer as ErrorInternalServerError.
+ */
+export async function runOperation(handler: OpHandler, ctx: OpContext): Promise<OpResult> {
+	try {
+		return await handler(ctx);
+	} catch (error) {
+		if (error instanceof EwsError) return { messages: [failure(ctx.operation, error)], itemCount: 0 };
+		throw error;
+	}
 }
 
 /** Checks the caller may open `mailbox`: ErrorNonExistentMailbox / ErrorAccessDenied otherwise. */

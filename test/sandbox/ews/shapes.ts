@@ -1,7 +1,8 @@
 // Serializes stored folders and messages as t:Folder / t:Message for a requested shape
 // (BaseShape IdOnly/Default/AllProperties + AdditionalProperties), elements in schema order.
 import type { MailboxStore, StoredAttachment, StoredFolder, StoredItem, Address } from './store';
-import { attr, bool, child, children, el, text, tx, type Element } from './xml';
+import { EwsError } from './context';
+import { attr, attributes, bool, child, children, el, local, text, tx, type Element } from './xml';
 
 export interface ItemShape {
 	base: 'IdOnly' | 'Default' | 'AllProperties';
@@ -10,17 +11,42 @@ export interface ItemShape {
 	extra: Set<string>; // element names from AdditionalProperties FieldURIs
 }
 
-/** FieldURI → t:Message child element name (the part after ':' except where EWS differs). */
-const FIELD_ELEMENTS: Record<string, string> = { 'item:MimeContent': 'MimeContent', 'message:IsRead': 'IsRead' };
-export const fieldElement = (fieldUri: string): string => FIELD_ELEMENTS[fieldUri] ?? fieldUri.slice(fieldUri.indexOf(':') + 1);
+/** The t:Message children itemXml can return, by the FieldURI that asks for them (item: or message:). */
+const ITEM_FIELDS: Record<string, string> = Object.fromEntries([
+	...['ItemId', 'ParentFolderId', 'ItemClass', 'Subject', 'Sensitivity', 'Body', 'Attachments', 'DateTimeReceived', 'Size', 'Categories', 'Importance', 'InReplyTo', 'IsSubmitted', 'IsDraft', 'IsFromMe', 'InternetMessageHeaders', 'DateTimeSent', 'DateTimeCreated', 'ResponseObjects', 'DisplayCc', 'DisplayTo', 'HasAttachments', 'LastModifiedTime', 'ConversationId', 'Flag', 'Preview', 'TextBody', 'MimeContent'].map((name) => [`item:${name}`, name]),
+	...['Sender', 'ToRecipients', 'CcRecipients', 'BccRecipients', 'ConversationTopic', 'From', 'InternetMessageId', 'IsRead', 'References', 'ReplyTo'].map((name) => [`message:${name}`, name]),
+]);
+const FOLDER_FIELDS: Record<string, string> = Object.fromEntries(
+	['FolderId', 'ParentFolderId', 'FolderClass', 'DisplayName', 'TotalCount', 'ChildFolderCount', 'UnreadCount', 'DistinguishedFolderId'].map((name) => [`folder:${name}`, name]),
+);
+
+/**
+ * The element names an AdditionalProperties list asks for. A property the stand-in does not model is refused
+ * with ErrorInvalidPropertyRequest naming it (as Exchange refuses a property it cannot return), never dropped:
+ * a test that asks for it must learn the sandbox can't prove anything about it.
+ */
+function requestedProperties(shape: Element | undefined, known: Record<string, string>): Set<string> {
+	const wanted = new Set<string>();
+	for (const path of children(child(shape, 'AdditionalProperties'))) {
+		const field = attr(path, 'FieldURI');
+		const name = local(path) === 'FieldURI' && field ? known[field] : undefined;
+		if (name) {
+			wanted.add(name);
+			continue;
+		}
+		const named = attributes(path);
+		const described = [local(path), ...Object.entries(named).map(([key, value]) => `${key}=${value}`)].join(' ');
+		throw new EwsError('ErrorInvalidPropertyRequest', `The sandbox does not return ${described}.`, el(`t:${local(path)}`, named));
+	}
+	return wanted;
+}
 
 export function parseItemShape(shape: Element | undefined): ItemShape {
-	const extra = new Set(children(child(shape, 'AdditionalProperties'), 'FieldURI').map((field) => fieldElement(attr(field, 'FieldURI') ?? '')));
 	return {
 		base: (text(child(shape, 'BaseShape')) as ItemShape['base']) ?? 'IdOnly',
 		includeMime: bool(text(child(shape, 'IncludeMimeContent'))),
 		bodyType: (text(child(shape, 'BodyType')) as ItemShape['bodyType']) ?? 'Best',
-		extra,
+		extra: requestedProperties(shape, ITEM_FIELDS),
 	};
 }
 
@@ -169,8 +195,5 @@ export function folderXml(store: MailboxStore, folder: StoredFolder, base: Folde
 }
 
 export function parseFolderShape(shape: Element | undefined): { base: FolderShape; extra: Set<string> } {
-	return {
-		base: (text(child(shape, 'BaseShape')) as FolderShape) ?? 'Default',
-		extra: new Set(children(child(shape, 'AdditionalProperties'), 'FieldURI').map((field) => fieldElement(attr(field, 'FieldURI') ?? ''))),
-	};
+	return { base: (text(child(shape, 'BaseShape')) as FolderShape) ?? 'Default', extra: requestedProperties(shape, FOLDER_FIELDS) };
 }
