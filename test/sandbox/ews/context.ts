@@ -159,5 +159,10 @@ export function resolveItem(ctx: OpContext, id: string | undefined): StoredItem 
 	return item;
 }
 
+/** A change key that isn't one of ours in shape: ErrorInvalidChangeKey (the documented UpdateFolder answer). */
+export function assertChangeKeyShape(changeKey: string | undefined): void {
+	if (changeKey !== undefined && !/^[A-Za-z0-9+/]+={0,2}$/.test(changeKey)) throw new EwsError('ErrorInvalidChangeKey');
+}
+
 export const itemIdXml = (item: { id: string; changeKey: string }) => el('t:ItemId', { Id: item.id, ChangeKey: item.changeKey });
 export const folderIdXml = (folder: { id: string; changeKey: string }) => el('t:FolderId', { Id: folder.id, ChangeKey: folder.changeKey });

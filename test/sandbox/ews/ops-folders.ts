@@ -1,5 +1,5 @@
 // Folder operations: GetFolder, FindFolder, CreateFolder, UpdateFolder (rename), DeleteFolder, EmptyFolder.
-import { EwsError, folderIdElements, folderIdXml, perEntry, resolveFolder, success, type OpContext, type OpHandler } from './context';
+import { assertChangeKeyShape, EwsError, folderIdElements, folderIdXml, perEntry, resolveFolder, success, type OpContext, type OpHandler } from './context';
 import { folderXml, parseFolderShape } from './shapes';
 import type { StoredFolder } from './store';
 import { attr, bool, child, children, el, path, text, local, type Element } from './xml';
@@ -75,7 +75,10 @@ const createFolder: OpHandler = async (ctx) => {
 const updateFolder: OpHandler = async (ctx) => {
 	const changes = children(child(ctx.op, 'FolderChanges'), 'FolderChange');
 	const messages = await perEntry('UpdateFolder', changes, (change) => {
-		const folder = resolveFolder(ctx, children(change).find((element) => ['FolderId', 'DistinguishedFolderId'].includes(local(element))));
+		const idElement = children(change).find((element) => ['FolderId', 'DistinguishedFolderId'].includes(local(element)));
+		const folder = resolveFolder(ctx, idElement);
+		// UpdateFolder has no ConflictResolution: a stale change key is resolved (the change applies), as Exchange does.
+		assertChangeKeyShape(attr(idElement, 'ChangeKey'));
 		for (const update of children(child(change, 'Updates'))) {
 			const field = attr(child(update, 'FieldURI'), 'FieldURI');
 			if (field !== 'folder:DisplayName') throw new EwsError('ErrorInvalidPropertyRequest', `The stand-in can only update folder:DisplayName, not ${field}.`);

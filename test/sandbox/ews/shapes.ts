@@ -89,7 +89,14 @@ export function itemSize(item: StoredItem): number {
 	return 512 + Buffer.byteLength(item.subject) + Buffer.byteLength(item.text ?? '') + Buffer.byteLength(item.html ?? '') + item.attachments.reduce((sum, a) => sum + a.content.length, 0);
 }
 
-export function attachmentSummaryXml(attachment: StoredAttachment, withContent = false, mimeOfItem?: string): string {
+/** GetAttachment's AttachmentShape: an attached message is returned as ItemClass plus, when asked for, its MIME. */
+export function parseAttachmentShape(shape: Element | undefined): { includeMime: boolean } {
+	const extra = requestedProperties(shape, { 'item:MimeContent': 'MimeContent' });
+	return { includeMime: bool(text(child(shape, 'IncludeMimeContent'))) || extra.has('MimeContent') };
+}
+
+/** t:FileAttachment / t:ItemAttachment; with `content` (GetAttachment) the bytes or the attached message too. */
+export function attachmentSummaryXml(attachment: StoredAttachment, content?: { includeMime: boolean }): string {
 	const common = [
 		el('t:AttachmentId', { Id: attachment.id }),
 		tx('t:Name', attachment.name),
@@ -100,10 +107,11 @@ export function attachmentSummaryXml(attachment: StoredAttachment, withContent =
 		tx('t:IsInline', attachment.isInline),
 	];
 	if (attachment.kind === 'item') {
-		// Item attachments come back as the attached message's MIME (what clients load .eml/.msg content from).
-		return el('t:ItemAttachment', {}, ...common, withContent ? el('t:Message', {}, tx('t:MimeContent', mimeOfItem ?? attachment.content.toString('base64'), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note')) : '');
+		// The attached message is kept as MIME (what clients load .eml content from).
+		const message = content && el('t:Message', {}, content.includeMime && tx('t:MimeContent', attachment.content.toString('base64'), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note'));
+		return el('t:ItemAttachment', {}, ...common, message);
 	}
-	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), withContent ? tx('t:Content', attachment.content.toString('base64')) : '');
+	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), content && tx('t:Content', attachment.content.toString('base64')));
 }
 
 /** t:Message for a shape; `context` picks what Default means. MIME is loaded only when asked for. */

@@ -154,6 +154,8 @@ export class MailboxStore {
 	private readonly mailboxes = new Map<string, Mailbox>();
 	private readonly folders = new Map<string, StoredFolder>();
 	private readonly items = new Map<string, StoredItem>();
+	/** Per item, every change key it has had and the fields the change that made it touched ('*' = unknown). */
+	private readonly keyHistory = new Map<string, { changeKey: string; fields: string[] }[]>();
 	readonly sent: SentMessage[] = [];
 	private sequence = 0;
 
@@ -326,6 +328,7 @@ export class MailboxStore {
 			})),
 		};
 		this.items.set(item.id, item);
+		this.keyHistory.set(item.id, [{ changeKey: item.changeKey, fields: [] }]);
 		this.log(folder, 'create', item.id);
 		return item;
 	}
@@ -343,8 +346,11 @@ export class MailboxStore {
 		return [...this.items.values()].filter((item) => item.folderId === folderId);
 	}
 
-	/** Applies a change; an IsRead-only change is logged as a read-flag change, anything else as an update. */
-	updateItem(id: string, change: (item: StoredItem) => void): StoredItem {
+	/**
+	 * Applies a change; an IsRead-only change is logged as a read-flag change, anything else as an update.
+	 * `fields` (FieldURIs) are remembered with the new change key, for UpdateItem's conflict detection.
+	 */
+	updateItem(id: string, change: (item: StoredItem) => void, fields: string[] = ['*']): StoredItem {
 		const item = this.requireItem(id);
 		const wasRead = item.isRead;
 		const before = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
@@ -352,11 +358,22 @@ export class MailboxStore {
 		const after = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
 		item.changeKey = newChangeKey();
 		item.lastModified = new Date();
+		this.keyHistory.get(item.id)?.push({ changeKey: item.changeKey, fields });
 		if (before !== after) {
 			item.mime = undefined; // stale; rebuilt on demand
 			this.log(this.requireFolder(item.folderId), 'update', item.id);
 		} else if (item.isRead !== wasRead) this.log(this.requireFolder(item.folderId), 'readflag', item.id);
 		return item;
+	}
+
+	/**
+	 * Fields changed on the item since it had `changeKey` (empty when it is the current key); undefined when the
+	 * item never had that key, so nothing is known about what changed since.
+	 */
+	fieldsChangedSince(id: string, changeKey: string): Set<string> | undefined {
+		const history = this.keyHistory.get(id) ?? [];
+		const at = history.findIndex((entry) => entry.changeKey === changeKey);
+		return at < 0 ? undefined : new Set(history.slice(at + 1).flatMap((entry) => entry.fields));
 	}
 
 	/** Moves keep the content but, like Exchange Online, give the item a new ItemId. */
@@ -366,6 +383,7 @@ export class MailboxStore {
 		this.removeItem(id);
 		const moved: StoredItem = { ...item, id: newId('item', target.mailbox), changeKey: newChangeKey(), mailbox: target.mailbox, folderId: target.id };
 		this.items.set(moved.id, moved);
+		this.keyHistory.set(moved.id, [{ changeKey: moved.changeKey, fields: [] }]);
 		this.log(target, 'create', moved.id);
 		return moved;
 	}
@@ -388,6 +406,7 @@ export class MailboxStore {
 	removeItem(id: string): void {
 		const item = this.requireItem(id);
 		this.items.delete(id);
+		this.keyHistory.delete(id);
 		const folder = this.folders.get(item.folderId);
 		if (folder) this.log(folder, 'delete', id);
 	}
@@ -397,7 +416,7 @@ export class MailboxStore {
 		this.updateItem(itemId, (item) => {
 			created = { ...attachment, id: newId('attachment', item.mailbox), lastModified: new Date() };
 			item.attachments.push(created);
-		});
+		}, ['item:Attachments']);
 		return created as StoredAttachment;
 	}
 
@@ -411,36 +430,8 @@ export class MailboxStore {
 
 	/** The item as RFC 5322 bytes: the stored MIME, or one composed from its fields. */
 	async mimeOf(item: StoredItem): Promise<Buffer> {
-		if (item.mime) return item.mime;
-		const composer = new MailComposer({
-			from: item.from ? formatAddress(item.from) : undefined,
-			sender: item.sender && item.sender.email !== item.from?.email ? formatAddress(item.sender) : undefined,
-			to: item.to.map(formatAddress),
-			cc: item.cc.map(formatAddress),
-			bcc: item.isDraft ? item.bcc.map(formatAddress) : undefined,
-			replyTo: item.replyTo.length ? item.replyTo.map(formatAddress) : undefined,
-			subject: item.subject,
-			text: item.text,
-			html: item.html,
-			date: item.dateTimeSent,
-			messageId: item.internetMessageId,
-			inReplyTo: item.inReplyTo,
-			references: item.references,
-			priority: item.importance === 'Normal' ? undefined : item.importance === 'High' ? 'high' : 'low',
-			headers: item.categories.length ? { Keywords: item.categories.join(', ') } : undefined,
-			attachments: item.attachments.map((attachment) => ({
-				filename: attachment.name,
-				content: attachment.content,
-				contentType: attachment.contentType,
-				cid: attachment.contentId,
-				contentDisposition: attachment.isInline ? ('inline' as const) : ('attachment' as const),
-			})),
-		});
-		const built = await new Promise<Buffer>((resolvePromise, reject) =>
-			composer.compile().build((error, message) => (error ? reject(error) : resolvePromise(message))),
-		);
-		item.mime = built;
-		return built;
+		item.mime ??= await composeMime(item);
+		return item.mime;
 	}
 
 	// ---- sync ----
@@ -507,6 +498,41 @@ export class MailboxStore {
 		if (!item) throw Object.assign(new Error(`EWS store: no item ${id}`), { code: 'ErrorItemNotFound' });
 		return item;
 	}
+}
+
+/** What a message's MIME is composed from: a stored item, or a message given as an item attachment. */
+export type MimeFields = Pick<StoredItem, 'subject' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'isDraft' | 'importance' | 'categories'> &
+	Partial<Pick<StoredItem, 'from' | 'sender' | 'text' | 'html' | 'dateTimeSent' | 'internetMessageId' | 'inReplyTo' | 'references'>> & {
+		attachments: Pick<StoredAttachment, 'name' | 'content' | 'contentType' | 'contentId' | 'isInline'>[];
+	};
+
+/** RFC 5322 bytes composed from message fields (attachments of kind item nest as message/rfc822). */
+export async function composeMime(item: MimeFields): Promise<Buffer> {
+	const composer = new MailComposer({
+		from: item.from ? formatAddress(item.from) : undefined,
+		sender: item.sender && item.sender.email !== item.from?.email ? formatAddress(item.sender) : undefined,
+		to: item.to.map(formatAddress),
+		cc: item.cc.map(formatAddress),
+		bcc: item.isDraft ? item.bcc.map(formatAddress) : undefined,
+		replyTo: item.replyTo.length ? item.replyTo.map(formatAddress) : undefined,
+		subject: item.subject,
+		text: item.text,
+		html: item.html,
+		date: item.dateTimeSent,
+		messageId: item.internetMessageId,
+		inReplyTo: item.inReplyTo,
+		references: item.references,
+		priority: item.importance === 'Normal' ? undefined : item.importance === 'High' ? 'high' : 'low',
+		headers: item.categories.length ? { Keywords: item.categories.join(', ') } : undefined,
+		attachments: item.attachments.map((attachment) => ({
+			filename: attachment.name,
+			content: attachment.content,
+			contentType: attachment.contentType,
+			cid: attachment.contentId,
+			contentDisposition: attachment.isInline ? ('inline' as const) : ('attachment' as const),
+		})),
+	});
+	return await new Promise<Buffer>((resolvePromise, reject) => composer.compile().build((error, message) => (error ? reject(error) : resolvePromise(message))));
 }
 
 /** Collapses two changes to one item (undefined = nothing to report, e.g. created and deleted since the state). */
