@@ -3,7 +3,7 @@ import { assertChangeKeyShape, EwsError, folderIdElements, itemIdXml, perEntry, 
 import { pageOf } from './ops-folders';
 import { parseQueryString, parseRestriction, queryStringOf, sortItems, type Predicate } from './restrictions';
 import { itemXml, parseItemShape } from './shapes';
-import type { FlagStatus, Importance, MailboxStore, StoredFolder, StoredItem } from './store';
+import type { DeleteType, FlagStatus, Importance, MailboxStore, StoredItem } from './store';
 import { attr, bool, child, children, el, text, type Element, local } from './xml';
 
 /** EXO's EWSFindCountLimit: 1000 per page, 250 for restricted/AQS searches. */
@@ -72,14 +72,10 @@ function moveOrCopy(operation: 'MoveItem' | 'CopyItem'): OpHandler {
 }
 
 const deleteItem: OpHandler = async (ctx) => {
-	const deleteType = attr(ctx.op, 'DeleteType') ?? 'HardDelete';
+	const deleteType = (attr(ctx.op, 'DeleteType') ?? 'HardDelete') as DeleteType;
 	const ids = itemIds(child(ctx.op, 'ItemIds'));
 	const messages = await perEntry('DeleteItem', ids, (element) => {
-		const item = resolveItem(ctx, attr(element, 'Id'));
-		const deletedItems = ctx.store.distinguishedFolder(item.mailbox, 'deleteditems') as StoredFolder;
-		// SoftDelete lands in Recoverable Items, which EWS clients don't see: gone from the folder either way.
-		if (deleteType === 'MoveToDeletedItems' && item.folderId !== deletedItems.id) ctx.store.moveItem(item.id, deletedItems.id);
-		else ctx.store.removeItem(item.id);
+		ctx.store.deleteItem(resolveItem(ctx, attr(element, 'Id')).id, deleteType);
 		return success('DeleteItem');
 	});
 	return { messages, itemCount: ids.length };

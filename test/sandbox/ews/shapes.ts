@@ -184,12 +184,16 @@ export function parseHeaders(mime: Buffer): [string, string][] {
 
 export type FolderShape = 'IdOnly' | 'Default' | 'AllProperties';
 
+/** The element a folder is returned as, by FolderClass (and the FolderClass a created element implies). */
+export const FOLDER_ELEMENTS: Record<string, string> = { 'IPF.Appointment': 't:CalendarFolder', 'IPF.Contact': 't:ContactsFolder', 'IPF.Task': 't:TasksFolder' };
+
 export function folderXml(store: MailboxStore, folder: StoredFolder, base: FolderShape, extra: Set<string> = new Set()): string {
 	const has = (name: string) => base === 'AllProperties' || extra.has(name) || (base === 'Default' && ['DisplayName', 'TotalCount', 'ChildFolderCount', 'UnreadCount'].includes(name));
 	const items = store.listItemsIn(folder.id);
 	const parent = folder.parentId ? store.folder(folder.parentId) : undefined;
+	const element = FOLDER_ELEMENTS[folder.folderClass] ?? 't:Folder';
 	return el(
-		't:Folder',
+		element,
 		{},
 		el('t:FolderId', { Id: folder.id, ChangeKey: folder.changeKey }),
 		has('ParentFolderId') && parent ? el('t:ParentFolderId', { Id: parent.id, ChangeKey: parent.changeKey }) : '',
@@ -198,7 +202,8 @@ export function folderXml(store: MailboxStore, folder: StoredFolder, base: Folde
 		has('TotalCount') ? tx('t:TotalCount', items.length) : '',
 		has('ChildFolderCount') ? tx('t:ChildFolderCount', store.childFolders(folder.id).length) : '',
 		extra.has('DistinguishedFolderId') && folder.distinguishedId ? tx('t:DistinguishedFolderId', folder.distinguishedId) : '',
-		has('UnreadCount') ? tx('t:UnreadCount', items.filter((item) => !item.isRead).length) : '',
+		// UnreadCount belongs to t:Folder and t:TasksFolder (FolderType) only, not to calendar and contacts folders.
+		has('UnreadCount') && element !== 't:CalendarFolder' && element !== 't:ContactsFolder' ? tx('t:UnreadCount', items.filter((item) => !item.isRead).length) : '',
 	);
 }
 

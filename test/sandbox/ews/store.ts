@@ -3,18 +3,39 @@
 import { createHash, randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
-export const DISTINGUISHED = ['msgfolderroot', 'inbox', 'sentitems', 'deleteditems', 'drafts', 'junkemail', 'archive', 'outbox'] as const;
-const DISPLAY_NAMES: Record<string, string> = {
-	root: '',
-	msgfolderroot: 'Top of Information Store',
-	inbox: 'Inbox',
-	sentitems: 'Sent Items',
-	deleteditems: 'Deleted Items',
-	drafts: 'Drafts',
-	junkemail: 'Junk Email',
-	archive: 'Archive',
-	outbox: 'Outbox',
-};
+/**
+ * The folders every Exchange Online mailbox has (distinguished id, display name, FolderClass, parent), in
+ * creation order. Recoverable Items sits beside Top of Information Store, so folder trees below msgfolderroot
+ * don't show it; SoftDelete and HardDelete move items there (Deletions, and Purges with single item recovery,
+ * EXO's default), and EmptyFolder/DeleteFolder take their items there too.
+ */
+const WELL_KNOWN_FOLDERS: { id: string; name: string; folderClass: string; parent?: string }[] = [
+	{ id: 'root', name: '', folderClass: '' },
+	{ id: 'msgfolderroot', name: 'Top of Information Store', folderClass: '', parent: 'root' },
+	...(
+		[
+			['inbox', 'Inbox', 'IPF.Note'],
+			['sentitems', 'Sent Items', 'IPF.Note'],
+			['deleteditems', 'Deleted Items', 'IPF.Note'],
+			['drafts', 'Drafts', 'IPF.Note'],
+			['junkemail', 'Junk Email', 'IPF.Note'],
+			['archive', 'Archive', 'IPF.Note'],
+			['outbox', 'Outbox', 'IPF.Note'],
+			['calendar', 'Calendar', 'IPF.Appointment'],
+			['contacts', 'Contacts', 'IPF.Contact'],
+			['tasks', 'Tasks', 'IPF.Task'],
+			['notes', 'Notes', 'IPF.StickyNote'],
+			['journal', 'Journal', 'IPF.Journal'],
+			['conversationhistory', 'Conversation History', 'IPF.Note'],
+			['syncissues', 'Sync Issues', 'IPF.Note'],
+		] as const
+	).map(([id, name, folderClass]) => ({ id, name, folderClass, parent: 'msgfolderroot' })),
+	...[['conflicts', 'Conflicts'], ['localfailures', 'Local Failures'], ['serverfailures', 'Server Failures']].map(([id, name]) => ({ id, name, folderClass: 'IPF.Note', parent: 'syncissues' })),
+	{ id: 'recoverableitemsroot', name: 'Recoverable Items', folderClass: '', parent: 'root' },
+	...[['recoverableitemsdeletions', 'Deletions'], ['recoverableitemsversions', 'Versions'], ['recoverableitemspurges', 'Purges'], ['recoverableitemsdiscoveryholds', 'DiscoveryHolds']].map(([id, name]) => ({ id, name, folderClass: '', parent: 'recoverableitemsroot' })),
+];
+export const DISTINGUISHED = WELL_KNOWN_FOLDERS.map((folder) => folder.id);
+export type DeleteType = 'HardDelete' | 'SoftDelete' | 'MoveToDeletedItems';
 
 export interface Address {
 	name?: string;
@@ -170,10 +191,10 @@ export class MailboxStore {
 		if (existing) return existing;
 		const box: Mailbox = { smtp: lower(smtp), displayName: displayName ?? smtp.split('@')[0], rootId: '', distinguished: new Map() };
 		this.mailboxes.set(box.smtp, box);
-		const root = this.newFolder(box.smtp, undefined, DISPLAY_NAMES.root, 'root');
-		box.rootId = root.id;
-		const top = this.newFolder(box.smtp, root.id, DISPLAY_NAMES.msgfolderroot, 'msgfolderroot');
-		for (const id of DISTINGUISHED.slice(1)) this.newFolder(box.smtp, top.id, DISPLAY_NAMES[id], id);
+		for (const folder of WELL_KNOWN_FOLDERS) {
+			this.newFolder(box.smtp, folder.parent && box.distinguished.get(folder.parent), folder.name, folder.id, folder.folderClass);
+		}
+		box.rootId = box.distinguished.get('root') as string;
 		return box;
 	}
 
@@ -238,13 +259,42 @@ export class MailboxStore {
 		return folder;
 	}
 
-	/** Marks the folder and everything below it deleted (items go with it). */
-	deleteFolder(id: string): void {
+	/** Marks the folder and everything below it deleted; their items go to Recoverable Items as `deleteType` says. */
+	deleteFolder(id: string, deleteType: Exclude<DeleteType, 'MoveToDeletedItems'> = 'HardDelete'): void {
 		const folder = this.requireFolder(id);
 		for (const doomed of [folder, ...this.descendantFolders(id)]) {
-			for (const item of this.listItemsIn(doomed.id)) this.removeItem(item.id);
+			for (const item of this.listItemsIn(doomed.id)) this.deleteItem(item.id, deleteType);
 			doomed.deleted = true;
 		}
+	}
+
+	/** Recoverable Items (recoverableitemsroot and below) holds what users deleted. */
+	isRecoverable(folderId: string): boolean {
+		const start = this.folder(folderId);
+		const root = start && this.mailbox(start.mailbox)?.distinguished.get('recoverableitemsroot');
+		for (let folder = start; folder; folder = folder.parentId ? this.folder(folder.parentId) : undefined) if (folder.id === root) return true;
+		return false;
+	}
+
+	/**
+	 * DeleteItem as Exchange Online does it: MoveToDeletedItems → Deleted Items; SoftDelete (or deleting from
+	 * Deleted Items) → Recoverable Items\Deletions; HardDelete (or deleting inside Recoverable Items) → Purges
+	 * (single item recovery is on by default); a hard delete inside Purges removes it for good. Undefined then.
+	 */
+	deleteItem(id: string, deleteType: DeleteType): StoredItem | undefined {
+		const item = this.requireItem(id);
+		const special = (name: string) => this.distinguishedFolder(item.mailbox, name) as StoredFolder;
+		const inDeletedItems = item.folderId === special('deleteditems').id;
+		const recoverable = this.isRecoverable(item.folderId);
+		let target: StoredFolder;
+		if (deleteType === 'MoveToDeletedItems' && !inDeletedItems && !recoverable) target = special('deleteditems');
+		else if (deleteType === 'HardDelete' || recoverable) target = special('recoverableitemspurges');
+		else target = special('recoverableitemsdeletions');
+		if (target.id === item.folderId) {
+			this.removeItem(id);
+			return undefined;
+		}
+		return this.moveItem(id, target.id);
 	}
 
 	moveFolder(id: string, parentId: string): StoredFolder {
@@ -465,7 +515,7 @@ export class MailboxStore {
 			mailbox,
 			parentId,
 			displayName,
-			folderClass: distinguishedId === 'root' || distinguishedId === 'msgfolderroot' ? '' : folderClass,
+			folderClass,
 			distinguishedId,
 			deleted: false,
 			seq: 0,
