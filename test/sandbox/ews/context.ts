@@ -56,6 +56,10 @@ export const MESSAGE_TEXT: Record<string, string> = {
 	ErrorMoveCopyFailed: 'The move or copy operation failed.',
 	ErrorInvalidPropertyRequest: 'Property is not valid for this object type.',
 	ErrorCorruptData: 'The item or attachment is corrupt and cannot be read.',
+	ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
+	ErrorInvalidChangeKey: 'The change key is invalid.',
+	ErrorMimeContentInvalidBase64String: 'Invalid base64 string for MIME content.',
+	ErrorInvalidRestriction: 'The restriction or sort order is too complex for this operation.',
 };
 
 export function success(operation: string, ...content: (string | undefined | false)[]): string {
@@ -107,6 +111,21 @@ export async function perEntry<T>(operation: string, entries: T[], run: (entry: 
 }
 
 /**
+ * Runs an operation the way Exchange answers: an EwsError raised before the per-entry work (a restriction or
+ * shape it refuses) becomes the operation's one error ResponseMessage (HTTP 200, as Exchange answers
+ * ErrorInvalidRestriction or ErrorInvalidPropertyRequest). Anything else is a defect of the stand-in and is
+ * rethrown, for the caller to answer as ErrorInternalServerError.
+ */
+export async function runOperation(handler: OpHandler, ctx: OpContext): Promise<OpResult> {
+	try {
+		return await handler(ctx);
+	} catch (error) {
+		if (error instanceof EwsError) return { messages: [failure(ctx.operation, error)], itemCount: 0 };
+		throw error;
+	}
+}
+
+/**
  * Checks the acting user may open `mailbox` (ErrorNonExistentMailbox / ErrorAccessDenied otherwise).
  * Ids name their mailbox, so a folder, item or attachment id of another mailbox reaches that
  * mailbox; Exchange then applies the rights of the user the request acts as (the impersonated
@@ -152,6 +171,11 @@ export function resolveItem(ctx: OpContext, id: string | undefined): StoredItem 
 	if (!item) throw new EwsError('ErrorItemNotFound');
 	assertMailboxAccess(ctx, item.mailbox);
 	return item;
+}
+
+/** A change key that isn't one of ours in shape: ErrorInvalidChangeKey (the documented UpdateFolder answer). */
+export function assertChangeKeyShape(changeKey: string | undefined): void {
+	if (changeKey !== undefined && !/^[A-Za-z0-9+/]+={0,2}$/.test(changeKey)) throw new EwsError('ErrorInvalidChangeKey');
 }
 
 export const itemIdXml = (item: { id: string; changeKey: string }) => el('t:ItemId', { Id: item.id, ChangeKey: item.changeKey });

@@ -349,15 +349,20 @@ describe('UpdateItem', () => {
 		expect(stored?.changeKey).not.toBe(secondKey);
 	});
 
-	test('a stale ChangeKey with AutoResolve is an ErrorIrresolvableConflict and changes nothing', async () => {
+	test('a stale ChangeKey: AutoResolve applies the change, NeverOverwrite is an ErrorIrresolvableConflict and changes nothing', async () => {
 		const { EmailMessage, PropertySet, BasePropertySet, ConflictResolutionMode, ServiceError } = ews();
 		const id = sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'a@example.test', to: DEMO.sharedMailbox, subject: 'conflict' });
-		const message = await EmailMessage.Bind(app, itemId(id), new PropertySet(BasePropertySet.FirstClassProperties));
+		const never = await EmailMessage.Bind(app, itemId(id), new PropertySet(BasePropertySet.FirstClassProperties));
+		const auto = await EmailMessage.Bind(app, itemId(id), new PropertySet(BasePropertySet.FirstClassProperties));
 		sandbox.ews.store.updateItem(id, (item) => (item.subject = 'changed elsewhere'));
-		message.IsRead = true;
-		const error = await rejection<{ ErrorCode: number }>(message.Update(ConflictResolutionMode.AutoResolve));
+		never.IsRead = true;
+		const error = await rejection<{ ErrorCode: number }>(never.Update(ConflictResolutionMode.NeverOverwrite));
 		expect(ServiceError[error.ErrorCode]).toBe('ErrorIrresolvableConflict');
 		expect(sandbox.ews.store.getItem(id)?.isRead).toBe(false);
+
+		auto.IsRead = true;
+		await auto.Update(ConflictResolutionMode.AutoResolve);
+		expect(sandbox.ews.store.getItem(id)).toMatchObject({ isRead: true, subject: 'changed elsewhere' });
 	});
 });
 
@@ -495,7 +500,7 @@ describe('attachments and names', () => {
 		const raw = await import('./test-client').then(({ postSoap, soapEnvelope, impersonationHeader, appToken: token }) =>
 			postSoap(
 				sandbox,
-				soapEnvelope(`<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="${itemAttachmentId}"/></m:AttachmentIds></m:GetAttachment>`, impersonationHeader(DEMO.sharedMailbox)),
+				soapEnvelope(`<m:GetAttachment><m:AttachmentShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:AttachmentShape><m:AttachmentIds><t:AttachmentId Id="${itemAttachmentId}"/></m:AttachmentIds></m:GetAttachment>`, impersonationHeader(DEMO.sharedMailbox)),
 				token(sandbox),
 			),
 		);

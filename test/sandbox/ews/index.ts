@@ -7,7 +7,7 @@ import type { Entra } from '../entra';
 import { readBody } from '../routes';
 import type { RouteRegistry } from '../types';
 import { authenticateHttp, exchangeImpersonationOf, resolveDefaultMailbox, SoapAuthError } from './auth';
-import type { OpContext, OpHandler } from './context';
+import { MESSAGE_TEXT, runOperation, type OpContext, type OpHandler } from './context';
 import { FaultQueue, type EwsFault, type FaultOptions } from './faults';
 import { folderOperations } from './ops-folders';
 import { itemOperations } from './ops-items';
@@ -65,6 +65,7 @@ export class EwsService {
 	/** Undefined when the schema folder is missing (validation skipped, with a warning). */
 	readonly validator?: EwsSchemaValidator;
 	private readonly faults = new FaultQueue();
+	private readonly recordOf = new WeakMap<IncomingMessage, EwsRequestRecord>();
 	private latencyMs = 0;
 
 	constructor(private readonly config: EwsConfig) {
@@ -82,7 +83,7 @@ export class EwsService {
 	register(router: RouteRegistry): void {
 		// Case-sensitive on purpose for now: entra.test.ts still mounts its own placeholder at /ews/exchange.asmx
 		// (first match wins). Exchange itself matches case-insensitively; switch to /i once that placeholder is gone.
-		router.addRoute('POST', /^\/EWS\/Exchange\.asmx$/, (req, res) => this.handle(req, res));
+		router.addRoute('POST', /^\/EWS\/Exchange\.asmx$/, (req, res) => this.handle(req, res).catch((error: unknown) => this.internalError(req, res, error)));
 	}
 
 	/** Requests per operation. */
@@ -116,6 +117,23 @@ export class EwsService {
 		await this.validator?.stop();
 	}
 
+	/**
+	 * A failure of the stand-in itself answers as Exchange answers its own: a SOAP fault ErrorInternalServerError
+	 * (HTTP 500), never a bare 500. A body over the size limit gets 413, as the EXO front end answers it.
+	 */
+	private internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+		const message = error instanceof Error ? error.message : String(error);
+		const tooLarge = message.startsWith('request body over');
+		const record = this.recordOf.get(req);
+		this.config.log(`ews: ${record?.operation ?? 'request'} failed inside the sandbox: ${error instanceof Error ? (error.stack ?? message) : message}`);
+		const code = tooLarge ? 'HTTP413' : 'ErrorInternalServerError';
+		if (record) Object.assign(record, { status: tooLarge ? 413 : 500, responseCode: code });
+		if (res.headersSent) return void res.end();
+		const body = tooLarge ? '' : soapFault(code, MESSAGE_TEXT[code]);
+		res.writeHead(tooLarge ? 413 : 500, { ...XML_HEADERS, 'Content-Length': Buffer.byteLength(body), ...(tooLarge ? { Connection: 'close' } : {}) });
+		res.end(body);
+	}
+
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const anchorHeader = req.headers['x-anchormailbox'];
 		const record: EwsRequestRecord = {
@@ -125,6 +143,7 @@ export class EwsService {
 			at: new Date(),
 		};
 		this.requests.push(record);
+		this.recordOf.set(req, record);
 		const reply = (status: number, body: string, headers: Record<string, string> = XML_HEADERS, responseCode?: string) => {
 			record.status = status;
 			record.responseCode = responseCode;
@@ -203,7 +222,7 @@ export class EwsService {
 		const actingUser = auth.principal.kind === 'app' ? this.config.entra.findUser(mailbox) : auth.principal.user;
 		const fullAccess = (actingUser?.sendAs ?? []).map((smtp) => smtp.toLowerCase());
 		const ctx: OpContext = { store: this.store, principal: auth.principal, mailbox, fullAccess, touched: new Set(), operation, op: parts.operation };
-		const result = await handler(ctx);
+		const result = await runOperation(handler, ctx);
 
 		const own = auth.principal.kind === 'user' ? auth.principal.upn : undefined;
 		const target = auth.principal.kind === 'app' ? mailbox : ([...ctx.touched].find((smtp) => smtp !== own) ?? mailbox);

@@ -1,7 +1,7 @@
 // Folder operations: GetFolder, FindFolder, CreateFolder, UpdateFolder (rename), DeleteFolder, EmptyFolder.
-import { EwsError, folderIdElements, folderIdXml, perEntry, resolveFolder, success, type OpContext, type OpHandler } from './context';
-import { folderXml, parseFolderShape } from './shapes';
-import type { StoredFolder } from './store';
+import { assertChangeKeyShape, EwsError, folderIdElements, folderIdXml, perEntry, resolveFolder, success, type OpContext, type OpHandler } from './context';
+import { FOLDER_ELEMENTS, folderXml, parseFolderShape } from './shapes';
+import type { DeleteType, StoredFolder } from './store';
 import { attr, bool, child, children, el, path, text, local, type Element } from './xml';
 
 const getFolder: OpHandler = async (ctx) => {
@@ -66,8 +66,9 @@ const createFolder: OpHandler = async (ctx) => {
 		const parent = resolveFolder(ctx, parentElement);
 		const name = text(child(element, 'DisplayName'))?.trim();
 		if (!name) throw new EwsError('ErrorInvalidOperation', 'A folder needs a DisplayName.');
-		const created = ctx.store.createFolder(parent.mailbox, parent.id, name, text(child(element, 'FolderClass')) ?? 'IPF.Note');
-		return success('CreateFolder', el('m:Folders', {}, el('t:Folder', {}, folderIdXml(created))));
+		const implied = Object.entries(FOLDER_ELEMENTS).find(([, tag]) => tag === `t:${local(element)}`)?.[0];
+		const created = ctx.store.createFolder(parent.mailbox, parent.id, name, text(child(element, 'FolderClass')) ?? implied ?? 'IPF.Note');
+		return success('CreateFolder', el('m:Folders', {}, el(FOLDER_ELEMENTS[created.folderClass] ?? 't:Folder', {}, folderIdXml(created))));
 	});
 	return { messages, itemCount: folders.length };
 };
@@ -75,7 +76,10 @@ const createFolder: OpHandler = async (ctx) => {
 const updateFolder: OpHandler = async (ctx) => {
 	const changes = children(child(ctx.op, 'FolderChanges'), 'FolderChange');
 	const messages = await perEntry('UpdateFolder', changes, (change) => {
-		const folder = resolveFolder(ctx, children(change).find((element) => ['FolderId', 'DistinguishedFolderId'].includes(local(element))));
+		const idElement = children(change).find((element) => ['FolderId', 'DistinguishedFolderId'].includes(local(element)));
+		const folder = resolveFolder(ctx, idElement);
+		// UpdateFolder has no ConflictResolution: a stale change key is resolved (the change applies), as Exchange does.
+		assertChangeKeyShape(attr(idElement, 'ChangeKey'));
 		for (const update of children(child(change, 'Updates'))) {
 			const field = attr(child(update, 'FieldURI'), 'FieldURI');
 			if (field !== 'folder:DisplayName') throw new EwsError('ErrorInvalidPropertyRequest', `The stand-in can only update folder:DisplayName, not ${field}.`);
@@ -93,7 +97,7 @@ const updateFolder: OpHandler = async (ctx) => {
 };
 
 const deleteFolder: OpHandler = async (ctx) => {
-	const deleteType = attr(ctx.op, 'DeleteType') ?? 'HardDelete';
+	const deleteType = (attr(ctx.op, 'DeleteType') ?? 'HardDelete') as DeleteType;
 	const ids = folderIdElements(child(ctx.op, 'FolderIds'));
 	const messages = await perEntry('DeleteFolder', ids, (element) => {
 		const folder = resolveFolder(ctx, element);
@@ -101,26 +105,24 @@ const deleteFolder: OpHandler = async (ctx) => {
 		const deletedItems = ctx.store.distinguishedFolder(folder.mailbox, 'deleteditems') as StoredFolder;
 		const alreadyInDeletedItems = isBelow(ctx, folder, deletedItems.id);
 		if (deleteType === 'MoveToDeletedItems' && !alreadyInDeletedItems) ctx.store.moveFolder(folder.id, deletedItems.id);
-		else ctx.store.deleteFolder(folder.id);
+		else ctx.store.deleteFolder(folder.id, deleteType === 'HardDelete' ? 'HardDelete' : 'SoftDelete');
 		return success('DeleteFolder');
 	});
 	return { messages, itemCount: ids.length };
 };
 
 const emptyFolder: OpHandler = async (ctx) => {
-	const deleteType = attr(ctx.op, 'DeleteType') ?? 'HardDelete';
+	const deleteType = (attr(ctx.op, 'DeleteType') ?? 'HardDelete') as DeleteType;
 	const subFolders = bool(attr(ctx.op, 'DeleteSubFolders'));
 	const ids = folderIdElements(child(ctx.op, 'FolderIds'));
 	let removed = 0;
 	const messages = await perEntry('EmptyFolder', ids, (element) => {
 		const folder = resolveFolder(ctx, element);
-		const deletedItems = ctx.store.distinguishedFolder(folder.mailbox, 'deleteditems') as StoredFolder;
 		for (const item of ctx.store.listItemsIn(folder.id)) {
 			removed++;
-			if (deleteType === 'MoveToDeletedItems' && folder.id !== deletedItems.id) ctx.store.moveItem(item.id, deletedItems.id);
-			else ctx.store.removeItem(item.id);
+			ctx.store.deleteItem(item.id, deleteType);
 		}
-		if (subFolders) for (const sub of ctx.store.childFolders(folder.id)) ctx.store.deleteFolder(sub.id);
+		if (subFolders) for (const sub of ctx.store.childFolders(folder.id)) ctx.store.deleteFolder(sub.id, deleteType === 'HardDelete' ? 'HardDelete' : 'SoftDelete');
 		return success('EmptyFolder');
 	});
 	return { messages, itemCount: removed };

@@ -1,9 +1,9 @@
 // Item operations: FindItem, GetItem, MoveItem, CopyItem, DeleteItem, UpdateItem.
-import { EwsError, folderIdElements, itemIdXml, perEntry, resolveFolder, resolveItem, success, type OpHandler } from './context';
+import { assertChangeKeyShape, EwsError, folderIdElements, itemIdXml, perEntry, resolveFolder, resolveItem, success, type OpHandler } from './context';
 import { pageOf } from './ops-folders';
 import { parseQueryString, parseRestriction, queryStringOf, sortItems, type Predicate } from './restrictions';
 import { itemXml, parseItemShape } from './shapes';
-import type { FlagStatus, Importance, StoredFolder, StoredItem } from './store';
+import type { DeleteType, FlagStatus, Importance, MailboxStore, StoredItem } from './store';
 import { attr, bool, child, children, el, text, type Element, local } from './xml';
 
 /** EXO's EWSFindCountLimit: 1000 per page, 250 for restricted/AQS searches. */
@@ -73,14 +73,10 @@ function moveOrCopy(operation: 'MoveItem' | 'CopyItem'): OpHandler {
 }
 
 const deleteItem: OpHandler = async (ctx) => {
-	const deleteType = attr(ctx.op, 'DeleteType') ?? 'HardDelete';
+	const deleteType = (attr(ctx.op, 'DeleteType') ?? 'HardDelete') as DeleteType;
 	const ids = itemIds(child(ctx.op, 'ItemIds'));
 	const messages = await perEntry('DeleteItem', ids, (element) => {
-		const item = resolveItem(ctx, attr(element, 'Id'));
-		const deletedItems = ctx.store.distinguishedFolder(item.mailbox, 'deleteditems') as StoredFolder;
-		// SoftDelete lands in Recoverable Items, which EWS clients don't see: gone from the folder either way.
-		if (deleteType === 'MoveToDeletedItems' && item.folderId !== deletedItems.id) ctx.store.moveItem(item.id, deletedItems.id);
-		else ctx.store.removeItem(item.id);
+		ctx.store.deleteItem(resolveItem(ctx, attr(element, 'Id')).id, deleteType);
 		return success('DeleteItem');
 	});
 	return { messages, itemCount: ids.length };
@@ -90,9 +86,11 @@ const IMPORTANCE = new Set(['Low', 'Normal', 'High']);
 const FLAG_STATUS = new Set(['NotFlagged', 'Flagged', 'Complete']);
 const dateOf = (element: Element | undefined) => (element ? new Date(text(element) ?? '') : undefined);
 
+const fieldOfUpdate = (update: Element) => attr(child(update, 'FieldURI'), 'FieldURI') ?? attr(child(update, 'IndexedFieldURI'), 'FieldURI') ?? '';
+
 /** Applies one SetItemField / AppendToItemField / DeleteItemField to an item. */
 function applyUpdate(item: StoredItem, update: Element): void {
-	const field = attr(child(update, 'FieldURI'), 'FieldURI') ?? attr(child(update, 'IndexedFieldURI'), 'FieldURI') ?? '';
+	const field = fieldOfUpdate(update);
 	const source = children(update).find((element) => ['Message', 'Item'].includes(local(element)));
 	const remove = local(update) === 'DeleteItemField';
 	const append = local(update) === 'AppendToItemField';
@@ -135,22 +133,41 @@ function applyUpdate(item: StoredItem, update: Element): void {
 	}
 }
 
+/**
+ * undefined when the request's change key is the item's current one (or absent); otherwise how many of the
+ * fields being set changed since that key (all of them when the key is not one this item ever had).
+ */
+function conflictingFields(store: MailboxStore, item: StoredItem, changeKey: string | undefined, fields: string[]): number | undefined {
+	if (changeKey === undefined || changeKey === item.changeKey) return undefined;
+	assertChangeKeyShape(changeKey);
+	const changed = store.fieldsChangedSince(item.id, changeKey);
+	return fields.filter((field) => !changed || changed.has('*') || changed.has(field)).length;
+}
+
 const updateItem: OpHandler = async (ctx) => {
 	const conflictResolution = attr(ctx.op, 'ConflictResolution') ?? 'AutoResolve';
 	const changes = children(child(ctx.op, 'ItemChanges'), 'ItemChange');
 	const messages = await perEntry('UpdateItem', changes, (change) => {
 		const idElement = child(change, 'ItemId');
 		const item = resolveItem(ctx, attr(idElement, 'Id'));
-		const changeKey = attr(idElement, 'ChangeKey');
-		if (changeKey && changeKey !== item.changeKey && conflictResolution !== 'AlwaysOverwrite') throw new EwsError('ErrorIrresolvableConflict');
 		const updates = children(child(change, 'Updates'));
+		const fields = updates.map(fieldOfUpdate);
+		const conflicts = conflictingFields(ctx.store, item, attr(idElement, 'ChangeKey'), fields);
+		// ConflictResolution as Exchange documents it: with a stale change key NeverOverwrite fails, AutoResolve
+		// applies the update (the request's values win) and counts the conflicting properties, AlwaysOverwrite applies it.
+		if (conflicts !== undefined && conflictResolution === 'NeverOverwrite') throw new EwsError('ErrorIrresolvableConflict');
 		// Validate on a copy first so a failing update leaves the item untouched.
 		const draft: StoredItem = { ...item, categories: [...item.categories], flag: { ...item.flag } };
 		for (const update of updates) applyUpdate(draft, update);
-		const updated = ctx.store.updateItem(item.id, (target) => {
-			for (const update of updates) applyUpdate(target, update);
-		});
-		return success('UpdateItem', el('m:Items', {}, el('t:Message', {}, itemIdXml(updated))), el('m:ConflictResults', {}, el('t:Count', {}, '0')));
+		const updated = ctx.store.updateItem(
+			item.id,
+			(target) => {
+				for (const update of updates) applyUpdate(target, update);
+			},
+			fields,
+		);
+		const counted = conflictResolution === 'AutoResolve' ? (conflicts ?? 0) : 0;
+		return success('UpdateItem', el('m:Items', {}, el('t:Message', {}, itemIdXml(updated))), el('m:ConflictResults', {}, el('t:Count', {}, String(counted))));
 	});
 	return { messages, itemCount: changes.length };
 };

@@ -1,9 +1,10 @@
 // SyncFolderItems, GetAttachment, CreateAttachment and ResolveNames.
 import { randomBytes } from 'node:crypto';
 import { EwsError, failure, folderIdElements, perEntry, resolveFolder, resolveItem, success, warning, assertMailboxAccess, type OpContext, type OpHandler } from './context';
-import { attachmentSummaryXml, itemXml, parseItemShape } from './shapes';
+import { attachmentOf } from './ops-send';
+import { attachmentSummaryXml, itemXml, parseAttachmentShape, parseItemShape } from './shapes';
 import { idShape, type StoredFolder } from './store';
-import { attr, bool, child, children, el, text, tx, type Element, local } from './xml';
+import { attr, child, children, el, text, tx, type Element } from './xml';
 
 /**
  * Opaque SyncState: base64 of JSON { f: folder id, s: log position known in full, r: [item id, log
@@ -72,6 +73,7 @@ const syncFolderItems: OpHandler = async (ctx) => {
 };
 
 const getAttachment: OpHandler = async (ctx) => {
+	const shape = parseAttachmentShape(child(ctx.op, 'AttachmentShape'));
 	const ids = children(child(ctx.op, 'AttachmentIds'), 'AttachmentId');
 	const messages = await perEntry('GetAttachment', ids, (element) => {
 		const id = attr(element, 'Id') ?? '';
@@ -80,7 +82,7 @@ const getAttachment: OpHandler = async (ctx) => {
 		if (!found) throw new EwsError('ErrorAttachmentNotFound');
 		assertMailboxAccess(ctx, found.item.mailbox);
 		if (found.attachment.corrupt) throw new EwsError('ErrorCorruptData');
-		return success('GetAttachment', el('m:Attachments', {}, attachmentSummaryXml(found.attachment, true)));
+		return success('GetAttachment', el('m:Attachments', {}, attachmentSummaryXml(found.attachment, shape)));
 	});
 	return { messages, itemCount: ids.length };
 };
@@ -88,23 +90,14 @@ const getAttachment: OpHandler = async (ctx) => {
 const createAttachment: OpHandler = async (ctx) => {
 	const parentId = attr(child(ctx.op, 'ParentItemId'), 'Id');
 	const attachments = children(child(ctx.op, 'Attachments'));
-	const messages = await perEntry('CreateAttachment', attachments, (element) => {
+	const messages = await perEntry('CreateAttachment', attachments, async (element) => {
 		const item = resolveItem(ctx, parentId);
-		if (local(element) !== 'FileAttachment') throw new EwsError('ErrorInvalidOperation', 'The stand-in creates file attachments only.');
-		const name = text(child(element, 'Name'));
-		if (!name) throw new EwsError('ErrorRequiredPropertyMissing', 'Required property is missing.', '<t:ExceptionFieldURI FieldURI="attachment:Name"/>');
-		const created = ctx.store.addAttachment(item.id, {
-			kind: 'file',
-			name,
-			contentType: text(child(element, 'ContentType')) ?? 'application/octet-stream',
-			content: Buffer.from(text(child(element, 'Content')) ?? '', 'base64'),
-			isInline: bool(text(child(element, 'IsInline'))),
-			contentId: text(child(element, 'ContentId')) || undefined,
-		});
+		if (!text(child(element, 'Name'))) throw new EwsError('ErrorRequiredPropertyMissing', 'Required property is missing.', '<t:ExceptionFieldURI FieldURI="attachment:Name"/>');
+		const created = ctx.store.addAttachment(item.id, await attachmentOf(element));
 		const updated = ctx.store.getItem(item.id);
 		return success(
 			'CreateAttachment',
-			el('m:Attachments', {}, el('t:FileAttachment', {}, el('t:AttachmentId', { Id: created.id, RootItemId: item.id, RootItemChangeKey: updated?.changeKey }))),
+			el('m:Attachments', {}, el(created.kind === 'item' ? 't:ItemAttachment' : 't:FileAttachment', {}, el('t:AttachmentId', { Id: created.id, RootItemId: item.id, RootItemChangeKey: updated?.changeKey }))),
 		);
 	});
 	return { messages, itemCount: attachments.length };

@@ -3,8 +3,8 @@
 import { EwsError, folderIdElements, itemIdXml, perEntry, resolveFolder, resolveItem, success, type OpContext, type OpHandler } from './context';
 import { fieldsFromMime } from './inbound';
 import { textFromHtml } from './shapes';
-import type { Address, Importance, StoredAttachment, StoredFolder, StoredItem } from './store';
-import { attr, bool, child, children, el, text, type Element, local } from './xml';
+import { composeMime, type Address, type Importance, type StoredAttachment, type StoredFolder, type StoredItem } from './store';
+import { attr, base64Bytes, bool, child, children, el, text, type Element, local } from './xml';
 
 type Draft = Partial<Omit<StoredItem, 'attachments'>> & { attachments: Omit<StoredAttachment, 'id' | 'lastModified'>[] };
 
@@ -15,16 +15,26 @@ const mailboxesIn = (container: Element | undefined): Address[] =>
 		return { name: text(child(mailbox, 'Name')) || undefined, email };
 	});
 
-function attachmentsIn(container: Element | undefined): Draft['attachments'] {
-	return children(container, 'FileAttachment').map((file) => ({
-		kind: 'file' as const,
-		name: text(child(file, 'Name')) ?? 'attachment',
-		contentType: text(child(file, 'ContentType')) ?? 'application/octet-stream',
-		content: Buffer.from(text(child(file, 'Content')) ?? '', 'base64'),
-		isInline: bool(text(child(file, 'IsInline'))),
-		contentId: text(child(file, 'ContentId')) || undefined,
-	}));
+/** A t:FileAttachment or t:ItemAttachment of a request; an item attachment keeps the attached message as MIME. */
+export async function attachmentOf(attachment: Element): Promise<Draft['attachments'][number]> {
+	const common = { name: text(child(attachment, 'Name')) ?? 'attachment', isInline: bool(text(child(attachment, 'IsInline'))), contentId: text(child(attachment, 'ContentId')) || undefined };
+	if (local(attachment) === 'FileAttachment') {
+		return { ...common, kind: 'file', contentType: text(child(attachment, 'ContentType')) ?? 'application/octet-stream', content: Buffer.from(text(child(attachment, 'Content')) ?? '', 'base64') };
+	}
+	const message = child(attachment, 'Message') ?? child(attachment, 'Item');
+	if (!message) throw new EwsError('ErrorInvalidOperation', `The sandbox attaches messages only, not ${children(attachment).map(local).filter((name) => !['Name', 'ContentType', 'ContentId', 'IsInline'].includes(name)).join(', ') || 'an empty item'}.`);
+	return { ...common, kind: 'item', contentType: 'message/rfc822', content: await mimeOfDraft(await draftFromMessage(message)) };
 }
+
+/** File and item attachments in request order (an item attachment's own attachments nest inside its MIME). */
+async function attachmentsIn(container: Element | undefined): Promise<Draft['attachments']> {
+	const attachments: Draft['attachments'] = [];
+	for (const attachment of children(container)) attachments.push(await attachmentOf(attachment));
+	return attachments;
+}
+
+const mimeOfDraft = async (draft: Draft) =>
+	draft.mime ?? (await composeMime({ to: [], cc: [], bcc: [], replyTo: [], categories: [], importance: 'Normal', subject: '', ...draft, isDraft: false }));
 
 function bodyFields(body: Element | undefined): Pick<Draft, 'text' | 'html'> {
 	if (!body) return {};
@@ -35,7 +45,7 @@ function bodyFields(body: Element | undefined): Pick<Draft, 'text' | 'html'> {
 async function draftFromMessage(message: Element): Promise<Draft> {
 	const mime = text(child(message, 'MimeContent'));
 	if (mime) {
-		const raw = Buffer.from(mime, 'base64');
+		const raw = base64Bytes(mime, 'ErrorMimeContentInvalidBase64String'); // xs:string in the schema: checked here
 		const { date: _date, ...fields } = await fieldsFromMime(raw);
 		return { mime: raw, ...fields };
 	}
@@ -50,7 +60,7 @@ async function draftFromMessage(message: Element): Promise<Draft> {
 		from: mailboxesIn(child(message, 'From'))[0],
 		importance: (importance as Importance | undefined) ?? 'Normal',
 		categories: children(child(message, 'Categories'), 'String').map((element) => text(element) ?? ''),
-		attachments: attachmentsIn(child(message, 'Attachments')),
+		attachments: await attachmentsIn(child(message, 'Attachments')),
 	};
 }
 

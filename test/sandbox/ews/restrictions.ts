@@ -2,42 +2,31 @@
 // (subject:, from:, free text) for QueryString.
 import { EwsError } from './context';
 import type { StoredItem } from './store';
-import { attr, child, children, text, type Element, local } from './xml';
+import { attr, child, children, el, text, type Element, local } from './xml';
 
 export type Predicate = (item: StoredItem) => boolean;
 type Value = string | number | boolean | undefined;
 
-/** The value of a FieldURI on an item, normalised for comparison. */
-function fieldValue(item: StoredItem, field: string): Value | Value[] {
-	switch (field) {
-		case 'item:Subject':
-			return item.subject;
-		case 'message:IsRead':
-			return item.isRead;
-		case 'message:From':
-			return item.from ? [item.from.email, item.from.name] : undefined;
-		case 'message:Sender':
-			return item.sender ?? item.from ? [(item.sender ?? item.from)?.email, (item.sender ?? item.from)?.name] : undefined;
-		case 'item:DateTimeReceived':
-			return item.dateTimeReceived.getTime();
-		case 'item:DateTimeSent':
-			return item.dateTimeSent.getTime();
-		case 'item:HasAttachments':
-			return item.attachments.some((attachment) => !attachment.isInline);
-		case 'item:Importance':
-			return item.importance;
-		case 'item:Categories':
-			return item.categories;
-		case 'message:InternetMessageId':
-			return item.internetMessageId;
-		case 'item:ItemClass':
-			return item.itemClass;
-		case 'item:Body':
-			return item.text ?? item.html;
-		default:
-			throw new EwsError('ErrorUnsupportedPathForQuery', `The property ${field} can't be used in a restriction here.`);
-	}
-}
+const senderOf = (item: StoredItem) => item.sender ?? item.from;
+
+/** The searchable FieldURIs and their values on an item, normalised for comparison. */
+const FIELD_VALUES: Record<string, (item: StoredItem) => Value | Value[]> = {
+	'item:Subject': (item) => item.subject,
+	'message:IsRead': (item) => item.isRead,
+	'message:From': (item) => (item.from ? [item.from.email, item.from.name] : undefined),
+	'message:Sender': (item) => (senderOf(item) ? [senderOf(item)?.email, senderOf(item)?.name] : undefined),
+	'item:DateTimeReceived': (item) => item.dateTimeReceived.getTime(),
+	'item:DateTimeSent': (item) => item.dateTimeSent.getTime(),
+	'item:HasAttachments': (item) => item.attachments.some((attachment) => !attachment.isInline),
+	'item:Importance': (item) => item.importance,
+	'item:Categories': (item) => item.categories,
+	'message:InternetMessageId': (item) => item.internetMessageId,
+	'item:ItemClass': (item) => item.itemClass,
+	'item:Body': (item) => item.text ?? item.html,
+};
+
+/** Fields were checked when the restriction was read (fieldOf), so this never meets an unknown one. */
+const fieldValue = (item: StoredItem, field: string): Value | Value[] => FIELD_VALUES[field](item);
 
 /** ews-javascript-api writes enum constants as numbers ("2"); .NET's Enum.Parse (and so, presumably, EXO) accepts both. */
 const IMPORTANCE_BY_NUMBER: Record<string, string> = { '0': 'Low', '1': 'Normal', '2': 'High' };
@@ -71,7 +60,25 @@ const COMPARISONS: Record<string, (order: number) => boolean> = {
 	IsLessThanOrEqualTo: (order) => order <= 0,
 };
 
-const fieldOf = (element: Element) => attr(child(element, 'FieldURI'), 'FieldURI') ?? '';
+/**
+ * The FieldURI a restriction or sort order names, checked when the request is read (as Exchange does), so an
+ * unsupported path fails even on an empty folder. Indexed and extended paths are beyond the stand-in.
+ */
+function fieldOf(element: Element): string {
+	const uri = child(element, 'FieldURI') ?? child(element, 'IndexedFieldURI') ?? child(element, 'ExtendedFieldURI');
+	const field = attr(uri, 'FieldURI');
+	if (uri && local(uri) === 'FieldURI' && field && field in FIELD_VALUES) return field;
+	const named = uri ? `${local(uri)} ${field ?? attr(uri, 'PropertyTag') ?? attr(uri, 'PropertyName') ?? attr(uri, 'PropertyId') ?? ''}`.trim() : 'no property';
+	throw new EwsError('ErrorUnsupportedPathForQuery', `The property ${named} can't be used in a restriction or sort order here.`, field ? el('t:FieldURI', { FieldURI: field }) : '');
+}
+
+/** The constant a comparison is made against; comparing two properties with each other is not supported here. */
+function constantValueOf(element: Element): string {
+	const constant = child(child(element, 'FieldURIOrConstant'), 'Constant') ?? child(element, 'Constant');
+	const value = attr(constant, 'Value');
+	if (value === undefined) throw new EwsError('ErrorUnsupportedQueryFilter', `Restriction ${local(element)} compares two properties; the stand-in compares a property with a constant only.`);
+	return value;
+}
 
 export function parseRestriction(element: Element): Predicate {
 	const name = local(element);
@@ -93,7 +100,7 @@ export function parseRestriction(element: Element): Predicate {
 	}
 	if (name === 'Contains') {
 		const field = fieldOf(element);
-		const wanted = attr(child(element, 'Constant'), 'Value') ?? '';
+		const wanted = constantValueOf(element);
 		const mode = attr(element, 'ContainmentMode') ?? 'FullString';
 		const ignoreCase = /IgnoreCase|Loose/.test(attr(element, 'ContainmentComparison') ?? 'Exact');
 		const matches = (value: Value) => {
@@ -112,7 +119,7 @@ export function parseRestriction(element: Element): Predicate {
 	const comparison = COMPARISONS[name];
 	if (!comparison) throw new EwsError('ErrorUnsupportedQueryFilter', `Restriction ${name} is not supported by the stand-in.`);
 	const field = fieldOf(element);
-	const constant = constantOf(field, attr(child(child(element, 'FieldURIOrConstant'), 'Constant'), 'Value') ?? '');
+	const constant = constantOf(field, constantValueOf(element));
 	return (item) => {
 		const value = fieldValue(item, field);
 		if (Array.isArray(value)) return name === 'IsNotEqualTo' ? value.every((entry) => compare(entry, constant, field) !== 0) : value.some((entry) => comparison(compare(entry, constant, field)));

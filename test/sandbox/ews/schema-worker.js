@@ -20,11 +20,13 @@ function deviceReader(index) {
 			requested = index;
 			// Everything xmllint printed before this read belongs to earlier documents.
 			parentPort.postMessage({ type: 'ready', index });
-			while (Atomics.load(control, 0) <= index) Atomics.wait(control, 0, Atomics.load(control, 0));
+			// Wait on the value just compared: loading it a second time for Atomics.wait lost the wakeup when the main
+			// thread handed the document over between the two loads (wait then slept on the new value for good).
+			for (let handed = Atomics.load(control, 0); handed <= index; handed = Atomics.load(control, 0)) Atomics.wait(control, 0, handed);
 			let message = receiveMessageOnPort(docPort);
 			// The document is posted before the counter moves, but don't bet the run on cross-thread ordering.
 			while (!message) {
-				Atomics.wait(control, 0, Atomics.load(control, 0), 5);
+				Atomics.wait(control, 0, Atomics.load(control, 0), 5); // bounded: a nap, not a wait for a wakeup
 				message = receiveMessageOnPort(docPort);
 			}
 			bytes = Buffer.from(message.message, 'utf8');
@@ -35,8 +37,10 @@ function deviceReader(index) {
 
 const wasmMemory = new WebAssembly.Memory({ initial: 1024, maximum: 16384 });
 const moduleArg = {
+	// --huge: libxml2 refuses text nodes over 10 MB otherwise ("Text node too long"), but EWS carries attachments and
+	// MIME of up to ~150 MB as one base64 text node. The schema check of that node (xs:base64Binary) stays in force.
 	inputFiles: schemaFiles,
-	arguments: ['--noout', '--schema', 'wrapper.xsd', ...Array.from({ length: slots }, (_, i) => `d${i}`)],
+	arguments: ['--noout', '--huge', '--schema', 'wrapper.xsd', ...Array.from({ length: slots }, (_, i) => `d${i}`)],
 	preInit() {
 		for (let i = 0; i < slots; i++) moduleArg.FS_createDevice('/', `d${i}`, deviceReader(i), null);
 	},

@@ -92,6 +92,8 @@ class WarmXmllint {
 			}
 		});
 		this.worker.on('error', (error) => this.fail(error));
+		// A thread that ends without its 'exit' message (killed, crashed) must not leave documents waiting forever.
+		this.worker.on('exit', (code) => this.fail(new Error(`xmllint worker ended (exit code ${code})`)));
 	}
 
 	/** Slots not yet promised to a document (counted when queued, so a burst can't overrun the worker). */
@@ -197,7 +199,7 @@ export class EwsSchemaValidator {
 		const match = /^d\d+:(\d+): (?:[^:]*error : )?(.*)$/.exec(first);
 		const fragmentLine = Number(match?.[1] ?? 1);
 		const line = ((element as unknown as { lineNumber?: number }).lineNumber ?? 1) + fragmentLine - 1;
-		return { line, position: positionOnLine(element, line), message: (match?.[2] ?? first).trim() };
+		return { line, position: positionOnLine(element, line), message: shortenValues((match?.[2] ?? first).trim()) };
 	}
 
 	/** The warm worker; a replacement is started before the current one runs out of device slots. */
@@ -230,6 +232,9 @@ export function fragmentDocument(element: Element): string {
 	xml = rootTag + declarations + xml.slice(rootTag.length);
 	return xml;
 }
+
+/** libxml2 quotes the offending value (up to 64 KB of it): a big attachment must not come back in the fault. */
+const shortenValues = (message: string) => message.replace(/'([^']{120})[^']{16,}('|$)/g, "'$1…$2");
 
 /** Column of the first element starting on `line` inside `root` (libxml2 reports lines only). */
 function positionOnLine(root: Element, line: number): number {

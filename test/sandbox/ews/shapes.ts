@@ -1,7 +1,8 @@
 // Serializes stored folders and messages as t:Folder / t:Message for a requested shape
 // (BaseShape IdOnly/Default/AllProperties + AdditionalProperties), elements in schema order.
 import type { MailboxStore, StoredAttachment, StoredFolder, StoredItem, Address } from './store';
-import { attr, bool, child, children, el, text, tx, type Element } from './xml';
+import { EwsError } from './context';
+import { attr, attributes, bool, child, children, el, local, text, tx, type Element } from './xml';
 
 export interface ItemShape {
 	base: 'IdOnly' | 'Default' | 'AllProperties';
@@ -10,17 +11,42 @@ export interface ItemShape {
 	extra: Set<string>; // element names from AdditionalProperties FieldURIs
 }
 
-/** FieldURI → t:Message child element name (the part after ':' except where EWS differs). */
-const FIELD_ELEMENTS: Record<string, string> = { 'item:MimeContent': 'MimeContent', 'message:IsRead': 'IsRead' };
-export const fieldElement = (fieldUri: string): string => FIELD_ELEMENTS[fieldUri] ?? fieldUri.slice(fieldUri.indexOf(':') + 1);
+/** The t:Message children itemXml can return, by the FieldURI that asks for them (item: or message:). */
+const ITEM_FIELDS: Record<string, string> = Object.fromEntries([
+	...['ItemId', 'ParentFolderId', 'ItemClass', 'Subject', 'Sensitivity', 'Body', 'Attachments', 'DateTimeReceived', 'Size', 'Categories', 'Importance', 'InReplyTo', 'IsSubmitted', 'IsDraft', 'IsFromMe', 'InternetMessageHeaders', 'DateTimeSent', 'DateTimeCreated', 'ResponseObjects', 'DisplayCc', 'DisplayTo', 'HasAttachments', 'LastModifiedTime', 'ConversationId', 'Flag', 'Preview', 'TextBody', 'MimeContent'].map((name) => [`item:${name}`, name]),
+	...['Sender', 'ToRecipients', 'CcRecipients', 'BccRecipients', 'ConversationTopic', 'From', 'InternetMessageId', 'IsRead', 'References', 'ReplyTo'].map((name) => [`message:${name}`, name]),
+]);
+const FOLDER_FIELDS: Record<string, string> = Object.fromEntries(
+	['FolderId', 'ParentFolderId', 'FolderClass', 'DisplayName', 'TotalCount', 'ChildFolderCount', 'UnreadCount', 'DistinguishedFolderId'].map((name) => [`folder:${name}`, name]),
+);
+
+/**
+ * The element names an AdditionalProperties list asks for. A property the stand-in does not model is refused
+ * with ErrorInvalidPropertyRequest naming it (as Exchange refuses a property it cannot return), never dropped:
+ * a test that asks for it must learn the sandbox can't prove anything about it.
+ */
+function requestedProperties(shape: Element | undefined, known: Record<string, string>): Set<string> {
+	const wanted = new Set<string>();
+	for (const path of children(child(shape, 'AdditionalProperties'))) {
+		const field = attr(path, 'FieldURI');
+		const name = local(path) === 'FieldURI' && field ? known[field] : undefined;
+		if (name) {
+			wanted.add(name);
+			continue;
+		}
+		const named = attributes(path);
+		const described = [local(path), ...Object.entries(named).map(([key, value]) => `${key}=${value}`)].join(' ');
+		throw new EwsError('ErrorInvalidPropertyRequest', `The sandbox does not return ${described}.`, el(`t:${local(path)}`, named));
+	}
+	return wanted;
+}
 
 export function parseItemShape(shape: Element | undefined): ItemShape {
-	const extra = new Set(children(child(shape, 'AdditionalProperties'), 'FieldURI').map((field) => fieldElement(attr(field, 'FieldURI') ?? '')));
 	return {
 		base: (text(child(shape, 'BaseShape')) as ItemShape['base']) ?? 'IdOnly',
 		includeMime: bool(text(child(shape, 'IncludeMimeContent'))),
 		bodyType: (text(child(shape, 'BodyType')) as ItemShape['bodyType']) ?? 'Best',
-		extra,
+		extra: requestedProperties(shape, ITEM_FIELDS),
 	};
 }
 
@@ -63,7 +89,14 @@ export function itemSize(item: StoredItem): number {
 	return 512 + Buffer.byteLength(item.subject) + Buffer.byteLength(item.text ?? '') + Buffer.byteLength(item.html ?? '') + item.attachments.reduce((sum, a) => sum + a.content.length, 0);
 }
 
-export function attachmentSummaryXml(attachment: StoredAttachment, withContent = false, mimeOfItem?: string): string {
+/** GetAttachment's AttachmentShape: an attached message is returned as ItemClass plus, when asked for, its MIME. */
+export function parseAttachmentShape(shape: Element | undefined): { includeMime: boolean } {
+	const extra = requestedProperties(shape, { 'item:MimeContent': 'MimeContent' });
+	return { includeMime: bool(text(child(shape, 'IncludeMimeContent'))) || extra.has('MimeContent') };
+}
+
+/** t:FileAttachment / t:ItemAttachment; with `content` (GetAttachment) the bytes or the attached message too. */
+export function attachmentSummaryXml(attachment: StoredAttachment, content?: { includeMime: boolean }): string {
 	const common = [
 		el('t:AttachmentId', { Id: attachment.id }),
 		tx('t:Name', attachment.name),
@@ -74,10 +107,11 @@ export function attachmentSummaryXml(attachment: StoredAttachment, withContent =
 		tx('t:IsInline', attachment.isInline),
 	];
 	if (attachment.kind === 'item') {
-		// Item attachments come back as the attached message's MIME (what clients load .eml/.msg content from).
-		return el('t:ItemAttachment', {}, ...common, withContent ? el('t:Message', {}, tx('t:MimeContent', mimeOfItem ?? attachment.content.toString('base64'), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note')) : '');
+		// The attached message is kept as MIME (what clients load .eml content from).
+		const message = content && el('t:Message', {}, content.includeMime && tx('t:MimeContent', attachment.content.toString('base64'), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note'));
+		return el('t:ItemAttachment', {}, ...common, message);
 	}
-	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), withContent ? tx('t:Content', attachment.content.toString('base64')) : '');
+	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), content && tx('t:Content', attachment.content.toString('base64')));
 }
 
 /** t:Message for a shape; `context` picks what Default means. MIME is loaded only when asked for. */
@@ -150,12 +184,16 @@ export function parseHeaders(mime: Buffer): [string, string][] {
 
 export type FolderShape = 'IdOnly' | 'Default' | 'AllProperties';
 
+/** The element a folder is returned as, by FolderClass (and the FolderClass a created element implies). */
+export const FOLDER_ELEMENTS: Record<string, string> = { 'IPF.Appointment': 't:CalendarFolder', 'IPF.Contact': 't:ContactsFolder', 'IPF.Task': 't:TasksFolder' };
+
 export function folderXml(store: MailboxStore, folder: StoredFolder, base: FolderShape, extra: Set<string> = new Set()): string {
 	const has = (name: string) => base === 'AllProperties' || extra.has(name) || (base === 'Default' && ['DisplayName', 'TotalCount', 'ChildFolderCount', 'UnreadCount'].includes(name));
 	const items = store.listItemsIn(folder.id);
 	const parent = folder.parentId ? store.folder(folder.parentId) : undefined;
+	const element = FOLDER_ELEMENTS[folder.folderClass] ?? 't:Folder';
 	return el(
-		't:Folder',
+		element,
 		{},
 		el('t:FolderId', { Id: folder.id, ChangeKey: folder.changeKey }),
 		has('ParentFolderId') && parent ? el('t:ParentFolderId', { Id: parent.id, ChangeKey: parent.changeKey }) : '',
@@ -164,13 +202,11 @@ export function folderXml(store: MailboxStore, folder: StoredFolder, base: Folde
 		has('TotalCount') ? tx('t:TotalCount', items.length) : '',
 		has('ChildFolderCount') ? tx('t:ChildFolderCount', store.childFolders(folder.id).length) : '',
 		extra.has('DistinguishedFolderId') && folder.distinguishedId ? tx('t:DistinguishedFolderId', folder.distinguishedId) : '',
-		has('UnreadCount') ? tx('t:UnreadCount', items.filter((item) => !item.isRead).length) : '',
+		// UnreadCount belongs to t:Folder and t:TasksFolder (FolderType) only, not to calendar and contacts folders.
+		has('UnreadCount') && element !== 't:CalendarFolder' && element !== 't:ContactsFolder' ? tx('t:UnreadCount', items.filter((item) => !item.isRead).length) : '',
 	);
 }
 
 export function parseFolderShape(shape: Element | undefined): { base: FolderShape; extra: Set<string> } {
-	return {
-		base: (text(child(shape, 'BaseShape')) as FolderShape) ?? 'Default',
-		extra: new Set(children(child(shape, 'AdditionalProperties'), 'FieldURI').map((field) => fieldElement(attr(field, 'FieldURI') ?? ''))),
-	};
+	return { base: (text(child(shape, 'BaseShape')) as FolderShape) ?? 'Default', extra: requestedProperties(shape, FOLDER_FIELDS) };
 }

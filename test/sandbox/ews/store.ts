@@ -3,18 +3,39 @@
 import { createHash, randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
-export const DISTINGUISHED = ['msgfolderroot', 'inbox', 'sentitems', 'deleteditems', 'drafts', 'junkemail', 'archive', 'outbox'] as const;
-const DISPLAY_NAMES: Record<string, string> = {
-	root: '',
-	msgfolderroot: 'Top of Information Store',
-	inbox: 'Inbox',
-	sentitems: 'Sent Items',
-	deleteditems: 'Deleted Items',
-	drafts: 'Drafts',
-	junkemail: 'Junk Email',
-	archive: 'Archive',
-	outbox: 'Outbox',
-};
+/**
+ * The folders every Exchange Online mailbox has (distinguished id, display name, FolderClass, parent), in
+ * creation order. Recoverable Items sits beside Top of Information Store, so folder trees below msgfolderroot
+ * don't show it; SoftDelete and HardDelete move items there (Deletions, and Purges with single item recovery,
+ * EXO's default), and EmptyFolder/DeleteFolder take their items there too.
+ */
+const WELL_KNOWN_FOLDERS: { id: string; name: string; folderClass: string; parent?: string }[] = [
+	{ id: 'root', name: '', folderClass: '' },
+	{ id: 'msgfolderroot', name: 'Top of Information Store', folderClass: '', parent: 'root' },
+	...(
+		[
+			['inbox', 'Inbox', 'IPF.Note'],
+			['sentitems', 'Sent Items', 'IPF.Note'],
+			['deleteditems', 'Deleted Items', 'IPF.Note'],
+			['drafts', 'Drafts', 'IPF.Note'],
+			['junkemail', 'Junk Email', 'IPF.Note'],
+			['archive', 'Archive', 'IPF.Note'],
+			['outbox', 'Outbox', 'IPF.Note'],
+			['calendar', 'Calendar', 'IPF.Appointment'],
+			['contacts', 'Contacts', 'IPF.Contact'],
+			['tasks', 'Tasks', 'IPF.Task'],
+			['notes', 'Notes', 'IPF.StickyNote'],
+			['journal', 'Journal', 'IPF.Journal'],
+			['conversationhistory', 'Conversation History', 'IPF.Note'],
+			['syncissues', 'Sync Issues', 'IPF.Note'],
+		] as const
+	).map(([id, name, folderClass]) => ({ id, name, folderClass, parent: 'msgfolderroot' })),
+	...[['conflicts', 'Conflicts'], ['localfailures', 'Local Failures'], ['serverfailures', 'Server Failures']].map(([id, name]) => ({ id, name, folderClass: 'IPF.Note', parent: 'syncissues' })),
+	{ id: 'recoverableitemsroot', name: 'Recoverable Items', folderClass: '', parent: 'root' },
+	...[['recoverableitemsdeletions', 'Deletions'], ['recoverableitemsversions', 'Versions'], ['recoverableitemspurges', 'Purges'], ['recoverableitemsdiscoveryholds', 'DiscoveryHolds']].map(([id, name]) => ({ id, name, folderClass: '', parent: 'recoverableitemsroot' })),
+];
+export const DISTINGUISHED = WELL_KNOWN_FOLDERS.map((folder) => folder.id);
+export type DeleteType = 'HardDelete' | 'SoftDelete' | 'MoveToDeletedItems';
 
 export interface Address {
 	name?: string;
@@ -167,6 +188,8 @@ export class MailboxStore {
 	private readonly mailboxes = new Map<string, Mailbox>();
 	private readonly folders = new Map<string, StoredFolder>();
 	private readonly items = new Map<string, StoredItem>();
+	/** Per item, every change key it has had and the fields the change that made it touched ('*' = unknown). */
+	private readonly keyHistory = new Map<string, { changeKey: string; fields: string[] }[]>();
 	readonly sent: SentMessage[] = [];
 	private sequence = 0;
 
@@ -181,10 +204,10 @@ export class MailboxStore {
 		if (existing) return existing;
 		const box: Mailbox = { smtp: lower(smtp), displayName: displayName ?? smtp.split('@')[0], rootId: '', distinguished: new Map() };
 		this.mailboxes.set(box.smtp, box);
-		const root = this.newFolder(box.smtp, undefined, DISPLAY_NAMES.root, 'root');
-		box.rootId = root.id;
-		const top = this.newFolder(box.smtp, root.id, DISPLAY_NAMES.msgfolderroot, 'msgfolderroot');
-		for (const id of DISTINGUISHED.slice(1)) this.newFolder(box.smtp, top.id, DISPLAY_NAMES[id], id);
+		for (const folder of WELL_KNOWN_FOLDERS) {
+			this.newFolder(box.smtp, folder.parent && box.distinguished.get(folder.parent), folder.name, folder.id, folder.folderClass);
+		}
+		box.rootId = box.distinguished.get('root') as string;
 		return box;
 	}
 
@@ -249,13 +272,42 @@ export class MailboxStore {
 		return folder;
 	}
 
-	/** Marks the folder and everything below it deleted (items go with it). */
-	deleteFolder(id: string): void {
+	/** Marks the folder and everything below it deleted; their items go to Recoverable Items as `deleteType` says. */
+	deleteFolder(id: string, deleteType: Exclude<DeleteType, 'MoveToDeletedItems'> = 'HardDelete'): void {
 		const folder = this.requireFolder(id);
 		for (const doomed of [folder, ...this.descendantFolders(id)]) {
-			for (const item of this.listItemsIn(doomed.id)) this.removeItem(item.id);
+			for (const item of this.listItemsIn(doomed.id)) this.deleteItem(item.id, deleteType);
 			doomed.deleted = true;
 		}
+	}
+
+	/** Recoverable Items (recoverableitemsroot and below) holds what users deleted. */
+	isRecoverable(folderId: string): boolean {
+		const start = this.folder(folderId);
+		const root = start && this.mailbox(start.mailbox)?.distinguished.get('recoverableitemsroot');
+		for (let folder = start; folder; folder = folder.parentId ? this.folder(folder.parentId) : undefined) if (folder.id === root) return true;
+		return false;
+	}
+
+	/**
+	 * DeleteItem as Exchange Online does it: MoveToDeletedItems → Deleted Items; SoftDelete (or deleting from
+	 * Deleted Items) → Recoverable Items\Deletions; HardDelete (or deleting inside Recoverable Items) → Purges
+	 * (single item recovery is on by default); a hard delete inside Purges removes it for good. Undefined then.
+	 */
+	deleteItem(id: string, deleteType: DeleteType): StoredItem | undefined {
+		const item = this.requireItem(id);
+		const special = (name: string) => this.distinguishedFolder(item.mailbox, name) as StoredFolder;
+		const inDeletedItems = item.folderId === special('deleteditems').id;
+		const recoverable = this.isRecoverable(item.folderId);
+		let target: StoredFolder;
+		if (deleteType === 'MoveToDeletedItems' && !inDeletedItems && !recoverable) target = special('deleteditems');
+		else if (deleteType === 'HardDelete' || recoverable) target = special('recoverableitemspurges');
+		else target = special('recoverableitemsdeletions');
+		if (target.id === item.folderId) {
+			this.removeItem(id);
+			return undefined;
+		}
+		return this.moveItem(id, target.id);
 	}
 
 	moveFolder(id: string, parentId: string): StoredFolder {
@@ -341,6 +393,7 @@ export class MailboxStore {
 			})),
 		};
 		this.items.set(item.id, item);
+		this.keyHistory.set(item.id, [{ changeKey: item.changeKey, fields: [] }]);
 		this.log(folder, 'create', item.id);
 		return item;
 	}
@@ -358,8 +411,11 @@ export class MailboxStore {
 		return [...this.items.values()].filter((item) => item.folderId === folderId);
 	}
 
-	/** Applies a change; an IsRead-only change is logged as a read-flag change, anything else as an update. */
-	updateItem(id: string, change: (item: StoredItem) => void): StoredItem {
+	/**
+	 * Applies a change; an IsRead-only change is logged as a read-flag change, anything else as an update.
+	 * `fields` (FieldURIs) are remembered with the new change key, for UpdateItem's conflict detection.
+	 */
+	updateItem(id: string, change: (item: StoredItem) => void, fields: string[] = ['*']): StoredItem {
 		const item = this.requireItem(id);
 		const wasRead = item.isRead;
 		const before = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
@@ -367,11 +423,22 @@ export class MailboxStore {
 		const after = JSON.stringify({ ...item, isRead: wasRead, changeKey: '', mime: undefined });
 		item.changeKey = newChangeKey();
 		item.lastModified = new Date();
+		this.keyHistory.get(item.id)?.push({ changeKey: item.changeKey, fields });
 		if (before !== after) {
 			item.mime = undefined; // stale; rebuilt on demand
 			this.log(this.requireFolder(item.folderId), 'update', item.id);
 		} else if (item.isRead !== wasRead) this.log(this.requireFolder(item.folderId), 'readflag', item.id);
 		return item;
+	}
+
+	/**
+	 * Fields changed on the item since it had `changeKey` (empty when it is the current key); undefined when the
+	 * item never had that key, so nothing is known about what changed since.
+	 */
+	fieldsChangedSince(id: string, changeKey: string): Set<string> | undefined {
+		const history = this.keyHistory.get(id) ?? [];
+		const at = history.findIndex((entry) => entry.changeKey === changeKey);
+		return at < 0 ? undefined : new Set(history.slice(at + 1).flatMap((entry) => entry.fields));
 	}
 
 	/** Moves keep the content but, like Exchange Online, give the item a new ItemId. */
@@ -381,6 +448,7 @@ export class MailboxStore {
 		this.removeItem(id);
 		const moved: StoredItem = { ...item, id: newId('item', target.mailbox), changeKey: newChangeKey(), mailbox: target.mailbox, folderId: target.id };
 		this.items.set(moved.id, moved);
+		this.keyHistory.set(moved.id, [{ changeKey: moved.changeKey, fields: [] }]);
 		this.log(target, 'create', moved.id);
 		return moved;
 	}
@@ -403,6 +471,7 @@ export class MailboxStore {
 	removeItem(id: string): void {
 		const item = this.requireItem(id);
 		this.items.delete(id);
+		this.keyHistory.delete(id);
 		const folder = this.folders.get(item.folderId);
 		if (folder) this.log(folder, 'delete', id);
 	}
@@ -412,7 +481,7 @@ export class MailboxStore {
 		this.updateItem(itemId, (item) => {
 			created = { ...attachment, id: newId('attachment', item.mailbox), lastModified: new Date() };
 			item.attachments.push(created);
-		});
+		}, ['item:Attachments']);
 		return created as StoredAttachment;
 	}
 
@@ -426,36 +495,8 @@ export class MailboxStore {
 
 	/** The item as RFC 5322 bytes: the stored MIME, or one composed from its fields. */
 	async mimeOf(item: StoredItem): Promise<Buffer> {
-		if (item.mime) return item.mime;
-		const composer = new MailComposer({
-			from: item.from ? formatAddress(item.from) : undefined,
-			sender: item.sender && item.sender.email !== item.from?.email ? formatAddress(item.sender) : undefined,
-			to: item.to.map(formatAddress),
-			cc: item.cc.map(formatAddress),
-			bcc: item.isDraft ? item.bcc.map(formatAddress) : undefined,
-			replyTo: item.replyTo.length ? item.replyTo.map(formatAddress) : undefined,
-			subject: item.subject,
-			text: item.text,
-			html: item.html,
-			date: item.dateTimeSent,
-			messageId: item.internetMessageId,
-			inReplyTo: item.inReplyTo,
-			references: item.references,
-			priority: item.importance === 'Normal' ? undefined : item.importance === 'High' ? 'high' : 'low',
-			headers: item.categories.length ? { Keywords: item.categories.join(', ') } : undefined,
-			attachments: item.attachments.map((attachment) => ({
-				filename: attachment.name,
-				content: attachment.content,
-				contentType: attachment.contentType,
-				cid: attachment.contentId,
-				contentDisposition: attachment.isInline ? ('inline' as const) : ('attachment' as const),
-			})),
-		});
-		const built = await new Promise<Buffer>((resolvePromise, reject) =>
-			composer.compile().build((error, message) => (error ? reject(error) : resolvePromise(message))),
-		);
-		item.mime = built;
-		return built;
+		item.mime ??= await composeMime(item);
+		return item.mime;
 	}
 
 	// ---- sync ----
@@ -508,7 +549,7 @@ export class MailboxStore {
 			mailbox,
 			parentId,
 			displayName,
-			folderClass: distinguishedId === 'root' || distinguishedId === 'msgfolderroot' ? '' : folderClass,
+			folderClass,
 			distinguishedId,
 			deleted: false,
 			seq: 0,
@@ -541,6 +582,41 @@ export class MailboxStore {
 		if (!item) throw Object.assign(new Error(`EWS store: no item ${id}`), { code: 'ErrorItemNotFound' });
 		return item;
 	}
+}
+
+/** What a message's MIME is composed from: a stored item, or a message given as an item attachment. */
+export type MimeFields = Pick<StoredItem, 'subject' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'isDraft' | 'importance' | 'categories'> &
+	Partial<Pick<StoredItem, 'from' | 'sender' | 'text' | 'html' | 'dateTimeSent' | 'internetMessageId' | 'inReplyTo' | 'references'>> & {
+		attachments: Pick<StoredAttachment, 'name' | 'content' | 'contentType' | 'contentId' | 'isInline'>[];
+	};
+
+/** RFC 5322 bytes composed from message fields (attachments of kind item nest as message/rfc822). */
+export async function composeMime(item: MimeFields): Promise<Buffer> {
+	const composer = new MailComposer({
+		from: item.from ? formatAddress(item.from) : undefined,
+		sender: item.sender && item.sender.email !== item.from?.email ? formatAddress(item.sender) : undefined,
+		to: item.to.map(formatAddress),
+		cc: item.cc.map(formatAddress),
+		bcc: item.isDraft ? item.bcc.map(formatAddress) : undefined,
+		replyTo: item.replyTo.length ? item.replyTo.map(formatAddress) : undefined,
+		subject: item.subject,
+		text: item.text,
+		html: item.html,
+		date: item.dateTimeSent,
+		messageId: item.internetMessageId,
+		inReplyTo: item.inReplyTo,
+		references: item.references,
+		priority: item.importance === 'Normal' ? undefined : item.importance === 'High' ? 'high' : 'low',
+		headers: item.categories.length ? { Keywords: item.categories.join(', ') } : undefined,
+		attachments: item.attachments.map((attachment) => ({
+			filename: attachment.name,
+			content: attachment.content,
+			contentType: attachment.contentType,
+			cid: attachment.contentId,
+			contentDisposition: attachment.isInline ? ('inline' as const) : ('attachment' as const),
+		})),
+	});
+	return await new Promise<Buffer>((resolvePromise, reject) => composer.compile().build((error, message) => (error ? reject(error) : resolvePromise(message))));
 }
 
 /** Collapses two changes to one item (undefined = nothing to report, e.g. created and deleted since the state). */

@@ -65,6 +65,26 @@ export function path(parent: Element | undefined, ...names: string[]): Element |
 export const text = (element: Element | undefined): string | undefined => (element ? (element.textContent ?? '') : undefined);
 export const attr = (element: Element | undefined, name: string): string | undefined =>
 	element?.hasAttribute(name) ? (element.getAttribute(name) ?? undefined) : undefined;
+/** Attributes by name (namespace declarations left out). */
+export function attributes(element: Element): Record<string, string> {
+	const found: Record<string, string> = {};
+	for (let i = 0; i < element.attributes.length; i++) {
+		const attribute = element.attributes.item(i);
+		if (attribute && !/^xmlns(:|$)/.test(attribute.name)) found[attribute.name] = attribute.value;
+	}
+	return found;
+}
+
+/**
+ * Bytes of a base64 text node, refusing what is not base64 (Buffer.from silently skips bad characters).
+ * For xs:string fields the schema can't check, such as t:MimeContent.
+ */
+export function base64Bytes(value: string, code: string): Buffer {
+	const compact = value.replace(/\s+/g, '');
+	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) throw Object.assign(new Error(`${code}: not base64`), { code });
+	return Buffer.from(compact, 'base64');
+}
+
 export const bool = (value: string | undefined, fallback = false): boolean =>
 	value === undefined ? fallback : value === 'true' || value === '1';
 

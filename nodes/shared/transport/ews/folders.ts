@@ -126,6 +126,12 @@ export async function resolveFolder(client: EwsClient, mailbox: string, ref: Fol
 	return current;
 }
 
+/** Calendar and contacts folders carry no UnreadCount in EWS (BaseFolderType): the library throws when it is read. */
+function unreadCountOf(folder: Folder): number {
+	const value = { outValue: 0 };
+	return folder.TryGetProperty(ewsLibrary().FolderSchema.UnreadCount, value) ? value.outValue : 0;
+}
+
 /** All mail folders below `root` (deep), each with its path. One FindFolder call per 1000 folders. */
 export async function listFolders(client: EwsClient, mailbox: string, root: FolderRef = { wellKnown: 'msgfolderroot' }, deep = true): Promise<FolderShape[]> {
 	const { FolderView, FolderTraversal, PropertySet, BasePropertySet, FolderSchema } = ewsLibrary();
@@ -149,7 +155,7 @@ export async function listFolders(client: EwsClient, mailbox: string, root: Fold
 				displayName: folder.DisplayName,
 				parentId: folder.ParentFolderId?.UniqueId ?? null,
 				totalCount: folder.TotalCount,
-				unreadCount: folder.UnreadCount,
+				unreadCount: unreadCountOf(folder),
 				childFolderCount: folder.ChildFolderCount,
 			});
 		}
@@ -186,7 +192,7 @@ function folderShape(folder: Folder, ref: FolderRef): Omit<FolderShape, 'path'> 
 		...('path' in ref ? { path: ref.path } : {}),
 		parentId: folder.ParentFolderId?.UniqueId ?? null,
 		totalCount: folder.TotalCount,
-		unreadCount: folder.UnreadCount,
+		unreadCount: unreadCountOf(folder),
 		childFolderCount: folder.ChildFolderCount,
 	};
 }
