@@ -27,7 +27,7 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 
 	icon = { light: 'file:microsoftExchange.svg', dark: 'file:microsoftExchange.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth/blob/main/README.md';
+	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth#app-only-credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -103,11 +103,22 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 			displayOptions: { show: { authMethod: ['certificate'] } },
 		},
 		{
+			displayName: 'Used For',
+			name: 'usedFor',
+			type: 'multiOptions',
+			options: [
+				{ name: 'Mailbox Access Over EWS (full_access_as_app)', value: 'ews' },
+				{ name: 'Sending Mail Over SMTP (SMTP.SendAsApp)', value: 'smtp' },
+			],
+			default: ['ews', 'smtp'],
+			description: 'What this credential serves. The Test button fails when the app lacks the permission a use needs.',
+		},
+		{
 			displayName: 'Secret or Certificate Expires On',
 			name: 'credentialExpiresOn',
 			type: 'dateTime',
 			default: '',
-			description: 'Optional. The credential test warns 30 days before this date, so the secret can be renewed before mail stops.',
+			description: 'Optional. From 30 days before this date the Test button fails with a reminder, so the secret is renewed before mail stops.',
 		},
 		{
 			displayName: 'Test Mailbox',

@@ -27,12 +27,12 @@ export class MicrosoftExchangeOAuth2Api implements ICredentialType {
 
 	icon = { light: 'file:microsoftExchange.svg', dark: 'file:microsoftExchange.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth/blob/main/README.md';
+	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth#ews-credentials-exchange-node-and-trigger';
 
 	properties: INodeProperties[] = [
 		{
 			displayName:
-				'In the app registration, add the "OAuth Redirect URL" shown above as a Web redirect URI, add the delegated permission EWS.AccessAsUser.All (Office 365 Exchange Online), then click Connect and sign in. EWS in Exchange Online needs the app on the tenant\'s EWS allow list and ends on 1 April 2027; Exchange Server on-premises keeps it.',
+				'In the app registration, add the "OAuth Redirect URL" shown above as a Web redirect URI, add the delegated permission EWS.AccessAsUser.All (Office 365 Exchange Online) and offline_access (so n8n can refresh the sign-in), then click Connect and sign in. EWS in Exchange Online needs the app on the tenant\'s EWS allow list and ends on 1 April 2027; Exchange Server on-premises keeps it.',
 			name: 'setupNotice',
 			type: 'notice',
 			default: '',

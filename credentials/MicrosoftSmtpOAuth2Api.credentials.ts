@@ -30,7 +30,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 
 	icon = { light: 'file:microsoftExchange.svg', dark: 'file:microsoftExchange.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth/blob/main/README.md';
+	documentationUrl = 'https://github.com/n8n-nodes-exchange-oauth/n8n-nodes-exchange-oauth#delegated-smtp-credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -19,6 +19,7 @@ import { EwsClient } from '../shared/transport/ews/client';
 import { refusedIds } from '../shared/transport/ews/ownership';
 import { isWellKnownFolder, looksLikeFolderId, type FolderRef, type WellKnownFolder } from '../shared/transport/ews/folders';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
+import { refuseMoveIntoWatchedFolder } from './trigger/moveTarget';
 import { triggerProperties } from './trigger/properties';
 import { cursorKeyOf, loadState, saveState, type StartPoint } from './trigger/state';
 
@@ -106,6 +107,7 @@ export class ExchangeTrigger implements INodeType {
 		if (!mailbox) throw new NodeOperationError(this.getNode(), '"Mailbox" is empty', { description: 'App-only access needs the mailbox to watch, e.g. invoices@contoso.com.' });
 		auth.assertMailboxAllowed(mailbox, 'Mailbox', 0);
 		const { settings, start } = settingsFrom(this, mailbox);
+		refuseMoveIntoWatchedFolder(this.getNode(), settings);
 		const client = new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl });
 		const context = {
 			client,

@@ -3,14 +3,14 @@ import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workf
 import { smtpServerFor, verifySmtpLogin } from './transport/smtp';
 import { acquireAppOnlyToken, type AppOnlyCredential } from './auth/appOnlyToken';
 import { isTokenExpired, type DelegatedCredential } from './auth/delegatedToken';
-import { describeAppOnlyRoles, expiryWarning, readTokenClaims } from './auth/tokenClaims';
+import { isMailboxAllowed, parseAllowedMailboxes } from './auth/allowedMailboxes';
+import { expiryWarning, readTokenClaims } from './auth/tokenClaims';
 import { resolveCloudEndpoints, tokenEndpoint } from './clouds';
 import { diagnose } from './errors/nodeErrors';
 import { redactSecrets, secretsOf } from './errors/redact';
 import { CredentialNetworkClient } from './transport/networkClient';
 import type { ExchangeAuth } from './auth/exchangeAuth';
 import { EXCHANGE_APP_ROLES } from './auth/tokenClaims';
-import { isMailboxAllowed, parseAllowedMailboxes } from './auth/allowedMailboxes';
 import { EwsClient } from './transport/ews/client';
 import { getFolder } from './transport/ews/folders';
 
@@ -28,19 +28,14 @@ function failure(error: unknown, secrets: string[]): INodeCredentialTestResult {
 	};
 }
 
+/**
+ * The app-only Test. n8n runs one test per credential type in the editor (that of the first node listing it), and on
+ * success shows only "Connection tested successfully", whatever the message. So whatever needs the user's attention
+ * (a permission missing for a use ticked under "Used For", a secret expiring within 30 days) fails the test: only
+ * then does the editor show the message.
+ */
 export async function testAppOnlyCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string };
-	const secrets = secretsOf(data as unknown as Record<string, unknown>);
-	try {
-		// A fresh token, not a cached one: the test must prove the secret works now.
-		const { accessToken } = await acquireAppOnlyToken(data, { forceRefresh: true });
-		secrets.push(accessToken);
-		const roles = describeAppOnlyRoles(accessToken);
-		const warning = expiryWarning(data.credentialExpiresOn);
-		return { status: roles.ok ? 'OK' : 'Error', message: warning ? `${roles.message} Warning: ${warning}` : roles.message };
-	} catch (error) {
-		return failure(error, secrets);
-	}
+	return await testAppOnlyEwsCredential(credential);
 }
 
 interface TokenResponse {
@@ -119,9 +114,31 @@ async function openInbox(kind: ExchangeAuth['kind'], data: AppOnlyCredential | D
 	return { endpoints, inbox: await getFolder(new EwsClient(auth, { ewsUrl: endpoints.ewsUrl, maxAttempts: 1 }), mailbox, { wellKnown: 'inbox' }) };
 }
 
-/** App-only over EWS: the token must carry full_access_as_app; with a Test Mailbox, its inbox must open. */
+type AppOnlyUse = 'smtp' | 'ews';
+
+const APP_ONLY_USES: Record<AppOnlyUse, { role: string; what: string }> = {
+	ews: { role: EXCHANGE_APP_ROLES.ews, what: 'mailbox access over EWS (Microsoft Exchange node and trigger)' },
+	smtp: { role: EXCHANGE_APP_ROLES.smtp, what: 'sending mail (Send Email node)' },
+};
+
+/** The uses ticked under "Used For"; both when the field is missing (credentials saved before it existed). */
+function appOnlyUses(usedFor: unknown): AppOnlyUse[] {
+	const all = Object.keys(APP_ONLY_USES) as AppOnlyUse[];
+	const ticked = all.filter((use) => Array.isArray(usedFor) && usedFor.includes(use));
+	return ticked.length ? ticked : all;
+}
+
+/** Failed result listing what needs attention; the editor shows the message only for failures. */
+function needsAttention(problems: string[]): INodeCredentialTestResult {
+	return { status: 'Error', message: `Token received, but: ${problems.join(' ')}` };
+}
+
+/**
+ * App-only: a fresh token must carry the role of every use ticked under "Used For"; with a Test Mailbox (and EWS
+ * ticked) its inbox must open; a secret or certificate expiring within 30 days fails the test with the date.
+ */
 export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string; testMailbox?: string; allowedMailboxes?: string };
+	const data = (credential.data ?? {}) as unknown as AppOnlyCredential & { credentialExpiresOn?: string; testMailbox?: string; usedFor?: unknown; allowedMailboxes?: string };
 	const secrets = secretsOf(data as unknown as Record<string, unknown>);
 	const mailbox = String(data.testMailbox ?? '').trim();
 	const policy = parseAllowedMailboxes(data.allowedMailboxes);
@@ -133,22 +150,23 @@ export async function testAppOnlyEwsCredential(credential: ICredentialsDecrypted
 		};
 	}
 	try {
+		// A fresh token, not a cached one: the test must prove the secret works now.
 		const { accessToken } = await acquireAppOnlyToken(data, { forceRefresh: true });
 		secrets.push(accessToken);
 		const roles = readTokenClaims(accessToken).roles ?? [];
+		const uses = appOnlyUses(data.usedFor);
+		const problems = uses
+			.filter((use) => !roles.includes(APP_ONLY_USES[use].role))
+			.map((use) => `it lacks the application permission ${APP_ONLY_USES[use].role}, needed for ${APP_ONLY_USES[use].what}. Add it under App registrations → API permissions → Office 365 Exchange Online → Application permissions and click "Grant admin consent" (or untick this use under "Used For").`);
 		const warning = expiryWarning(data.credentialExpiresOn);
-		const suffix = warning ? ` Warning: ${warning}` : '';
-		if (!roles.includes(EXCHANGE_APP_ROLES.ews)) {
-			return {
-				status: 'Error',
-				message: `Token received, but it lacks the application permission full_access_as_app, so EWS will refuse it. Add it under App registrations → API permissions → Office 365 Exchange Online → Application permissions, then "Grant admin consent".${suffix}`,
-			};
-		}
-		if (!mailbox) {
-			return { status: 'OK', message: `Token received with full_access_as_app. Fill in "Test Mailbox" to also open a mailbox over EWS.${suffix}` };
+		if (warning) problems.push(warning);
+		if (problems.length) return needsAttention(problems);
+		const granted = uses.map((use) => APP_ONLY_USES[use].role).join(' and ');
+		if (!uses.includes('ews') || !mailbox) {
+			return { status: 'OK', message: `Token received with ${granted}.${uses.includes('ews') ? ' Fill in "Test Mailbox" to also open a mailbox over EWS.' : ''}` };
 		}
 		const { endpoints, inbox } = await openInbox('appOnly', data, accessToken, mailbox, secrets);
-		return { status: 'OK', message: `Opened the inbox of ${mailbox} at ${endpoints.ewsUrl} (${inbox.totalCount} messages) with full_access_as_app.${suffix}` };
+		return { status: 'OK', message: `Opened the inbox of ${mailbox} at ${endpoints.ewsUrl} (${inbox.totalCount} messages) with ${granted}.` };
 	} catch (error) {
 		return failure(error, secrets);
 	}

@@ -15,11 +15,9 @@ beforeAll(() => {
 const decrypted = (data: ICredentialDataDecryptedObject): ICredentialsDecrypted => ({ id: '1', name: 'test', type: 'x', data });
 
 describe('app-only credential test', () => {
-	it('reports the Exchange roles the token carries', async () => {
+	it('passes with both roles: the editor then shows only "Connection tested successfully"', async () => {
 		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox)));
-		expect(result.status).toBe('OK');
-		expect(result.message).toMatch(/can send mail over SMTP \(SMTP\.SendAsApp\)/);
-		expect(result.message).toMatch(/can open mailboxes over EWS \(full_access_as_app\)/);
+		expect(result).toEqual({ status: 'OK', message: expect.stringMatching(/with full_access_as_app and SMTP\.SendAsApp/) });
 	});
 
 	it('always asks for a fresh token, so a changed secret is noticed at once', async () => {
@@ -28,27 +26,50 @@ describe('app-only credential test', () => {
 		expect(sandbox.entra.requests).toHaveLength(2);
 	});
 
-	it('says what is missing for sending', async () => {
-		const clientId = '1b2c3d4e-aaaa-4bbb-8ccc-ddddeeeeffff';
-		sandbox.entra.registerApp({ tenantId: DEMO.tenantId, clientId, clientSecret: 'ews-only-secret', roles: ['full_access_as_app'], delegatedScopes: [], sendAs: [] });
-		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { clientId, clientSecret: 'ews-only-secret' })));
-		expect(result.status).toBe('OK');
-		expect(result.message).toMatch(/cannot send over SMTP: SMTP\.SendAsApp is missing/);
+	// Every outcome the user must read is a failure: n8n shows a test's message only when it fails.
+	const ewsOnlyApp = '1b2c3d4e-aaaa-4bbb-8ccc-ddddeeeeffff';
+	const registerEwsOnly = () => sandbox.entra.registerApp({ tenantId: DEMO.tenantId, clientId: ewsOnlyApp, clientSecret: 'ews-only-secret', roles: ['full_access_as_app'], delegatedScopes: [], sendAs: [] });
+
+	it('fails when a role needed for a use ticked under "Used For" is missing, naming the role and the fix', async () => {
+		registerEwsOnly();
+		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { clientId: ewsOnlyApp, clientSecret: 'ews-only-secret' })));
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/lacks the application permission SMTP\.SendAsApp, needed for sending mail/);
+		expect(result.message).toMatch(/Grant admin consent/);
+		expect(result.message).not.toMatch(/full_access_as_app,/);
 	});
 
-	it('fails when the app has no Exchange role at all, naming the fix', async () => {
+	it('passes when the missing role belongs to a use that is not ticked', async () => {
+		registerEwsOnly();
+		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { clientId: ewsOnlyApp, clientSecret: 'ews-only-secret', usedFor: ['ews'] })));
+		expect(result.status).toBe('OK');
+		const smtpOnly = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { clientId: ewsOnlyApp, clientSecret: 'ews-only-secret', usedFor: ['smtp'] })));
+		expect(smtpOnly.status).toBe('Error');
+	});
+
+	it('fails when the app has no Exchange role at all, naming both permissions', async () => {
 		const clientId = '2b2c3d4e-aaaa-4bbb-8ccc-ddddeeeeffff';
 		sandbox.entra.registerApp({ tenantId: DEMO.tenantId, clientId, clientSecret: 'no-roles-secret', roles: [], delegatedScopes: [], sendAs: [] });
 		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { clientId, clientSecret: 'no-roles-secret' })));
 		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/Grant admin consent/);
+		expect(result.message).toMatch(/SMTP\.SendAsApp, needed for sending/);
+		expect(result.message).toMatch(/full_access_as_app, needed for mailbox access/);
 	});
 
-	it('warns when the secret expires within 30 days', async () => {
-		const soon = new Date(Date.now() + 10 * 86_400_000).toISOString();
-		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { credentialExpiresOn: soon })));
-		expect(result.status).toBe('OK');
-		expect(result.message).toMatch(/Warning: The secret or certificate expires in (9|10) day/);
+	it.each([
+		['expires within 30 days', 10, /expires in (9|10) day\(s\), on \d{4}-\d\d-\d\d/],
+		['expires in exactly 30 days', 30.5, /expires in 30 day/],
+		['has expired', -3, /expired on \d{4}-\d\d-\d\d/],
+	])('fails with the date when the secret %s', async (_label, days, pattern) => {
+		const expiresOn = new Date(Date.now() + days * 86_400_000).toISOString();
+		const result = await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { credentialExpiresOn: expiresOn })));
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(pattern);
+	});
+
+	it('passes when the secret expires in more than 30 days', async () => {
+		const expiresOn = new Date(Date.now() + 32 * 86_400_000).toISOString();
+		expect((await testAppOnlyCredential(decrypted(appOnlyCredential(sandbox, { credentialExpiresOn: expiresOn })))).status).toBe('OK');
 	});
 
 	it('turns AADSTS errors into the fix, without the secret', async () => {

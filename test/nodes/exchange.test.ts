@@ -552,7 +552,7 @@ describe('credential tests', () => {
 
 	it('app-only: with a Test Mailbox opens its inbox over EWS', async () => {
 		const result = await testFn('microsoftExchangeAppOnlyApiEwsTest')(decrypted('microsoftExchangeAppOnlyApi', appOnlyCredential(sandbox, { testMailbox: SHARED })));
-		expect(result).toEqual({ status: 'OK', message: expect.stringMatching(/^Opened the inbox of invoices@contoso\.test at https:\/\/.*Exchange\.asmx \(\d+ messages\) with full_access_as_app\./) });
+		expect(result).toEqual({ status: 'OK', message: expect.stringMatching(/^Opened the inbox of invoices@contoso\.test at https:\/\/.*Exchange\.asmx \(\d+ messages\) with full_access_as_app and SMTP\.SendAsApp\./) });
 		expect(sandbox.ews.counts()).toEqual({ GetFolder: 1 });
 	});
 

@@ -219,8 +219,8 @@ const escapeHtml = (text: string) =>
 function renderMailboxes(mailboxes: MailboxSummary[]): string {
 	return mailboxes
 		.map((box) => {
+			// Every folder EWS returns, empty ones too: the same list the editor's folder picker shows.
 			const folders = box.folders
-				.filter((folder) => folder.total > 0 || !/^(Outbox|Junk Email|Drafts|Archive)$/.test(folder.path))
 				.map((folder) => {
 					const messages = folder.messages
 						.slice(0, 50)
@@ -248,10 +248,10 @@ function renderInbox(messages: MessageSummary[], entra: Entra, mailboxes?: Mailb
 		)
 		.join('\n');
 	return `<!doctype html>
-<html><head><meta charset="utf-8"><title>Microsoft 365 sandbox</title><meta http-equiv="refresh" content="5">
+<html><head><meta charset="utf-8"><title>Microsoft 365 sandbox: control page</title><meta http-equiv="refresh" content="5">
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>
 </head><body>
-<h1>Microsoft 365 sandbox</h1>
+<h1>Microsoft 365 sandbox: control page</h1>
 <p>Entra ID stand-in: <code>${escapeHtml(entra.origin)}</code> · token requests so far: ${entra.requests.length}
  (<a href="/api/token-requests">JSON</a>) · messages: <a href="/api/messages">JSON</a></p>
 <h2>Received mail (${messages.length})</h2>
@@ -260,7 +260,7 @@ function renderInbox(messages: MessageSummary[], entra: Entra, mailboxes?: Mailb
 ${
 	mailboxes
 		? `<h2>Exchange mailboxes (EWS stand-in)</h2>
-<p>JSON: <a href="/api/mailboxes">/api/mailboxes</a> · drop a mail: <code>npm run sandbox:mail -- --to invoices@contoso.test --subject "Invoice 42" --attach ./invoice.pdf</code>
+<p>JSON: <a href="/api/mailboxes">/api/mailboxes</a> · drop a mail: <code>npm run sandbox:mail -- --to invoices@contoso.test --subject "Invoice 42" --attach test/sandbox/demo/invoice-42.pdf</code>
  or <code>POST /api/mailboxes/&lt;mailbox&gt;/messages</code></p>
 ${renderMailboxes(mailboxes)}`
 		: ''

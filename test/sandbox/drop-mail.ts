@@ -1,6 +1,6 @@
 // Drops a test mail into a mailbox of a running sandbox (`npm start`), as if it came from outside:
 //
-//   npm run sandbox:mail -- --to invoices@contoso.test --subject "Invoice 42" --attach ./invoice.pdf
+//   npm run sandbox:mail -- --to invoices@contoso.test --subject "Invoice 42" --attach test/sandbox/demo/invoice-42.pdf
 //
 // Options: --to <mailbox> (default invoices@contoso.test), --from <address> (default billing@fabrikam.test),
 // --subject, --text, --html, --attach <file> (repeatable), --folder <inbox | Inbox/Sub> (default inbox),

@@ -56,7 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		for (const smtp of [...users.flatMap((user) => user.sendAs ?? []), ...apps.flatMap((app) => app.sendAs)]) {
 			if (smtp !== '*' && !mailboxes.has(smtp.toLowerCase())) mailboxes.set(smtp.toLowerCase(), { smtp });
 		}
-		const ews = new EwsService({ entra, origin, mailboxes: [...mailboxes.values()], schemaDir: options.ewsSchemaDir, log });
+		const ews = new EwsService({ entra, origin, mailboxes: [...mailboxes.values()], schemaDir: options.ewsSchemaDir, log, warn: options.warn });
 		ews.register(httpsRouter);
 		started.push({ close: () => ews.stop() });
 

@@ -37,6 +37,8 @@ export interface SandboxOptions {
 	/** EWS schema folder (messages.xsd, types.xsd, xml.xsd); default ../shared/ews-schemas beside the repository. */
 	ewsSchemaDir?: string;
 	log?: (line: string) => void; // default: no logging
+	/** Where warnings go (e.g. no EWS schema folder); default console.warn. */
+	warn?: (line: string) => void;
 }
 
 /** Handler for an extra route on one of the sandbox's HTTP(S) servers. `params` = RegExp capture groups. */

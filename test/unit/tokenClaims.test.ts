@@ -1,4 +1,4 @@
-import { describeAppOnlyRoles, expiryWarning, readTokenClaims } from '../../nodes/shared/auth/tokenClaims';
+import { expiryWarning, readTokenClaims } from '../../nodes/shared/auth/tokenClaims';
 
 const tokenWith = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -6,18 +6,6 @@ describe('token claims (diagnostics only)', () => {
 	it('reads roles', () => {
 		expect(readTokenClaims(tokenWith({ roles: ['SMTP.SendAsApp'] })).roles).toEqual(['SMTP.SendAsApp']);
 		expect(readTokenClaims('not a token')).toEqual({});
-	});
-
-	it('says which Exchange roles the app has and what is missing for sending', () => {
-		const both = describeAppOnlyRoles(tokenWith({ roles: ['SMTP.SendAsApp', 'full_access_as_app'] }));
-		expect(both.ok).toBe(true);
-		expect(both.message).toMatch(/can send mail over SMTP/);
-		expect(both.message).toMatch(/can open mailboxes over EWS/);
-		const ewsOnly = describeAppOnlyRoles(tokenWith({ roles: ['full_access_as_app'] }));
-		expect(ewsOnly.message).toMatch(/cannot send over SMTP: SMTP\.SendAsApp is missing/);
-		const none = describeAppOnlyRoles(tokenWith({}));
-		expect(none.ok).toBe(false);
-		expect(none.message).toMatch(/Grant admin consent/);
 	});
 
 	it('warns about an expiry within 30 days, and about a past one', () => {

@@ -65,6 +65,11 @@ const WELL_KNOWN_OPTIONS: Record<keyof typeof WELL_KNOWN_FOLDERS, string> = {
 	archiveinbox: 'Archive Mailbox Inbox',
 };
 
+const WELL_KNOWN_NAMES = Object.keys(WELL_KNOWN_OPTIONS);
+
+/** The names, any letter case, surrounding blanks allowed (n8n anchors the pattern and applies no flags). */
+const WELL_KNOWN_PATTERN = `\\s*(${WELL_KNOWN_NAMES.map((name) => [...name].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join('')).join('|')})\\s*`;
+
 /** A folder picker: search by path, type a path, pick a well-known folder, or paste an ID. */
 export function folderLocator(name: string, displayName: string, description: string, required = true): INodeProperties {
 	return {
@@ -90,11 +95,22 @@ export function folderLocator(name: string, displayName: string, description: st
 				hint: 'Folder names separated by "/", from the top of the mailbox; may start with a well-known name such as "inbox"',
 			},
 			{
-				displayName: 'Well-Known',
+				// "Well-Known" was cut off in the mode selector (it shows about 8 characters).
+				displayName: 'Standard',
 				name: 'wellKnown',
 				type: 'string',
 				placeholder: 'inbox',
-				hint: `One of: ${Object.keys(WELL_KNOWN_OPTIONS).join(', ')}`,
+				hint: `A standard folder of every mailbox (Exchange's well-known names): ${WELL_KNOWN_NAMES.join(', ')}`,
+				// Checked in the editor, so "Inbox/Processed" is refused while typing, not at run time.
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: WELL_KNOWN_PATTERN,
+							errorMessage: `Not a well-known folder name. Use one of ${WELL_KNOWN_NAMES.join(', ')}, or switch to Path for a folder path.`,
+						},
+					},
+				],
 			},
 			{
 				displayName: 'ID',

@@ -89,7 +89,12 @@ export const triggerProperties: INodeProperties[] = [
 		default: 'nothing',
 		description: 'Done right after the poll. To act only when the workflow succeeded, put an Exchange node at the end of the workflow instead.',
 	},
-	{ ...folderLocator('moveTo', 'Move To', 'Folder to move emitted mail to'), displayOptions: { show: { afterEmit: ['move'] } } },
+	{
+		...folderLocator('moveTo', 'Move To', 'Folder to move emitted mail to. Must not be the watched folder.'),
+		// No default: a default of Inbox would "move" mail into the folder being watched.
+		default: { mode: 'list', value: '' },
+		displayOptions: { show: { afterEmit: ['move'] } },
+	},
 	{ displayName: 'Category', name: 'category', type: 'string', default: 'n8n', displayOptions: { show: { afterEmit: ['category'] } } },
 	{
 		displayName: 'Options',

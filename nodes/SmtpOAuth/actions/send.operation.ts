@@ -11,13 +11,25 @@ import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftSmtpOAuth2Api';
 
 export const properties: INodeProperties[] = [
+	// Two properties of one name, as the Exchange node does for Mailbox: required (and marked so) for app-only only.
+	{
+		displayName: 'From Email',
+		name: 'fromEmail',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'Invoices <invoices@contoso.com>',
+		description: 'Sender address, with an optional display name. The app sends as this mailbox (SMTP.SendAsApp).',
+		displayOptions: { show: { authentication: ['appOnly'] } },
+	},
 	{
 		displayName: 'From Email',
 		name: 'fromEmail',
 		type: 'string',
 		default: '',
 		placeholder: 'Invoices <invoices@contoso.com>',
-		description: 'Sender address, with an optional display name. Required for app-only; for delegated it defaults to the signed-in user.',
+		description: 'Sender address, with an optional display name. Leave empty to send as the signed-in user.',
+		displayOptions: { show: { authentication: ['delegated'] } },
 	},
 	{
 		displayName: 'To Email',

@@ -27,20 +27,6 @@ export const EXCHANGE_APP_ROLES = {
 	smtp: 'SMTP.SendAsApp',
 } as const;
 
-/** Plain-words summary of what an app-only token may do in Exchange, for the credential test. */
-export function describeAppOnlyRoles(token: string): { ok: boolean; message: string } {
-	const roles = readTokenClaims(token).roles ?? [];
-	const has = (role: string) => roles.includes(role);
-	const parts: string[] = [];
-	parts.push(has(EXCHANGE_APP_ROLES.smtp) ? 'can send mail over SMTP (SMTP.SendAsApp)' : 'cannot send over SMTP: SMTP.SendAsApp is missing');
-	parts.push(has(EXCHANGE_APP_ROLES.ews) ? 'can open mailboxes over EWS (full_access_as_app)' : 'cannot open mailboxes over EWS: full_access_as_app is missing');
-	const ok = has(EXCHANGE_APP_ROLES.smtp) || has(EXCHANGE_APP_ROLES.ews);
-	const fix = ok
-		? ''
-		: ' Add the missing permission under App registrations → API permissions → Office 365 Exchange Online → Application permissions, then "Grant admin consent".';
-	return { ok, message: `Token received. This app ${parts.join('; ')}.${fix}` };
-}
-
 /** Warning text when a secret or certificate expires within `days` days (or already has). */
 export function expiryWarning(expiresOn: string | undefined, now = new Date(), days = 30): string | undefined {
 	if (!expiresOn) return undefined;

@@ -52,6 +52,8 @@ export interface EwsConfig {
 	/** Folder with messages.xsd/types.xsd/xml.xsd; default ../shared/ews-schemas beside the repository. */
 	schemaDir?: string;
 	log: (line: string) => void;
+	/** Default console.warn. */
+	warn?: (line: string) => void;
 }
 
 const OPERATIONS: Record<string, OpHandler> = { ...folderOperations, ...itemOperations, ...sendOperations, ...miscOperations, ...idOperations };
@@ -76,7 +78,9 @@ export class EwsService {
 			this.validator = new EwsSchemaValidator(schemaDir);
 			this.validator.warmUp();
 		} else {
-			console.warn(`EWS sandbox: schema folder ${schemaDir} not found; requests are NOT schema-validated.`);
+			(config.warn ?? console.warn)(
+				`EWS sandbox: requests are not checked against Microsoft's EWS schema: the schema files are looked for in ${schemaDir} (a folder beside this repository, not part of it; the project's test machines have it). Everything else works without them.`,
+			);
 		}
 	}
 
