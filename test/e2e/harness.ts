@@ -176,6 +176,25 @@ export function ensureN8n(version: string = n8nLine().version): Promise<N8nPaths
 	return ensurePromise;
 }
 
+/**
+ * A Node binary of the given major version: this process's own when it is that major, the harness's
+ * for 24, else the npm package `node@<major>` installed once into the cache (as install-n8n.sh gets 24).
+ */
+export async function ensureNodeBinary(major: number): Promise<string> {
+	if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
+	if (major === 24) return (await ensureN8n()).nodeBin;
+	const dir = path.join(CACHE_ROOT, `node${major}`);
+	const bin = path.join(dir, 'node_modules', '.bin', 'node');
+	if (!existsSync(bin)) {
+		await fs.mkdir(dir, { recursive: true });
+		if (!existsSync(path.join(dir, 'package.json'))) await fs.writeFile(path.join(dir, 'package.json'), '{"name":"node-binary","private":true}\n');
+		// The `node` package links its binary in an install script: scripts on, whatever npx passed down.
+		const res = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts=false', `node@${major}`], { cwd: dir, timeoutMs: 10 * 60_000 });
+		if (res.code !== 0 || !existsSync(bin)) throw new Error(`npm install node@${major} failed (exit ${res.code}):\n${tail(res.stderr)}`);
+	}
+	return bin;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Package: pack + install as a community package
 // ---------------------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ echo "Installing Node $NODE_MAJOR and n8n@$N8N_VERSION into $HARNESS (first run 
 
 cd "$HARNESS/node24"
 [ -f package.json ] || npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "node@$NODE_MAJOR" >&2
+# The `node` package links its binary in an install script: keep scripts on even when npx passed
+# npm_config_ignore_scripts down (the repo's .npmrc sets it).
+npm install --no-audit --no-fund --loglevel=error --ignore-scripts=false "node@$NODE_MAJOR" >&2
 NODE24_BIN="$HARNESS/node24/node_modules/.bin"
 "$NODE24_BIN/node" --version >&2
 
