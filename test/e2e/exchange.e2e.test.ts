@@ -1,5 +1,5 @@
-// End to end: the Microsoft Exchange node (EWS), installed as a community package into the pinned n8n
-// 2.40.7, against the sandbox's EWS stand-in. Workflows run headless (`n8n execute`), each a chain of
+// End to end: the Microsoft Exchange node (EWS), installed as a community package into a pinned n8n
+// (2.40.7, and 1.123.81 in the e2e-n8n1 project), against the sandbox's EWS stand-in. Workflows run headless (`n8n execute`), each a chain of
 // Exchange nodes; results are checked in the sandbox's mailbox store, not only in n8n's run data.
 //
 // Needs `npm run build` beforehand. KEEP_E2E_FOLDER=1 keeps the n8n user folder.
@@ -30,7 +30,7 @@ interface RecordedRun {
 
 type BinaryMeta = { data?: string; id?: string; fileName?: string; mimeType?: string; fileSize?: string | number };
 
-describe('Microsoft Exchange node (EWS) in n8n 2.40.7 against the sandbox', () => {
+describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 	let sandbox: Sandbox;
 	let userFolder = '';
 	let delegatedTokens: h.OAuthTokenData;

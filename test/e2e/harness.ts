@@ -1,8 +1,10 @@
-// Harness for running the pinned n8n (2.40.7, Node 24) against this package, installed the way a
-// community package is installed. Used by the e2e suites, by `npm start` (test/sandbox/start.ts) and
-// later by the benchmark. Works under Node 20 (jest, tsx); n8n itself always runs under Node 24.
+// Harness for running a pinned n8n (2.40.7 or 1.123.81, under Node 24) against this package,
+// installed the way a community package is installed. Used by the e2e suites, by `npm start`
+// (test/sandbox/start.ts) and later by the benchmark. Works under Node 20 (jest, tsx); n8n itself
+// always runs under Node 24. Which line: N8N_E2E_VERSION (each jest e2e project sets it, see
+// test/e2e/lines/), default 2.40.7. What differs between the lines is in N8N_LINES, nowhere else.
 //
-// Facts verified against n8n 2.40.7 (see the report in test/e2e/README.md):
+// Facts verified against n8n 2.40.7 and 1.123.81 (see the report in test/e2e/README.md):
 // - Community packages load from <N8N_USER_FOLDER>/.n8n/nodes/node_modules/n8n-nodes-* as
 //   `<package>.<node>`; credential types keep their bare name.
 // - Owner setup: POST /rest/owner/setup {email, firstName, lastName, password} (no auth, only while
@@ -19,7 +21,57 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const N8N_VERSION = '2.40.7';
+
+// ---------------------------------------------------------------------------------------------
+// The supported n8n lines and everything that differs between them
+// ---------------------------------------------------------------------------------------------
+
+export interface N8nLine {
+	version: string;
+	/** `n8n <args>` that makes a workflow active at the next `n8n start` (run while n8n is stopped). */
+	activateArgs(workflowId: string): string[];
+	/** Environment only this line knows (an unknown module name makes 1.x refuse to start). */
+	env: Record<string, string>;
+	/** Text in the activation command's output that means it failed although it exited 0. */
+	activationFailure: RegExp;
+}
+
+export const N8N_LINES = {
+	'2.40.7': {
+		version: '2.40.7',
+		// 2.x activates by publishing the current version; `update:workflow --active` is deprecated there.
+		activateArgs: (id: string) => ['publish:workflow', `--id=${id}`],
+		// The MCP registry module fetches https://api.n8n.io/api/mcp-servers at start.
+		env: { N8N_DISABLED_MODULES: 'mcp-registry' },
+		activationFailure: /Error updating database/,
+	},
+	'1.123.81': {
+		version: '1.123.81',
+		// 1.x has no publish:workflow.
+		activateArgs: (id: string) => ['update:workflow', `--id=${id}`, '--active=true'],
+		env: {},
+		// Flag errors are logged and exit 0 (commands/update/workflow.js).
+		activationFailure: /Error updating database|No update flag|Valid values for flag|Either option|Either something/,
+	},
+} satisfies Record<string, N8nLine>;
+
+export type N8nVersion = keyof typeof N8N_LINES;
+export const DEFAULT_N8N_VERSION: N8nVersion = '2.40.7';
+/** The default line's version (kept for callers that read the constant). */
+export const N8N_VERSION = DEFAULT_N8N_VERSION;
+
+/** The line this process runs n8n on: N8N_E2E_VERSION, or the default. Throws on an unknown version. */
+export function n8nLine(): N8nLine {
+	const wanted = process.env.N8N_E2E_VERSION?.trim() || DEFAULT_N8N_VERSION;
+	const line = (N8N_LINES as Record<string, N8nLine>)[wanted];
+	if (!line) throw new Error(`N8N_E2E_VERSION=${wanted} is not a supported n8n line (${Object.keys(N8N_LINES).join(', ')})`);
+	return line;
+}
+
+/** Suite titles name the n8n they ran on, so jest's output shows it for each suite. */
+export function onN8n(title: string): string {
+	return `${title} [n8n ${n8nLine().version}]`;
+}
 /** Fixed, test-only encryption key: the same key must be used for import and runs. */
 export const TEST_ENCRYPTION_KEY = 'n8n-nodes-exchange-oauth-e2e-only-key';
 export const CACHE_ROOT = path.join(
@@ -93,13 +145,15 @@ function tail(text: string, lines = 30): string {
 // n8n + Node 24 install
 // ---------------------------------------------------------------------------------------------
 
-let ensurePromise: Promise<N8nPaths> | undefined;
+const ensured = new Map<string, Promise<N8nPaths>>();
 
-/** Installs Node 24 + n8n 2.40.7 once (test/e2e/install-n8n.sh) and returns the paths. Memoized. */
-export function ensureN8n(): Promise<N8nPaths> {
-	ensurePromise ??= (async () => {
+/** Installs Node 24 + the line's n8n once (test/e2e/install-n8n.sh) and returns the paths. Memoized per version. */
+export function ensureN8n(version: string = n8nLine().version): Promise<N8nPaths> {
+	let ensurePromise = ensured.get(version);
+	if (ensurePromise) return ensurePromise;
+	ensurePromise = (async () => {
 		const script = path.join(REPO_ROOT, 'test', 'e2e', 'install-n8n.sh');
-		const res = await run('bash', [script], { inheritStderr: true, timeoutMs: 20 * 60_000 });
+		const res = await run('bash', [script, version], { inheritStderr: true, timeoutMs: 20 * 60_000 });
 		if (res.code !== 0) {
 			throw new Error(`install-n8n.sh failed (exit ${res.code}):\n${tail(res.stdout)}`);
 		}
@@ -117,8 +171,28 @@ export function ensureN8n(): Promise<N8nPaths> {
 		}
 		return paths;
 	})();
-	ensurePromise.catch(() => (ensurePromise = undefined));
+	ensured.set(version, ensurePromise);
+	ensurePromise.catch(() => ensured.delete(version));
 	return ensurePromise;
+}
+
+/**
+ * A Node binary of the given major version: this process's own when it is that major, the harness's
+ * for 24, else the npm package `node@<major>` installed once into the cache (as install-n8n.sh gets 24).
+ */
+export async function ensureNodeBinary(major: number): Promise<string> {
+	if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
+	if (major === 24) return (await ensureN8n()).nodeBin;
+	const dir = path.join(CACHE_ROOT, `node${major}`);
+	const bin = path.join(dir, 'node_modules', '.bin', 'node');
+	if (!existsSync(bin)) {
+		await fs.mkdir(dir, { recursive: true });
+		if (!existsSync(path.join(dir, 'package.json'))) await fs.writeFile(path.join(dir, 'package.json'), '{"name":"node-binary","private":true}\n');
+		// The `node` package links its binary in an install script: scripts on, whatever npx passed down.
+		const res = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts=false', `node@${major}`], { cwd: dir, timeoutMs: 10 * 60_000 });
+		if (res.code !== 0 || !existsSync(bin)) throw new Error(`npm install node@${major} failed (exit ${res.code}):\n${tail(res.stderr)}`);
+	}
+	return bin;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,8 +409,7 @@ export function n8nEnv(
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		N8N_AI_ENABLED: 'false',
-		// The MCP registry module fetches https://api.n8n.io/api/mcp-servers at start.
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		...n8nLine().env,
 		// Community packages stay enabled (that is how ours loads); skip fetching the verified list.
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
@@ -838,16 +911,21 @@ export async function authorizationCodeFlow(o: AuthCodeFlowOptions): Promise<OAu
 // ---------------------------------------------------------------------------------------------
 
 /**
- * `n8n publish:workflow --id=<id>`: 2.40.7's way to activate a workflow from the CLI (publishes the
- * current version). Run it while n8n is stopped; `n8n start` then activates the workflow.
- * (`import:workflow` deactivates everything it imports unless in queue mode.)
+ * Marks a workflow active from the CLI, the line's way (N8N_LINES: `publish:workflow` on 2.x,
+ * `update:workflow --active=true` on 1.x). Run it while n8n is stopped; `n8n start` then activates
+ * the workflow. (`import:workflow` deactivates everything it imports unless in queue mode.)
  */
-export async function publishWorkflow(userFolder: string, workflowId: string): Promise<void> {
-	const res = await runN8n(userFolder, ['publish:workflow', `--id=${workflowId}`]);
-	if (res.code !== 0 || /Error updating database/.test(res.stdout + res.stderr)) {
-		throw new Error(`n8n publish:workflow --id=${workflowId} failed (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
+export async function activateWorkflow(userFolder: string, workflowId: string): Promise<void> {
+	const line = n8nLine();
+	const args = line.activateArgs(workflowId);
+	const res = await runN8n(userFolder, args);
+	if (res.code !== 0 || line.activationFailure.test(res.stdout + res.stderr)) {
+		throw new Error(`n8n ${args.join(' ')} failed on n8n ${line.version} (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
 	}
 }
+
+/** The earlier name of activateWorkflow (2.x calls activating "publishing"). */
+export const publishWorkflow = activateWorkflow;
 
 /** Loads a module from the harness's n8n install (e.g. `flatted`, which n8n uses for execution data). */
 export async function requireFromN8n<T = unknown>(moduleName: string): Promise<T> {

@@ -1,5 +1,6 @@
-// End to end: the packed package, installed as a community package into the pinned n8n 2.40.7,
-// sends mail through the loopback Microsoft 365 sandbox. Workflows run headless (`n8n execute`).
+// End to end: the packed package, installed as a community package into a pinned n8n (2.40.7, and
+// 1.123.81 in the e2e-n8n1 project), sends mail through the loopback Microsoft 365 sandbox.
+// Workflows run headless (`n8n execute`).
 //
 // Needs: `npm run build` beforehand (dist/), the npm registry (first run installs n8n, ~5 min, and
 // the package's dependencies; both are cached under ~/.cache/n8n-nodes-exchange-oauth).
@@ -100,7 +101,7 @@ const addressesOf = (field: ReceivedMessage['parsed']['to']): string[] =>
 
 const stripAngles = (id: unknown): string => String(id ?? '').replace(/^<|>$/g, '');
 
-describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbox', () => {
+describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), () => {
 	let sandbox: Sandbox | undefined;
 	let userFolder = '';
 	let creds: CredentialTemplates;
@@ -116,6 +117,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		appCert: 'e2eAppCert0001',
 		delegated: 'e2eDelegated01',
 		delegatedExpired: 'e2eDelegExp001',
+		delegatedWrongSecret: 'e2eDelegWrong1',
 	};
 	/** Tokens created by individual tests, added to the secret scan of (d). */
 	const expectedSecrets: string[] = [];
@@ -344,6 +346,57 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 		expect(refreshes).toEqual([expect.objectContaining({ ok: true, clientId: DEMO.delegatedClientId })]);
 		expect(sandbox!.smtp.authAttempts.slice(attemptsBefore).map((a) => a.ok)).toEqual([true]);
 		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
+
+		// n8n stored the refreshed token: the next execution sends with it, without refreshing again
+		// (n8n 1.x keeps the old n8n_expires_at after a refresh; the token's own expiry decides).
+		const requestsBeforeSecond = sandbox!.entra.requests.length;
+		const again = await sendAndReceive('delegatedExpiredAgain', s);
+		expect(again.message.authUser.toLowerCase()).toBe(DEMO.user.toLowerCase());
+		expect(sandbox!.entra.requests.slice(requestsBeforeSecond)).toEqual([]);
+	});
+
+	test('(b3) delegated refresh refused for a wrong client secret: the error names AADSTS7000215, not "connect again"', async () => {
+		const signedIn = await signInAsDemoUser();
+		const expiredAccessToken = sandbox!.entra.issueToken({
+			tenantId: DEMO.tenantId,
+			clientId: DEMO.delegatedClientId,
+			scp: 'SMTP.Send',
+			upn: DEMO.user,
+			lifetimeSeconds: -120,
+		});
+		await h.importCredentials(userFolder, [
+			h.fillTemplate<h.CredentialExport>(creds.delegated, {
+				...sandboxTemplateValues(),
+				ID: ids.delegatedWrongSecret,
+				NAME: 'E2E delegated (wrong secret)',
+				CLIENT_ID: DEMO.delegatedClientId,
+				CLIENT_SECRET: wrongSecret,
+				OAUTH_TOKEN_DATA: { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) },
+			}),
+		]);
+		const s = makeScenario(
+			'delegatedWrongSecret',
+			'delegated',
+			{ type: 'microsoftSmtpOAuth2Api', id: ids.delegatedWrongSecret, name: 'E2E delegated (wrong secret)' },
+			{ name: DEMO.userDisplayName, address: DEMO.user },
+		);
+		await h.importWorkflow(userFolder, await workflowFor(s));
+		const before = sandbox!.smtp.messages.length;
+		const requestsBefore = sandbox!.entra.requests.length;
+		const res = await runAndRecord('delegatedWrongSecret', s.workflowId);
+
+		expect(res.ok).toBe(false);
+		const err = h.nodeError(res.execution, NODE_NAME) ?? res.execution?.data.resultData.error;
+		const text = `${err?.message ?? ''}\n${err?.description ?? ''}`;
+		// The run's output only when the code is missing (it helps to see what n8n printed instead).
+		expect({ text, run: text.includes('AADSTS7000215') ? 'ok' : h.describeRun(res) }).toEqual({ text: expect.stringContaining('AADSTS7000215'), run: 'ok' });
+		expect(text).toMatch(/client secret/i);
+		expect(text).not.toMatch(/Connect my account/);
+		expect(sandbox!.smtp.messages.length).toBe(before);
+		const refreshes = sandbox!.entra.requests.slice(requestsBefore).filter((r) => r.grantType === 'refresh_token');
+		expect(refreshes.length).toBeGreaterThan(0);
+		expect(refreshes.every((r) => !r.ok && r.error === 'AADSTS7000215')).toBe(true);
+		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
 	});
 
 	test('(c) wrong client secret: the run data carries the actionable AADSTS7000215 message, nothing is sent', async () => {
@@ -374,7 +427,7 @@ describe('Send Email (SMTP OAuth) in n8n 2.40.7 against the Microsoft 365 sandbo
 	});
 
 	test('(d) no secret or token appears in n8n output or run data', () => {
-		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['appSecret', 'delegated', 'delegatedExpired', 'wrongSecret']));
+		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['appSecret', 'delegated', 'delegatedExpired', 'delegatedWrongSecret', 'wrongSecret']));
 		const texts = h.runTexts(runs);
 		const secrets: Record<string, string | undefined> = {
 			'app-only client secret': DEMO.appOnlyClientSecret,

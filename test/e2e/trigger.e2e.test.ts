@@ -1,10 +1,11 @@
-// End to end: the Microsoft Exchange Trigger in an ACTIVE workflow under `n8n start` (pinned 2.40.7),
+// End to end: the Microsoft Exchange Trigger in an ACTIVE workflow under `n8n start` (pinned 2.40.7,
+// and 1.123.81 in the e2e-n8n1 project),
 // polling invoices@contoso.test in the sandbox. Mail is delivered into the sandbox store after
 // activation; the executions the trigger started are read back through n8n's REST API (list, run
 // data, binary data), then a second batch proves nothing is emitted twice.
 //
 // Activation: `n8n import:workflow` imports everything inactive (outside queue mode), so the workflow is
-// published with `n8n publish:workflow --id` before `n8n start`, which activates it.
+// marked active the line's way (h.activateWorkflow) before `n8n start`, which activates it.
 // Poll interval: n8n refuses any Poll Times entry that fires more than once a minute ("The polling
 // interval is too short"), but checks each entry alone; four custom crons at seconds 0/15/30/45 give a
 // poll every 15 s and keep this test short. Users get "Every Minute" at best.
@@ -36,7 +37,7 @@ interface Emitted {
 	binary: Record<string, { id?: string; data?: string; fileName?: string; mimeType?: string; fileSize?: string | number }>;
 }
 
-describe('Microsoft Exchange Trigger: an active workflow under n8n start', () => {
+describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start'), () => {
 	let sandbox: Sandbox;
 	let userFolder = '';
 	let n8n: h.RunningN8n | undefined;
@@ -141,7 +142,7 @@ describe('Microsoft Exchange Trigger: an active workflow under n8n start', () =>
 				{ id: '0b6f3a52-7d1e-4c61-9a0e-1f2d3c4b5a62', name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} },
 			]),
 		);
-		await h.publishWorkflow(userFolder, WORKFLOW_ID);
+		await h.activateWorkflow(userFolder, WORKFLOW_ID);
 
 		// Mail that is already there: "New Mail Only" must never emit it.
 		sandbox.ews.store.deliver(MAILBOX, { from: 'billing@vendor.test', to: MAILBOX, subject: oldSubject, text: 'old' });
@@ -159,7 +160,7 @@ describe('Microsoft Exchange Trigger: an active workflow under n8n start', () =>
 		else if (userFolder) console.log(`n8n user folder kept: ${userFolder}`);
 	});
 
-	test('the published workflow is active and its first poll (at activation) read the folder', async () => {
+	test('the activated workflow is active and its first poll (at activation) read the folder', async () => {
 		const workflow = await session.request<{ active?: boolean; activeVersionId?: string | null }>('GET', `/workflows/${WORKFLOW_ID}`);
 		expect(workflow.active).toBe(true);
 		await h.waitFor('the activation poll (SyncFolderItems on invoices@)', () => (sandbox.ews.requests.some((r) => r.operation === 'SyncFolderItems' && r.status === 200 && r.mailbox === MAILBOX) ? true : undefined), 60_000, 500);

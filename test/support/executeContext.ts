@@ -2,8 +2,8 @@
  * A stand-in for the n8n execution context (IExecuteFunctions) that our node code runs in.
  * n8n's own test harness is not published, so this implements the parts our nodes use, with n8n's
  * semantics: parameters with defaults, credentials by type, binary data in items, continueOnFail,
- * and the OAuth2 refresh n8n performs when an authenticated request fails with the configured
- * "token expired" status. Everything on the other side (token endpoint, SMTP) is a real server.
+ * and n8n's OAuth2 refresh helper (refreshOAuth2Token). Everything on the other side (token
+ * endpoint, SMTP) is a real server.
  */
 import https from 'https';
 import {
@@ -13,7 +13,6 @@ import {
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IExecuteFunctions,
-	type IHttpRequestOptions,
 	type INode,
 	type INodeExecutionData,
 } from 'n8n-workflow';
@@ -70,34 +69,39 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		return NodeHelpers.getNodeParameters(options.description.properties, given as never, true, false, node, options.description) as IDataObject;
 	};
 
-	// n8n's requestOAuth2: send with the stored token; on a "token expired" status refresh with the
-	// refresh token at the credential's accessTokenUrl, store the new token data, retry once.
-	async function oauth2Request(type: string, requestOptions: IHttpRequestOptions, expiredStatus: number[]) {
+	// n8n's helpers.refreshOAuth2Token (n8n-core oauth.ts, the same on 1.122 and 2.40): refresh with
+	// the stored refresh token at the credential's accessTokenUrl (client id and secret in the body,
+	// as `authentication: body` asks), store the merged token data, return it. A refusal surfaces as
+	// n8n's OAuth2 client throws it: an expired or revoked grant (invalid_grant) as 2.x's "reconnect"
+	// error, anything else as client-oauth2's AuthError, worded by the OAuth error class, with the
+	// token endpoint's answer kept as `body`.
+	async function refreshOAuth2Token(type: string): Promise<IDataObject> {
 		const credential = options.credentials[type];
-		const send = async () => {
-			const token = (credential.oauthTokenData as IDataObject).access_token as string;
-			const body = typeof requestOptions.body === 'string' ? requestOptions.body : JSON.stringify(requestOptions.body ?? {});
-			return await request(requestOptions.url, requestOptions.method ?? 'GET', body, { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, options.trustedCa);
-		};
-		let response = await send();
-		if (expiredStatus.includes(response.status)) {
-			state.refreshes++;
-			const form = new URLSearchParams({
-				grant_type: 'refresh_token',
-				refresh_token: String((credential.oauthTokenData as IDataObject).refresh_token),
-				client_id: String(credential.clientId),
-				client_secret: String(credential.clientSecret),
-			}).toString();
-			const refreshed = await request(String(credential.accessTokenUrl), 'POST', form, { 'Content-Type': 'application/x-www-form-urlencoded' }, options.trustedCa);
-			const data = JSON.parse(refreshed.body) as IDataObject;
-			if (refreshed.status !== 200) {
-				throw new NodeOperationError(node, 'Access could not be refreshed because the connected account has revoked access. Open the credential and reconnect it to continue.', { description: String(data.error) });
+		if (!credential) throw new Error(`Node does not have credentials of type "${type}"`);
+		state.refreshes++;
+		const stored = (credential.oauthTokenData ?? {}) as IDataObject;
+		const form = new URLSearchParams({
+			grant_type: 'refresh_token',
+			refresh_token: String(stored.refresh_token),
+			client_id: String(credential.clientId),
+			client_secret: String(credential.clientSecret),
+		}).toString();
+		const refreshed = await request(String(credential.accessTokenUrl), 'POST', form, { 'Content-Type': 'application/x-www-form-urlencoded' }, options.trustedCa);
+		const data = JSON.parse(refreshed.body) as IDataObject;
+		if (refreshed.status !== 200) {
+			if (data.error === 'invalid_grant') {
+				throw new NodeOperationError(node, `The credential of type "${type}" needs to be reconnected.`, {
+					description: 'Access could not be refreshed because the connected account has revoked access, the refresh token expired, or the account password or permissions changed. Open the credential and reconnect it to continue.',
+				});
 			}
-			credential.oauthTokenData = { ...data, n8n_expires_at: String(Date.now() + Number(data.expires_in) * 1000) };
-			response = await send();
+			const oauthClassWording: Record<string, string> = {
+				invalid_client: 'Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).',
+				invalid_request: 'The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.',
+			};
+			throw Object.assign(new Error(oauthClassWording[String(data.error)] ?? String(data.error_description ?? data.error)), { body: data, code: 'EAUTH' });
 		}
-		if (response.status >= 400) throw Object.assign(new Error(`Request failed with status code ${response.status}`), { response: { status: response.status } });
-		return JSON.parse(response.body || '{}');
+		credential.oauthTokenData = { ...stored, ...data, n8n_expires_at: String(Date.now() + Number(data.expires_in) * 1000) };
+		return structuredClone(credential.oauthTokenData as IDataObject);
 	}
 
 	const context = {
@@ -137,10 +141,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 				mimeType: mimeType ?? 'application/octet-stream',
 				fileSize: String(data.length),
 			}),
-			httpRequestWithAuthentication: async (type: string, requestOptions: IHttpRequestOptions, extra?: { oauth2?: { tokenExpiredStatusCode?: number | number[] } }) => {
-				const status = extra?.oauth2?.tokenExpiredStatusCode ?? 401;
-				return await oauth2Request(type, requestOptions, Array.isArray(status) ? status : [status]);
-			},
+			refreshOAuth2Token: async (type: string) => await refreshOAuth2Token(type),
 			returnJsonArray: (data: IDataObject | IDataObject[]) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
 		},
 	};
