@@ -4,11 +4,11 @@ import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workfl
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
 import { downloadAttachments, type DownloadedAttachment } from '../../shared/transport/ews/attachments';
 import type { EwsClient } from '../../shared/transport/ews/client';
-import type { ItemResult } from '../../shared/transport/ews/batch';
-import { EwsError, isRetryable, type EwsFailure } from '../../shared/transport/ews/errors';
+import { EwsError, type EwsFailure } from '../../shared/transport/ews/errors';
 import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
 import { findMessageIds, getMessages, getMimes, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
 import { MAX_SYNC_CHANGES, syncFolderItems, type SyncedItem } from '../../shared/transport/ews/sync';
+import { describeFailure, failureOf, isolated, messageOf, valueOrFailure } from './isolation';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
 export interface TriggerFilters {
@@ -90,56 +90,6 @@ function matchesFilters(message: MessageShape, filters: TriggerFilters): boolean
 	if (filters.hasAttachments !== undefined && message.attachments.some((a) => !a.isInline) !== filters.hasAttachments) return false;
 	if (filters.importance && message.importance !== filters.importance) return false;
 	return true;
-}
-
-/** Per-item failures that come and go: like an outage, not a property of the message. */
-const TRANSIENT_CODES = new Set(['ErrorInternalServerTransientError', 'ErrorMailboxStoreUnavailable', 'ErrorMailboxMoveInProgress', 'ErrorConnectionFailed', 'ErrorTooManyObjectsOpened']);
-
-/**
- * Failures of the service, the connection or the set-up, not of one message: the poll fails and the
- * next one reads the same changes again. Anything the server refused with an HTTP error (SOAP faults
- * included), throttling, timeouts and dropped connections. What is left is per-message: an error
- * answer for one id, or the library failing to read a successful answer.
- */
-function isOutage(failure: EwsFailure): boolean {
-	const refusedByServer = failure.httpStatus !== undefined && failure.httpStatus !== 200;
-	return refusedByServer || isRetryable(failure) || TRANSIENT_CODES.has(failure.code) || /^HTTP\d+$/.test(failure.code);
-}
-
-const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
-
-function failureOf(error: unknown): EwsFailure {
-	return error instanceof EwsError ? error.failure : { code: 'Error', message: messageOf(error) };
-}
-
-const describeFailure = (failure: EwsFailure) => `${failure.code}: ${failure.message}`;
-
-/**
- * A batched per-id fetch in which one bad id cannot fail the others. Per-id failures come back as
- * results; a whole call that fails for a reason that is not an outage (the library choking on one
- * hostile message, say) is split in halves until the id it fails on stands alone and gets the
- * failure as its result. Outages are thrown: the poll fails and the cursor stays.
- */
-async function isolated<T>(ids: string[], fetch: (ids: string[]) => Promise<Array<ItemResult<T>>>): Promise<Array<ItemResult<T>>> {
-	if (ids.length === 0) return [];
-	try {
-		const results = await fetch(ids);
-		if (results.length !== ids.length) throw new Error(`Exchange answered ${results.length} of ${ids.length} ids`);
-		return results;
-	} catch (error) {
-		const failure = failureOf(error);
-		if (isOutage(failure)) throw error;
-		if (ids.length === 1) return [{ ok: false, failure }];
-		const half = Math.ceil(ids.length / 2);
-		return [...(await isolated(ids.slice(0, half), fetch)), ...(await isolated(ids.slice(half), fetch))];
-	}
-}
-
-/** A per-id result: its value, undefined for a failure that only concerns this id; an outage is thrown. */
-function valueOrFailure<T>(result: ItemResult<T>): { value?: T; failure?: EwsFailure } {
-	if (result.ok) return { value: result.value };
-	if (isOutage(result.failure)) throw new EwsError(result.failure);
-	return { failure: result.failure };
 }
 
 /** Records a problem with one message on its item: emitted anyway, with what could be read. */
