@@ -63,10 +63,13 @@ describe('refusals and failures answer as Exchange does, in SOAP', () => {
 			expect(codeOf(error)).toBe('ErrorUnsupportedPathForQuery');
 			expect(lastRecord()).toMatchObject({ operation: 'FindItem', status: 200, responseCode: 'ErrorUnsupportedPathForQuery' });
 		}
-		// A sort order on such a property too.
+		// A sort order on such a property too, and a folder search below a folder without subfolders.
 		const view = new ItemView(10);
 		view.OrderBy.Add(ItemSchema.Size, ews().SortDirection.Ascending);
 		expect(codeOf(await rejection(app.FindItems(folderId(empty.id), view)))).toBe('ErrorUnsupportedPathForQuery');
+		const { FolderView, FolderSchema } = ews();
+		const folderFilter = new SearchFilter.SearchFilterCollection(ews().LogicalOperator.Or, [new SearchFilter.IsEqualTo(FolderSchema.DisplayName, 'x'), new SearchFilter.IsGreaterThan(FolderSchema.TotalCount, 0)]);
+		expect(codeOf(await rejection(app.FindFolders(folderId(empty.id), folderFilter, new FolderView(10))))).toBe('ErrorUnsupportedPathForQuery');
 	});
 
 	test('comparing two properties (FieldURIOrConstant without a Constant) is ErrorUnsupportedQueryFilter, not a match on ""', async () => {

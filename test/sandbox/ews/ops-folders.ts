@@ -20,10 +20,11 @@ const getFolder: OpHandler = async (ctx) => {
  */
 function folderPredicate(element: Element): (folder: StoredFolder) => boolean {
 	const kind = local(element);
-	const parts = children(element);
-	if (kind === 'And') return (folder) => parts.every((part) => folderPredicate(part)(folder));
-	if (kind === 'Or') return (folder) => parts.some((part) => folderPredicate(part)(folder));
-	if (kind === 'Not') return (folder) => !folderPredicate(parts[0])(folder);
+	// Built eagerly, so an unsupported part fails on an empty parent folder too.
+	const parts = ['And', 'Or', 'Not'].includes(kind) ? children(element).map(folderPredicate) : [];
+	if (kind === 'And') return (folder) => parts.every((part) => part(folder));
+	if (kind === 'Or') return (folder) => parts.some((part) => part(folder));
+	if (kind === 'Not') return (folder) => !parts[0](folder);
 	const field = attr(child(element, 'FieldURI'), 'FieldURI');
 	if (field !== 'folder:DisplayName') throw new EwsError('ErrorUnsupportedPathForQuery', `The stand-in can only search folders by folder:DisplayName, not ${field}.`);
 	const constantElement = child(element, 'Constant') ?? child(child(element, 'FieldURIOrConstant'), 'Constant');
