@@ -113,7 +113,13 @@ function bodyHint(contentType: string, body: string): string {
 		}
 	}
 	summary ??= text.replace(/<[^>]*>/g, ' ');
-	summary = summary.replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+	summary = summary
+		// A debugging proxy may echo the request: never repeat a token from it.
+		.replace(/\b(?:Bearer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[token]')
+		.replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim()
+		.slice(0, 120);
 	return `${kind}${summary ? ` ("${summary}")` : ''}`;
 }
 
