@@ -85,6 +85,14 @@ describe('non-SOAP answers keep their HTTP status', () => {
 		expect(diagnosis).toMatchObject({ code: 'HTTP 200 not SOAP', message: expect.stringContaining(host()) });
 	});
 
+	it('a proxy page repeating the Authorization header does not carry the token into the message', async () => {
+		sandbox.ews.failNext('http', 1, { status: 400, body: 'echo' });
+		const error = await findFails();
+		expect(error.message).toContain('Request rejected: Authorization: [token]');
+		// No credential secrets handed to toNodeApiError: the transport itself must not repeat the token.
+		expect(JSON.stringify(toNodeApiError(NODE, error))).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+	});
+
 	it('HTTP 500 with XML that is not SOAP, and with SOAP cut in the middle', async () => {
 		for (const body of ['xml', 'brokenSoap'] as const) {
 			sandbox.ews.failNext('http', 1, { status: 500, body });

@@ -512,7 +512,11 @@ function diagnoseEwsHttp(status: number, facts: EwsFailureFacts): Diagnosis {
 		case 400:
 			return { code, message: `${server} refused the request as malformed`, fix: `Check that ${url} is an Exchange EWS endpoint (${EWS_ENDPOINT_FORM}) and that no proxy in between rewrites requests; if it is and none does, please report it with the node settings (no credentials).` };
 		case 403:
-			return { code, message: `${server} refused EWS access for this app`, fix: ewsRetirementFix(facts) };
+			return {
+				code,
+				message: `${server} refused EWS access for this app`,
+				fix: `${ewsRetirementFix(facts)} If only some mailboxes are refused, EWS may be off for them: \`Set-CASMailbox -Identity ${facts.mailbox ?? 'MAILBOX'} -EwsEnabled $true\`, and check any EWS application access policy (EwsApplicationAccessPolicy, EwsAllowList).`,
+			};
 		case 404:
 			return { code, message: `${server} has no EWS endpoint at ${url}`, fix: `Check the EWS URL: it must have the form ${EWS_ENDPOINT_FORM} (for Exchange Online https://outlook.office365.com/EWS/Exchange.asmx). Pick the cloud in the credential, or fix "EWS URL" of a custom cloud.` };
 		case 413:

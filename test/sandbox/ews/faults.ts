@@ -27,7 +27,8 @@ export type EwsFault =
 	| 'neverEnding';
 
 /** Bodies a non-SOAP answer can carry. */
-export type FaultBody = 'empty' | 'json' | 'html' | 'xml' | 'garbage' | 'brokenSoap' | 'unexpectedSoap' | 'soapFault';
+/** `echo`: an HTML debug page repeating the request's Authorization header, as some proxies show. */
+export type FaultBody = 'empty' | 'json' | 'html' | 'xml' | 'garbage' | 'brokenSoap' | 'unexpectedSoap' | 'soapFault' | 'echo';
 
 export interface FaultOptions {
 	/** Only requests for this operation consume the fault (ErrorInvalidSyncStateData implies SyncFolderItems). */
@@ -71,8 +72,10 @@ const HTML = { 'Content-Type': 'text/html; charset=utf-8' };
 const DEFAULT_LOGIN = 'https://login.proxy.example.test/adfs/ls/?wa=wsignin1.0';
 
 /** What IIS, a load balancer or an API gateway answers for `status`, as `body`. */
-export function nonSoapBody(body: FaultBody, status: number): { headers: Record<string, string>; body: string } {
+export function nonSoapBody(body: FaultBody, status: number, authorization = ''): { headers: Record<string, string>; body: string } {
 	switch (body) {
+		case 'echo':
+			return { headers: HTML, body: `<html><head><title>Request rejected: Authorization: ${authorization}</title></head><body>${authorization}</body></html>` };
 		case 'empty':
 			return { headers: {}, body: '' };
 		case 'json':
@@ -115,14 +118,14 @@ export class FaultQueue {
 	}
 
 	/** Takes the first queued fault that applies to `operation`, as an action. */
-	take(operation: string, origin: string): FaultAction | undefined {
+	take(operation: string, origin: string, authorization?: string): FaultAction | undefined {
 		const index = this.pending.findIndex((entry) => !entry.options.operation || entry.options.operation === operation);
 		if (index < 0) return undefined;
 		const [{ fault, options }] = this.pending.splice(index, 1);
-		return { fault, ...this.action(fault, options, operation, origin) } as FaultAction;
+		return { fault, ...this.action(fault, options, operation, origin, authorization) } as FaultAction;
 	}
 
-	private action(fault: EwsFault, options: FaultOptions, operation: string, origin: string) {
+	private action(fault: EwsFault, options: FaultOptions, operation: string, origin: string, authorization?: string) {
 		switch (fault) {
 			case 'ErrorServerBusy':
 				return {
@@ -172,7 +175,7 @@ export class FaultQueue {
 			}
 			case 'http': {
 				const status = options.status ?? 500;
-				return { kind: 'respond' as const, status, responseCode: `http${status}`, ...nonSoapBody(options.body ?? 'empty', status) };
+				return { kind: 'respond' as const, status, responseCode: `http${status}`, ...nonSoapBody(options.body ?? 'empty', status, authorization) };
 			}
 			case 'redirect': {
 				const status = options.status ?? 302;

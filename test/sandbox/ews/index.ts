@@ -166,7 +166,7 @@ export class EwsService {
 		const operation = local(parts.operation);
 		record.operation = operation;
 
-		const fault = this.faults.take(operation, this.config.origin);
+		const fault = this.faults.take(operation, this.config.origin, req.headers.authorization);
 		if (fault) {
 			record.fault = fault.fault;
 			if (fault.kind === 'drop') {

@@ -113,7 +113,13 @@ function bodyHint(contentType: string, body: string): string {
 		}
 	}
 	summary ??= text.replace(/<[^>]*>/g, ' ');
-	summary = summary.replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+	summary = summary
+		// A debugging proxy may echo the request: never repeat a token from it.
+		.replace(/\b(?:Bearer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[token]')
+		.replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim()
+		.slice(0, 120);
 	return `${kind}${summary ? ` ("${summary}")` : ''}`;
 }
 
@@ -130,7 +136,11 @@ function retryAfterMs(value: string | null): number | undefined {
 export function classifyAnswer(status: number, statusText: string, header: (name: string) => string | null, text: string): 'answer' | 'fault' | EwsHttpFailure {
 	const contentType = header('content-type') ?? '';
 	const soap = isSoapEnvelope(contentType, text);
-	if (soap && (status === 200 || status === 500)) return FAULT.test(text.slice(0, 16_384)) ? 'fault' : status === 200 ? 'answer' : new EwsHttpFailure({ code: 'HTTP500', httpStatus: 500, contentType, message: 'answered HTTP 500 with a SOAP envelope that holds no fault' });
+	if (soap && (status === 200 || status === 500)) {
+		if (FAULT.test(text.slice(0, 16_384))) return 'fault';
+		if (status === 200) return 'answer';
+		return new EwsHttpFailure({ code: 'HTTP500', httpStatus: 500, contentType, message: 'answered HTTP 500 with a SOAP envelope that holds no fault' });
+	}
 	const line = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
 	if (status >= 300 && status < 400) {
 		const location = header('location') ?? undefined;
