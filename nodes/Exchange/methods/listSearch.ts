@@ -2,6 +2,7 @@ import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult } 
 
 import { loadExchangeAuth, type AuthenticationKind } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
+import { mailboxToUse, nodeParameters } from '../../shared/parameters';
 import { EwsClient } from '../../shared/transport/ews/client';
 import { listFolders } from '../../shared/transport/ews/folders';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
@@ -12,9 +13,10 @@ export async function searchFolders(this: ILoadOptionsFunctions, filter?: string
 	// loadExchangeAuth reads credentials, the node and (for a refresh) the HTTP helper: all present here too.
 	const ctx = this as unknown as IExecuteFunctions;
 	const auth = await loadExchangeAuth(ctx, kind, DELEGATED_CREDENTIAL_TYPE);
-	const mailbox = String(this.getNodeParameter('mailbox', '') ?? '').trim() || auth.signedInUser;
-	if (!mailbox) return { results: [] };
-	auth.assertMailboxAllowed(mailbox, 'Mailbox', 0);
+	const parameters = nodeParameters(this);
+	// Nothing to list until a mailbox is given (app-only) or known (delegated).
+	if (!parameters.mailbox('mailbox', 'Mailbox') && !auth.signedInUser) return { results: [] };
+	const mailbox = mailboxToUse(parameters, auth);
 	try {
 		const folders = await listFolders(new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '' }), mailbox);
 		const needle = (filter ?? '').trim().toLowerCase();

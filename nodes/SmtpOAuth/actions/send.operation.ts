@@ -1,11 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
-import { buildMessage, summariseSent, type SendOptions } from '../helpers/message';
+import { buildMessage, summariseSent } from '../helpers/message';
 import { SmtpSession, type SmtpSecurity } from '../../shared/transport/smtp';
 import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
+import { itemParameters } from '../../shared/parameters';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftSmtpOAuth2Api';
 
@@ -192,12 +193,6 @@ export const properties: INodeProperties[] = [
 	},
 ];
 
-interface ServerOptions {
-	host?: string;
-	port?: number;
-	security?: SmtpSecurity;
-}
-
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const returnData: INodeExecutionData[] = [];
@@ -210,20 +205,20 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
 		secrets = auth.secrets;
 		// Server settings come from the credential's cloud; options the user added override them.
-		const server = this.getNodeParameter('options', 0, {}) as ServerOptions;
-		const security = server.security ?? 'starttls';
+		const server = itemParameters(this, 0);
+		const security = server.option<SmtpSecurity>('options.security', 'Security', ['starttls', 'tls'], 'starttls');
 		session = new SmtpSession(
 			{
-				host: server.host?.trim() || auth.endpoints.smtpHost,
-				port: server.port ?? (security === 'tls' ? 465 : auth.endpoints.smtpPort),
+				host: server.string('options.host', 'SMTP Host') || auth.endpoints.smtpHost,
+				port: server.number('options.port', 'SMTP Port', security === 'tls' ? 465 : auth.endpoints.smtpPort, { min: 1, max: 65535, integer: true }),
 				security,
 				tls: auth.tls,
 			},
 			auth.getAccessToken,
 		);
 	} catch (error) {
-		// Bad credential setup fails every item alike; with continueOnFail each item reports it.
-		const nodeError = toNodeApiError(this.getNode(), error, { secrets, action: 'Loading the credential' });
+		// Bad credential setup (or server options) fails every item alike; with continueOnFail each item reports it.
+		const nodeError = error instanceof NodeOperationError ? error : toNodeApiError(this.getNode(), error, { secrets, action: 'Loading the credential' });
 		if (!this.continueOnFail()) throw nodeError;
 		return items.map((_, itemIndex) => ({ json: { error: nodeError.message, description: nodeError.description ?? undefined }, pairedItem: { item: itemIndex } }));
 	}
@@ -258,5 +253,3 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	return returnData;
 }
-
-export type { SendOptions };

@@ -41,6 +41,8 @@ export interface EwsRequestRecord {
 	responseCode?: string;
 	/** Injected fault that answered this request, if any. */
 	fault?: EwsFault;
+	/** The raw SOAP request, kept only while `keepBodies` is on (tests that inspect what was sent). */
+	body?: string;
 	at: Date;
 }
 
@@ -61,6 +63,8 @@ export class EwsService {
 	readonly url: string;
 	readonly store: MailboxStore;
 	readonly requests: EwsRequestRecord[] = [];
+	/** Keep each request's raw body in its record (off by default: bodies can be tens of MB). */
+	keepBodies = false;
 	/** Undefined when the schema folder is missing (validation skipped, with a warning). */
 	readonly validator?: EwsSchemaValidator;
 	private readonly faults = new FaultQueue();
@@ -132,6 +136,7 @@ export class EwsService {
 		};
 
 		const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+		if (this.keepBodies) record.body = raw;
 		let parts: { headerChildren: Element[]; operation: Element };
 		try {
 			parts = splitEnvelope(raw);

@@ -3,7 +3,8 @@ import type { IBinaryKeyData, INodeProperties } from 'n8n-workflow';
 import { downloadAttachments, listAttachments } from '../../../shared/transport/ews/attachments';
 import { unwrap } from '../../../shared/transport/ews/batch';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString, withField } from '../../helpers/utils';
+import { itemParameters } from '../../../shared/parameters';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 const properties: INodeProperties[] = [
@@ -30,9 +31,10 @@ export const operation: ItemOperation = {
 	description: showFor('attachment', 'download', properties),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
-		const attachmentId = String(this.getNodeParameter('attachmentId', itemIndex, '') ?? '').trim();
+		const parameters = itemParameters(this, itemIndex);
+		const messageId = parameters.id('messageId', 'Message ID');
+		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
+		const attachmentId = parameters.id('attachmentId', 'Attachment ID', { required: false });
 		const ids = attachmentId
 			? [attachmentId]
 			: (await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId)))

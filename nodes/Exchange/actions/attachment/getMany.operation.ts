@@ -1,6 +1,7 @@
 import { listAttachments } from '../../../shared/transport/ews/attachments';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString, withField } from '../../helpers/utils';
+import { itemParameters } from '../../../shared/parameters';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 export const operation: ItemOperation = {
@@ -8,7 +9,7 @@ export const operation: ItemOperation = {
 	description: showFor('attachment', 'getMany', [messageIdProperty]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const messageId = itemParameters(this, itemIndex).id('messageId', 'Message ID');
 		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId));
 		return attachments.map((attachment) => ({ json: { ...attachment, messageId } }));
 	},

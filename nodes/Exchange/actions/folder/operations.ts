@@ -2,8 +2,9 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { createFolder, deleteFolder, emptyFolder, getFolder, listFolders, renameFolder, type FolderDeleteMode } from '../../../shared/transport/ews/folders';
 import { folderLocator } from '../../descriptions/common';
-import { folderRef, requiredString, withField } from '../../helpers/utils';
-import { deleteModeProperty } from '../message/delete.operation';
+import { itemParameters } from '../../../shared/parameters';
+import { withField } from '../../helpers/utils';
+import { DELETE_MODES, deleteModeProperty } from '../message/delete.operation';
 import { showFor, type ItemOperation } from '../types';
 
 const folderProperty = folderLocator('folder', 'Folder', 'The folder to work on');
@@ -17,8 +18,9 @@ export const getMany: ItemOperation = {
 	]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const parent = folderRef(this, 'parentFolder', 'Parent Folder', itemIndex);
-		const deep = this.getNodeParameter('deep', itemIndex, true) as boolean;
+		const parameters = itemParameters(this, itemIndex);
+		const parent = parameters.folder('parentFolder', 'Parent Folder');
+		const deep = parameters.boolean('deep', 'Include Subfolders', true);
 		const folders = await withField(this, run, itemIndex, 'Listing folders', 'Parent Folder', async () => await listFolders(run.client, mailbox, parent, deep));
 		return folders.map((folder) => ({ json: { ...folder, mailbox } }));
 	},
@@ -29,7 +31,7 @@ export const get: ItemOperation = {
 	description: showFor('folder', 'get', [folderProperty]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
+		const ref = itemParameters(this, itemIndex).folder('folder', 'Folder');
 		const folder = await withField(this, run, itemIndex, 'Getting the folder', 'Folder', async () => await getFolder(run.client, mailbox, ref));
 		return [{ json: { ...folder, mailbox } as IDataObject }];
 	},
@@ -40,8 +42,9 @@ export const create: ItemOperation = {
 	description: showFor('folder', 'create', [{ ...folderLocator('parentFolder', 'Parent Folder', 'The folder to create the new folder in') }, nameProperty('Name')]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const parent = folderRef(this, 'parentFolder', 'Parent Folder', itemIndex);
-		const name = requiredString(this, 'displayName', 'Name', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const parent = parameters.folder('parentFolder', 'Parent Folder');
+		const name = parameters.string('displayName', 'Name', { required: true });
 		const created = await withField(this, run, itemIndex, 'Creating the folder', 'Parent Folder', async () => await createFolder(run.client, mailbox, parent, name));
 		return [{ json: { ...created, mailbox } }];
 	},
@@ -52,8 +55,9 @@ export const rename: ItemOperation = {
 	description: showFor('folder', 'rename', [folderProperty, nameProperty('New Name')]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const name = requiredString(this, 'displayName', 'New Name', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const name = parameters.string('displayName', 'New Name', { required: true });
 		const renamed = await withField(this, run, itemIndex, 'Renaming the folder', 'Folder', async () => await renameFolder(run.client, mailbox, ref, name));
 		return [{ json: { ...renamed, mailbox } }];
 	},
@@ -64,8 +68,9 @@ export const del: ItemOperation = {
 	description: showFor('folder', 'delete', [folderProperty, { ...deleteModeProperty, default: 'moveToDeletedItems' }]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const mode = this.getNodeParameter('deleteMode', itemIndex, 'moveToDeletedItems') as FolderDeleteMode;
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const mode: FolderDeleteMode = parameters.option('deleteMode', 'Delete Mode', DELETE_MODES, 'moveToDeletedItems');
 		const deleted = await withField(this, run, itemIndex, 'Deleting the folder', 'Folder', async () => await deleteFolder(run.client, mailbox, ref, mode));
 		return [{ json: { ...deleted, mailbox, deleted: true, deleteMode: mode } }];
 	},
@@ -80,9 +85,10 @@ export const empty: ItemOperation = {
 	]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const mode = this.getNodeParameter('deleteMode', itemIndex, 'hard') as FolderDeleteMode;
-		const deleteSubFolders = this.getNodeParameter('deleteSubFolders', itemIndex, false) as boolean;
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const mode: FolderDeleteMode = parameters.option('deleteMode', 'Delete Mode', DELETE_MODES, 'hard');
+		const deleteSubFolders = parameters.boolean('deleteSubFolders', 'Delete Subfolders', false);
 		const emptied = await withField(this, run, itemIndex, 'Emptying the folder', 'Folder', async () => await emptyFolder(run.client, mailbox, ref, mode, deleteSubFolders));
 		return [{ json: { ...emptied, mailbox, emptied: true, deleteMode: mode, deleteSubFolders } }];
 	},

@@ -2,7 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { getMime } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString, withField } from '../../helpers/utils';
+import { itemParameters } from '../../../shared/parameters';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 const properties: INodeProperties[] = [
@@ -21,8 +22,9 @@ export const operation: ItemOperation = {
 	description: showFor('message', 'getMime', properties),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const id = parameters.id('messageId', 'Message ID');
+		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
 		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => await getMime(run.client, mailbox, id));
 		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
 		return [{ json: { id, mailbox, size: mime.length }, binary: { [property]: binary } }];
