@@ -12,6 +12,7 @@
 import {
 	NodeHelpers,
 	type IDataObject,
+	type IExecuteFunctions,
 	type ILoadOptionsFunctions,
 	type INodeExecutionData,
 	type INodeProperties,
@@ -229,11 +230,14 @@ function judge(target: Target, hostile: Hostile, outcome: Outcome): string | und
 	return undefined;
 }
 
-function leaks(): string[] {
-	const found: string[] = [];
-	for (const request of sandbox.ews.requests) if (request.body?.includes(OBJECT_TEXT)) found.push(`EWS ${request.operation} request contains ${OBJECT_TEXT}`);
-	for (const message of sandbox.smtp.messages) if (message.raw.includes(OBJECT_TEXT)) found.push(`SMTP message contains ${OBJECT_TEXT}`);
-	return found;
+const leaks: string[] = [];
+
+/** Scans what reached the servers since the last call for "[object Object]", then forgets it (bodies can be large). */
+function checkAndClearRecords(): void {
+	for (const request of sandbox.ews.requests) if (request.body?.includes(OBJECT_TEXT)) leaks.push(`EWS ${request.operation} request contains ${OBJECT_TEXT}`);
+	for (const message of sandbox.smtp.messages) if (message.raw.includes(OBJECT_TEXT)) leaks.push(`SMTP message contains ${OBJECT_TEXT}`);
+	sandbox.ews.clearRequests();
+	sandbox.smtp.clear();
 }
 
 function report(failures: string[]): void {
@@ -260,7 +264,8 @@ async function fuzz(campaign: Campaign): Promise<void> {
 		const hostile = hostileValues(target);
 		const label = (value: Hostile) => `${target.path} = ${preview(value.value)} (${value.kind})`;
 		const outcomes = await campaign.run(target, hostile.map((value) => value.value));
-		failures.push(...leaks().map((leak) => `${target.path}: ${leak}`));
+		checkAndClearRecords();
+		failures.push(...leaks.splice(0).map((leak) => `${target.path}: ${leak}`));
 		hostile.forEach((value, index) => {
 			const problem = judge(target, value, outcomes[index]);
 			if (problem) failures.push(`${label(value)}: ${problem}`);
@@ -268,6 +273,8 @@ async function fuzz(campaign: Campaign): Promise<void> {
 		const coercible = hostile.map((value, index) => ({ value, index })).filter(({ value }) => value.canonical !== undefined);
 		if (coercible.length) {
 			const canonical = await campaign.run(target, hostile.map((value) => value.canonical));
+			checkAndClearRecords();
+			failures.push(...leaks.splice(0).map((leak) => `${target.path} (canonical values): ${leak}`));
 			for (const { value, index } of coercible) {
 				const [got, want] = [outcomes[index], canonical[index]];
 				if (got.ok !== want.ok || got.items !== want.items) {
@@ -291,6 +298,50 @@ const deliver = (folder: string, subject: string) =>
 		folder,
 		attachments: [{ filename: 'a.txt', content: Buffer.from('attachment') }],
 	});
+
+// ---------------------------------------------------------------------------------------------
+// Action nodes: one execution per target, item i carrying value i (continueOnFail, so each item
+// reports its own outcome)
+
+interface ExecuteSetup<F> {
+	node: { execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> };
+	description: INodeTypeDescription;
+	fixture(count: number): F;
+	baseline(fixture: F, itemIndex: number): IDataObject;
+	item(itemIndex: number): INodeExecutionData;
+}
+
+async function execute<F>(setup: ExecuteSetup<F>, target: Target, values: unknown[]): Promise<Outcome[]> {
+	const fixture = setup.fixture(values.length);
+	const test = createExecuteContext({
+		description: setup.description,
+		parameters: (i) => setup.baseline(fixture, i),
+		expressions: (i) => (values[i] === undefined ? {} : { [target.path]: values[i] }),
+		credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) },
+		trustedCa: sandbox.ca,
+		items: values.map((_, i) => setup.item(i)),
+		continueOnFail: true,
+	});
+	const reads = new Set<string>();
+	const read = test.context.getNodeParameter.bind(test.context) as (name: string, itemIndex: number, fallback?: unknown) => unknown;
+	(test.context as unknown as { getNodeParameter: typeof read }).getNodeParameter = (name, itemIndex, fallback) => {
+		reads.add(`${itemIndex} ${name}`);
+		return read(name, itemIndex, fallback);
+	};
+	checkAndClearRecords();
+	let output: INodeExecutionData[] | undefined;
+	let thrown: unknown;
+	try {
+		[output] = await setup.node.execute.call(test.context);
+	} catch (error) {
+		thrown = error ?? new Error('threw undefined');
+	}
+	const outcomes = outcomesOf(output, thrown, values.length);
+	// A parameter read once per execution (at item 0) saw only the first value: the others get an execution of their own.
+	const readAt = (itemIndex: number) => target.path.split('.').some((_, n, keys) => reads.has(`${itemIndex} ${keys.slice(0, n + 1).join('.')}`));
+	for (let i = 1; i < values.length; i++) if (readAt(0) && !readAt(i)) [outcomes[i]] = await execute(setup, target, [values[i]]);
+	return outcomes;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Microsoft Exchange
@@ -356,38 +407,19 @@ describe('Microsoft Exchange: every parameter of every operation', () => {
 
 	it.each(exchangeOperations().map(({ resource, operation }) => [`${resource}.${operation}`, resource, operation]))('%s', async (key, resource, operation) => {
 		const baseline = (fx: ExchangeFixture, i: number): IDataObject => ({ authentication: 'appOnly', mailbox: SHARED, resource, operation, ...EXCHANGE_BASELINES[key](fx, i) });
-		const probe = exchangeFixture(1);
-		await fuzz({
+		const setup: ExecuteSetup<ExchangeFixture> = {
+			node: exchange,
 			description: exchange.description,
-			targets: targetsOf(exchange.description, baseline(probe, 0)),
-			async run(target, values) {
-				const fx = exchangeFixture(values.length);
-				const items = values.map((_, i) => binaryItem({ i }, { data: { data: Buffer.from(`file ${i}`), fileName: `file${i}.txt`, mimeType: 'text/plain' } }));
-				const test = createExecuteContext({
-					description: exchange.description,
-					parameters: (i) => baseline(fx, i),
-					expressions: (i) => (values[i] === undefined ? {} : { [target.path]: values[i] }),
-					credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) },
-					trustedCa: sandbox.ca,
-					items,
-					continueOnFail: true,
-				});
-				sandbox.ews.clearRequests();
-				let output: INodeExecutionData[] | undefined;
-				let thrown: unknown;
-				try {
-					[output] = await exchange.execute.call(test.context);
-				} catch (error) {
-					thrown = error ?? new Error('threw undefined');
-				}
-				return outcomesOf(output, thrown, values.length);
-			},
-		});
+			fixture: exchangeFixture,
+			baseline,
+			item: (i) => binaryItem({ i }, { data: { data: Buffer.from(`file ${i}`), fileName: `file${i}.txt`, mimeType: 'text/plain' } }),
+		};
+		await fuzz({ description: exchange.description, targets: targetsOf(exchange.description, baseline(exchangeFixture(1), 0)), run: async (target, values) => await execute(setup, target, values) });
 	}, 300_000);
 });
 
 // ---------------------------------------------------------------------------------------------
-// Send Email (SMTP OAuth): one execution per value (server options are read once per execution)
+// Send Email (SMTP OAuth)
 
 const smtp = new SmtpOAuth();
 // Where the token goes is the credential's business alone (issue 8, item 1): fuzzing a host or port
@@ -413,34 +445,14 @@ describe('Send Email (SMTP OAuth): every parameter', () => {
 				references: '<original@example.com>',
 			},
 		};
-		await fuzz({
+		const setup: ExecuteSetup<undefined> = {
+			node: smtp,
 			description: smtp.description,
-			targets: targetsOf(smtp.description, baseline, SMTP_SERVER_OPTIONS),
-			async run(target, values) {
-				const outcomes: Outcome[] = [];
-				sandbox.smtp.clear();
-				for (const value of values) {
-					const test = createExecuteContext({
-						description: smtp.description,
-						parameters: baseline,
-						expressions: () => (value === undefined ? {} : { [target.path]: value }),
-						credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) },
-						trustedCa: sandbox.ca,
-						items: [binaryItem({}, { data: { data: Buffer.from('file'), fileName: 'file.txt', mimeType: 'text/plain' }, logo: { data: Buffer.from([0x89, 0x50]), fileName: 'logo.png', mimeType: 'image/png' } })],
-						continueOnFail: true,
-					});
-					let output: INodeExecutionData[] | undefined;
-					let thrown: unknown;
-					try {
-						[output] = await smtp.execute.call(test.context);
-					} catch (error) {
-						thrown = error ?? new Error('threw undefined');
-					}
-					outcomes.push(...outcomesOf(output, thrown, 1));
-				}
-				return outcomes;
-			},
-		});
+			fixture: () => undefined,
+			baseline: () => baseline,
+			item: () => binaryItem({}, { data: { data: Buffer.from('file'), fileName: 'file.txt', mimeType: 'text/plain' }, logo: { data: Buffer.from([0x89, 0x50]), fileName: 'logo.png', mimeType: 'image/png' } }),
+		};
+		await fuzz({ description: smtp.description, targets: targetsOf(smtp.description, baseline, SMTP_SERVER_OPTIONS), run: async (target, values) => await execute(setup, target, values) });
 	}, 300_000);
 });
 
@@ -485,7 +497,6 @@ describe('Microsoft Exchange Trigger: every parameter', () => {
 						trustedCa: sandbox.ca,
 						staticData: {},
 					}).context;
-					sandbox.ews.clearRequests();
 					try {
 						const result = await trigger.poll.call(context);
 						const items = result?.[0] ?? [];
@@ -493,7 +504,6 @@ describe('Microsoft Exchange Trigger: every parameter', () => {
 					} catch (error) {
 						outcomes.push(...outcomesOf(undefined, error ?? new Error('threw undefined'), 1));
 					}
-					for (const leak of leaks()) outcomes[outcomes.length - 1] = { ok: false, items: 0, text: leak };
 				}
 				return outcomes;
 			},
