@@ -142,7 +142,8 @@ function hugeString(base: string): string {
 function hostileValues(target: Target): Hostile[] {
 	const type = target.property.type;
 	const base = typeof target.baseline === 'string' ? target.baseline : '';
-	const address = addressIn(base) ?? 'someone@example.com';
+	// An address of the sandbox tenant when the baseline has none (a login mailbox must be one).
+	const address = addressIn(base) ?? SHARED;
 	const values: Hostile[] = [];
 	for (let round = 0; round < ROUNDS; round++) {
 		const number = pick([0, -1, 1 + int(1000), 1 + int(1_000_000), Math.round(random() * 1e6) / 100, Number.NaN, 2 ** 53]);
@@ -247,6 +248,10 @@ function report(failures: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // A campaign: for each target, one run with a hostile value per item, one with the canonical values
 
+/** A position a run leaves out (its outcome is not looked at). */
+const SKIP = Symbol('skip');
+const SKIPPED: Outcome = { ok: true, items: 0, text: 'skipped' };
+
 interface Campaign {
 	description: INodeTypeDescription;
 	targets: Target[];
@@ -272,7 +277,8 @@ async function fuzz(campaign: Campaign): Promise<void> {
 		});
 		const coercible = hostile.map((value, index) => ({ value, index })).filter(({ value }) => value.canonical !== undefined);
 		if (coercible.length) {
-			const canonical = await campaign.run(target, hostile.map((value) => value.canonical));
+			// Same positions (fixtures are sized by the number of values); the others are skipped.
+			const canonical = await campaign.run(target, hostile.map((value) => (value.canonical === undefined ? SKIP : value.canonical)));
 			checkAndClearRecords();
 			failures.push(...leaks.splice(0).map((leak) => `${target.path} (canonical values): ${leak}`));
 			for (const { value, index } of coercible) {
@@ -316,7 +322,7 @@ async function execute<F>(setup: ExecuteSetup<F>, target: Target, values: unknow
 	const test = createExecuteContext({
 		description: setup.description,
 		parameters: (i) => setup.baseline(fixture, i),
-		expressions: (i) => (values[i] === undefined ? {} : { [target.path]: values[i] }),
+		expressions: (i) => (values[i] === undefined || values[i] === SKIP ? {} : { [target.path]: values[i] }),
 		credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) },
 		trustedCa: sandbox.ca,
 		items: values.map((_, i) => setup.item(i)),
@@ -339,7 +345,7 @@ async function execute<F>(setup: ExecuteSetup<F>, target: Target, values: unknow
 	const outcomes = outcomesOf(output, thrown, values.length);
 	// A parameter read once per execution (at item 0) saw only the first value: the others get an execution of their own.
 	const readAt = (itemIndex: number) => target.path.split('.').some((_, n, keys) => reads.has(`${itemIndex} ${keys.slice(0, n + 1).join('.')}`));
-	for (let i = 1; i < values.length; i++) if (readAt(0) && !readAt(i)) [outcomes[i]] = await execute(setup, target, [values[i]]);
+	for (let i = 1; i < values.length; i++) if (values[i] !== SKIP && readAt(0) && !readAt(i)) [outcomes[i]] = await execute(setup, target, [values[i]]);
 	return outcomes;
 }
 
@@ -487,6 +493,10 @@ describe('Microsoft Exchange Trigger: every parameter', () => {
 			async run(target, values) {
 				const outcomes: Outcome[] = [];
 				for (const value of values) {
+					if (value === SKIP) {
+						outcomes.push(SKIPPED);
+						continue;
+					}
 					const fx = triggerFixture();
 					const context = createPollContext({
 						description: trigger.description,
@@ -523,6 +533,10 @@ describe('folder picker: the Mailbox parameter', () => {
 			async run(target, values) {
 				const outcomes: Outcome[] = [];
 				for (const value of values) {
+					if (value === SKIP) {
+						outcomes.push(SKIPPED);
+						continue;
+					}
 					const context = createPollContext({
 						description: exchange.description,
 						parameters: { authentication: 'appOnly', mailbox: SHARED, resource: 'message', operation: 'move' },
