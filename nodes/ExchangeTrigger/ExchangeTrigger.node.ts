@@ -3,7 +3,6 @@ import {
 	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
-	type INodeParameterResourceLocator,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
@@ -11,65 +10,65 @@ import {
 
 import { DELEGATED_CREDENTIAL_TYPE } from '../Exchange/descriptions/common';
 import { foreignIdError } from '../Exchange/helpers/idGuard';
+import { namingField } from '../Exchange/helpers/utils';
 import { searchFolders } from '../Exchange/methods/listSearch';
 import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchangeAuth';
 import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
 import { EwsClient } from '../shared/transport/ews/client';
 import { refusedIds } from '../shared/transport/ews/ownership';
-import { isWellKnownFolder, looksLikeFolderId, type FolderRef, type WellKnownFolder } from '../shared/transport/ews/folders';
+import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
+import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
 import { refuseMoveIntoWatchedFolder } from './trigger/moveTarget';
 import { triggerProperties } from './trigger/properties';
 import { cursorKeyOf, loadState, saveState, type StartPoint } from './trigger/state';
 
-function folderFromLocator(ctx: IPollFunctions, name: string, field: string): FolderRef {
-	const locator = ctx.getNodeParameter(name) as INodeParameterResourceLocator;
-	const value = String(locator?.value ?? '').trim();
-	if (!value) throw new NodeOperationError(ctx.getNode(), `"${field}" is empty`, { description: `Pick a folder in "${field}".` });
-	// The list stores folder IDs; workflows saved before stored the path, which still works.
-	if (locator.mode === 'id' || (locator.mode === 'list' && looksLikeFolderId(value))) return { id: value };
-	if (locator.mode === 'wellKnown') {
-		if (!isWellKnownFolder(value)) throw new NodeOperationError(ctx.getNode(), `"${value}" in "${field}" is not a well-known folder`, { description: 'Use inbox, sentitems, deleteditems, drafts, junkemail, outbox, msgfolderroot or archiveinbox, or switch the mode to Path.' });
-		return { wellKnown: value.toLowerCase() as WellKnownFolder };
-	}
-	return { path: value };
-}
+const property = (name: string) => triggerProperties.find((candidate) => candidate.name === name);
+const OUTPUTS = valuesOf<'simple' | 'raw'>(property('output')?.options);
+const AFTER_EMIT = valuesOf<AfterEmit['kind']>(property('afterEmit')?.options);
+const START_POINTS = valuesOf<StartPoint['kind']>(property('startFrom')?.options);
+const IMPORTANCES = valuesOf<NonNullable<TriggerFilters['importance']>>(IMPORTANCE_OPTIONS);
+/** Failures that mean the watched folder is wrong (the post-action's folder fails per message, in poll.ts). */
+const FOLDER_CODES = new Set(['ErrorFolderNotFound', 'ErrorInvalidIdMalformed', 'ErrorInvalidIdEmpty']);
 
-function settingsFrom(ctx: IPollFunctions, mailbox: string): { settings: PollSettings; start: StartPoint } {
-	const filters = ctx.getNodeParameter('filters', {}) as Record<string, unknown>;
-	const options = ctx.getNodeParameter('options', {}) as Record<string, unknown>;
-	const raw = ctx.getNodeParameter('output', 'simple') === 'raw';
-	const afterEmitKind = ctx.getNodeParameter('afterEmit', 'nothing') as AfterEmit['kind'];
+function settingsFrom(parameters: ParameterReader, mailbox: string): { settings: PollSettings; start: StartPoint } {
+	const raw = parameters.option('output', 'Output', OUTPUTS, 'simple') === 'raw';
+	const afterEmitKind = parameters.option('afterEmit', 'After Emitting', AFTER_EMIT, 'nothing');
 	const afterEmit: AfterEmit =
 		afterEmitKind === 'move'
-			? { kind: 'move', folder: folderFromLocator(ctx, 'moveTo', 'Move To') }
+			? { kind: 'move', folder: parameters.folder('moveTo', 'Move To') }
 			: afterEmitKind === 'category'
-				? { kind: 'category', name: String(ctx.getNodeParameter('category', 'n8n')).trim() || 'n8n' }
+				? { kind: 'category', name: parameters.string('category', 'Category') || 'n8n' }
 				: { kind: afterEmitKind };
-	const startFrom = ctx.getNodeParameter('startFrom', 'newOnly') as StartPoint['kind'];
-	const start: StartPoint = startFrom === 'recentDays' ? { kind: 'recentDays', days: Number(ctx.getNodeParameter('startDays', 7)) } : { kind: startFrom };
+	const startFrom = parameters.option('startFrom', 'Start With', START_POINTS, 'newOnly');
+	const start: StartPoint = startFrom === 'recentDays' ? { kind: 'recentDays', days: parameters.number('startDays', 'Days', 7, { min: 1 }) } : { kind: startFrom };
 	const triggerFilters: TriggerFilters = {
-		unreadOnly: filters.unreadOnly as boolean | undefined,
-		senders: String(filters.senders ?? '').split(/[,;\s]+/).map((s) => s.trim().toLowerCase()).filter(Boolean),
-		subjectContains: (filters.subjectContains as string | undefined) || undefined,
-		recipientContains: (filters.recipientContains as string | undefined) || undefined,
-		hasAttachments: filters.hasAttachments as boolean | undefined,
-		importance: filters.importance as TriggerFilters['importance'],
+		unreadOnly: parameters.boolean('filters.unreadOnly', 'Unread Only'),
+		senders: parameters.list('filters.senders', 'Senders', /[,;\s]+/).map((sender) => sender.toLowerCase()),
+		subjectContains: parameters.optionalString('filters.subjectContains', 'Subject Contains', { keepSpaces: true }),
+		recipientContains: parameters.optionalString('filters.recipientContains', 'To or CC Contains', { keepSpaces: true }),
+		hasAttachments: parameters.boolean('filters.hasAttachments', 'Has Attachments'),
+		importance: parameters.option('filters.importance', 'Importance', IMPORTANCES),
 	};
+	const downloadAttachments = parameters.boolean('options.downloadAttachments', 'Download Attachments', false);
 	return {
 		start,
 		settings: {
 			mailbox,
-			folder: folderFromLocator(ctx, 'folder', 'Folder'),
-			maxMessages: Math.max(1, Number(ctx.getNodeParameter('maxMessages', 100))),
+			folder: parameters.folder('folder', 'Folder'),
+			maxMessages: parameters.number('maxMessages', 'Max Messages per Poll', 100, { min: 1, max: 2000, integer: true }),
 			filters: triggerFilters,
 			output: {
-				body: raw || options.includeHtml ? 'both' : 'text',
-				headers: raw || options.includeHeaders === true,
-				eml: options.includeEml === true,
-				attachments: options.downloadAttachments
-					? { prefix: String(options.attachmentPrefix ?? 'attachment_') || 'attachment_', includeInline: options.includeInline === true, maxBytes: Number(options.maxAttachmentMb ?? 25) * 1024 * 1024 }
+				body: raw || parameters.boolean('options.includeHtml', 'Include HTML Body', false) ? 'both' : 'text',
+				headers: raw || parameters.boolean('options.includeHeaders', 'Include Internet Headers', false),
+				eml: parameters.boolean('options.includeEml', 'Include Message as EML File', false),
+				attachments: downloadAttachments
+					? {
+							prefix: parameters.string('options.attachmentPrefix', 'Attachment Property Prefix') || 'attachment_',
+							includeInline: parameters.boolean('options.includeInline', 'Include Inline Images', false),
+							maxBytes: parameters.number('options.maxAttachmentMb', 'Max Attachment Size (MB)', 25, { min: 0 }) * 1024 * 1024,
+						}
 					: undefined,
 			},
 			afterEmit,
@@ -103,10 +102,9 @@ export class ExchangeTrigger implements INodeType {
 		const kind = this.getNodeParameter('authentication', 'appOnly') as AuthenticationKind;
 		// The auth loader only uses what IExecuteFunctions and IPollFunctions share (credentials, node, HTTP helper).
 		const auth = await loadExchangeAuth(this as unknown as IExecuteFunctions, kind, DELEGATED_CREDENTIAL_TYPE);
-		const mailbox = String(this.getNodeParameter('mailbox', '') ?? '').trim() || auth.signedInUser || '';
-		if (!mailbox) throw new NodeOperationError(this.getNode(), '"Mailbox" is empty', { description: 'App-only access needs the mailbox to watch, e.g. invoices@contoso.com.' });
-		auth.assertMailboxAllowed(mailbox, 'Mailbox', 0);
-		const { settings, start } = settingsFrom(this, mailbox);
+		const parameters = nodeParameters(this);
+		const mailbox = mailboxToUse(parameters, auth);
+		const { settings, start } = settingsFrom(parameters, mailbox);
 		refuseMoveIntoWatchedFolder(this.getNode(), settings);
 		const client = new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl });
 		const context = {
@@ -140,7 +138,7 @@ export class ExchangeTrigger implements INodeType {
 			return items.length ? [items] : null;
 		} catch (error) {
 			// Nothing was saved: the next poll reads the same changes again.
-			throw error instanceof NodeOperationError ? error : toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` });
+			throw error instanceof NodeOperationError ? error : namingField(toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` }), error, 'Folder', FOLDER_CODES);
 		}
 	}
 }

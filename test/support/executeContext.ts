@@ -21,6 +21,13 @@ export interface ContextOptions {
 	/** The node's description: parameters get its defaults the way n8n fills them in. */
 	description: INodeTypeDescription;
 	parameters: IDataObject | ((itemIndex: number) => IDataObject);
+	/**
+	 * What expressions in some parameters resolve to, by path ("subject", "options.ccEmail",
+	 * "folder.value"). n8n hands an expression's result to the node as it is, without coercing it to
+	 * the parameter's type (a number, array, object or null in a string field); `parameters` would be
+	 * normalised to the declared types the way n8n stores them, so these are laid over the result.
+	 */
+	expressions?: (itemIndex: number) => Record<string, unknown>;
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
@@ -39,6 +46,16 @@ export interface TestContext {
 
 function get(object: unknown, path: string): unknown {
 	return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+}
+
+function set(object: IDataObject, path: string, value: unknown): void {
+	const keys = path.split('.');
+	let target = object as Record<string, unknown>;
+	for (const [index, key] of keys.slice(0, -1).entries()) {
+		if (typeof target[key] !== 'object' || target[key] === null) target[key] = /^\d+$/.test(keys[index + 1]) ? [] : {};
+		target = target[key] as Record<string, unknown>;
+	}
+	target[keys[keys.length - 1]] = value;
 }
 
 function request(url: string, method: string, body: string, headers: Record<string, string>, ca?: string): Promise<{ status: number; body: string }> {
@@ -66,7 +83,9 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const state: TestContext = { context: undefined as unknown as IExecuteFunctions, logs: [], refreshes: 0, credentials: options.credentials };
 	const parametersFor = (itemIndex: number) => {
 		const given = typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters;
-		return NodeHelpers.getNodeParameters(options.description.properties, given as never, true, false, node, options.description) as IDataObject;
+		const resolved = NodeHelpers.getNodeParameters(options.description.properties, given as never, true, false, node, options.description) as IDataObject;
+		for (const [path, value] of Object.entries(options.expressions?.(itemIndex) ?? {})) set(resolved, path, value);
+		return resolved;
 	};
 
 	// n8n's helpers.refreshOAuth2Token (n8n-core oauth.ts, the same on 1.122 and 2.40): refresh with

@@ -3,6 +3,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
+import { itemParameters, mailboxToUse } from '../../shared/parameters';
 import { EwsClient } from '../../shared/transport/ews/client';
 import { EwsError } from '../../shared/transport/ews/errors';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
@@ -36,21 +37,7 @@ function mailboxResolver(ctx: IExecuteFunctions, auth: ExchangeAuth): (itemIndex
 	return (itemIndex) => {
 		const known = cache.get(itemIndex);
 		if (known) return known;
-		const given = String(ctx.getNodeParameter('mailbox', itemIndex, '') ?? '').trim();
-		let mailbox = given;
-		if (!mailbox) {
-			if (auth.kind === 'appOnly') {
-				throw new NodeOperationError(ctx.getNode(), '"Mailbox" is empty', { itemIndex, description: 'App-only access has no mailbox of its own: give the address of the mailbox to work in.' });
-			}
-			if (!auth.signedInUser) {
-				throw new NodeOperationError(ctx.getNode(), 'The signed-in user is not known: fill in "Mailbox"', { itemIndex, description: 'The stored token names no user (upn claim). Give the mailbox address, or reconnect the credential.' });
-			}
-			mailbox = auth.signedInUser;
-		} else if (!/^[^\s@]+@[^\s@]+$/.test(mailbox)) {
-			throw new NodeOperationError(ctx.getNode(), `Invalid email address "${mailbox}" in "Mailbox"`, { itemIndex, description: 'Give the SMTP address of the mailbox, e.g. invoices@contoso.com.' });
-		}
-		// The Allowed Mailboxes guard runs before any call for this item.
-		auth.assertMailboxAllowed(mailbox, 'Mailbox', itemIndex);
+		const mailbox = mailboxToUse(itemParameters(ctx, itemIndex), auth);
 		cache.set(itemIndex, mailbox);
 		return mailbox;
 	};

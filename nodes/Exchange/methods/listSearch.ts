@@ -2,6 +2,7 @@ import { NodeOperationError, type IExecuteFunctions, type ILoadOptionsFunctions,
 
 import { loadExchangeAuth, type AuthenticationKind } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
+import { mailboxToUse, nodeParameters } from '../../shared/parameters';
 import { EwsClient } from '../../shared/transport/ews/client';
 import { listFolders } from '../../shared/transport/ews/folders';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
@@ -16,14 +17,14 @@ export async function searchFolders(this: ILoadOptionsFunctions, filter?: string
 	// loadExchangeAuth reads credentials, the node and (for a refresh) the HTTP helper: all present here too.
 	const ctx = this as unknown as IExecuteFunctions;
 	const auth = await loadExchangeAuth(ctx, kind, DELEGATED_CREDENTIAL_TYPE);
-	const mailbox = String(this.getNodeParameter('mailbox', '') ?? '').trim() || auth.signedInUser;
-	if (!mailbox) {
+	const parameters = nodeParameters(this);
+	if (!parameters.mailbox('mailbox', 'Mailbox') && !auth.signedInUser) {
 		// n8n shows a thrown error's message and description in the list ("No results" said nothing).
 		throw new NodeOperationError(this.getNode(), 'Fill in "Mailbox" first', {
 			description: kind === 'appOnly' ? 'App-only access has no mailbox of its own: enter the address of the mailbox to work in, then open the list again.' : 'The stored token names no user: enter the mailbox address, or reconnect the credential.',
 		});
 	}
-	auth.assertMailboxAllowed(mailbox, 'Mailbox', 0);
+	const mailbox = mailboxToUse(parameters, auth);
 	try {
 		const folders = await listFolders(new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '' }), mailbox);
 		const needle = (filter ?? '').trim().toLowerCase();

@@ -4,7 +4,7 @@ import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '..
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
 import type { DiagnosisFacts } from '../../shared/errors/catalogue';
-import { buildMessage, summariseSent, type BuiltMessage, type SendOptions } from '../helpers/message';
+import { buildMessage, summariseSent, type BuiltMessage } from '../helpers/message';
 import { SmtpSession, smtpServerFor } from '../../shared/transport/smtp';
 import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 
@@ -263,4 +263,3 @@ async function checkedMessage(ctx: IExecuteFunctions, auth: ExchangeAuth, kind: 
 	return built;
 }
 
-export type { SendOptions };

@@ -1,22 +1,10 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 import type Mail from 'nodemailer/lib/mailer';
 
-import { parseAddressList, type ParsedAddress } from '../../shared/mail/addresses';
-import { assertHeaderValue, customHeaders } from './headers';
-
-/** The "Options" collection of the send operation, as n8n hands it over. */
-export interface SendOptions {
-	ccEmail?: string;
-	bccEmail?: string;
-	replyTo?: string;
-	attachments?: string;
-	inlineImages?: { image?: Array<{ binaryPropertyName?: string; contentId?: string }> };
-	customHeaders?: { header?: Array<{ name?: string; value?: string }> };
-	priority?: 'high' | 'normal' | 'low';
-	inReplyTo?: string;
-	references?: string;
-	smtpUser?: string;
-}
+import type { ParsedAddress } from '../../shared/mail/addresses';
+import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
+import { binaryFiles, itemParameters, quote, valuesOf, type ParameterReader } from '../../shared/parameters';
+import { customHeaders } from './headers';
 
 export interface BuiltMessage {
 	message: Mail.Options;
@@ -37,40 +25,21 @@ export async function buildMessage(
 ): Promise<BuiltMessage> {
 	const node = ctx.getNode();
 	const fail = (message: string, description: string) => new NodeOperationError(node, message, { itemIndex, description });
+	const parameters = itemParameters(ctx, itemIndex);
 
-	const addressField = (label: string, value: string, options: { required?: boolean; single?: boolean } = {}) => {
-		const trimmed = value.trim();
-		if (!trimmed) {
-			if (options.required) throw fail(`"${label}" is empty`, `Enter at least one email address in "${label}".`);
-			return [];
-		}
-		const { addresses, invalid } = parseAddressList(trimmed);
-		if (invalid !== undefined) {
-			throw fail(`Invalid email address "${invalid}" in "${label}"`, 'Use addresses like someone@example.com or "Name <someone@example.com>", separated by commas.');
-		}
-		if (options.single && addresses.length !== 1) throw fail(`"${label}" must hold exactly one address`, `Enter one email address in "${label}".`);
-		return addresses;
-	};
-
-	const fromValue = ctx.getNodeParameter('fromEmail', itemIndex, '') as string;
-	const options = ctx.getNodeParameter('options', itemIndex, {}) as SendOptions;
-	let from = addressField('From Email', fromValue, { single: fromValue.trim() !== '' })[0];
+	let from = parameters.addresses('fromEmail', 'From Email', { single: true })[0];
 	if (!from) {
 		if (defaults.requireFrom || !defaults.signedInUser) {
 			throw fail('"From Email" is empty', 'App-only sending needs the sending mailbox in "From Email", e.g. invoices@contoso.com.');
 		}
 		from = { name: '', address: defaults.signedInUser };
 	}
-	const login = options.smtpUser?.trim()
-		? addressField('SMTP Login Mailbox', options.smtpUser, { single: true })[0].address
-		: defaults.requireFrom
-			? from.address
-			: (defaults.signedInUser ?? from.address);
+	const login = parameters.addresses('options.smtpUser', 'SMTP Login Mailbox', { single: true })[0]?.address ?? (defaults.requireFrom ? from.address : (defaults.signedInUser ?? from.address));
 
-	const to = addressField('To Email', ctx.getNodeParameter('toEmail', itemIndex, '') as string, { required: true });
-	const cc = addressField('CC Email', options.ccEmail ?? '');
-	const bcc = addressField('BCC Email', options.bccEmail ?? '');
-	const replyTo = addressField('Reply To', options.replyTo ?? '');
+	const to = parameters.addresses('toEmail', 'To Email', { required: true });
+	const cc = parameters.addresses('options.ccEmail', 'CC Email');
+	const bcc = parameters.addresses('options.bccEmail', 'BCC Email');
+	const replyTo = parameters.addresses('options.replyTo', 'Reply To');
 
 	const message: Mail.Options = {
 		from: formatAddress(from),
@@ -78,72 +47,80 @@ export async function buildMessage(
 		cc: cc.length ? cc.map(formatAddress) : undefined,
 		bcc: bcc.length ? bcc.map(formatAddress) : undefined,
 		replyTo: replyTo.length ? replyTo.map(formatAddress) : undefined,
-		subject: ctx.getNodeParameter('subject', itemIndex, '') as string,
+		subject: parameters.string('subject', 'Subject', { keepSpaces: true }),
 	};
 
-	const format = ctx.getNodeParameter('emailFormat', itemIndex, 'text') as 'text' | 'html' | 'both';
-	if (format === 'text' || format === 'both') message.text = ctx.getNodeParameter('text', itemIndex, '') as string;
-	if (format === 'html' || format === 'both') message.html = ctx.getNodeParameter('html', itemIndex, '') as string;
+	const format = parameters.option('emailFormat', 'Email Format', EMAIL_FORMATS, 'text');
+	if (format === 'text' || format === 'both') message.text = parameters.text('text', 'Text');
+	if (format === 'html' || format === 'both') message.html = parameters.text('html', 'HTML');
 
-	if (options.priority && options.priority !== 'normal') message.priority = options.priority;
-	if (options.inReplyTo?.trim()) message.inReplyTo = options.inReplyTo.trim();
-	if (options.references?.trim()) message.references = options.references.trim().split(/[\s,]+/).filter(Boolean);
-	assertHeaderValue('"In-Reply-To"', String(options.inReplyTo ?? '').trim(), fail);
-	assertHeaderValue('"References"', String(options.references ?? '').trim(), fail);
+	const priority = parameters.option('options.priority', 'Priority', PRIORITIES, 'normal');
+	if (priority !== 'normal') message.priority = priority;
+	const inReplyTo = parameters.string('options.inReplyTo', 'In-Reply-To');
+	if (inReplyTo) message.inReplyTo = inReplyTo;
+	const references = parameters.list('options.references', 'References', /[\s,]+/);
+	if (references.length) message.references = references;
 
-	const headers = customHeaders(options.customHeaders?.header ?? [], fail);
+	// Types and control characters are checked by the reader; which headers may be set, by customHeaders.
+	const headers = customHeaders(
+		parameters.rows('options.customHeaders', 'header', 'Custom Headers').map((header) => {
+			const name = header.string('name', 'Custom Headers → Name');
+			return { name, value: header.string('value', `Custom Headers → ${name || 'Value'}`, { keepSpaces: true }) };
+		}),
+		fail,
+	);
 	if (Object.keys(headers).length) message.headers = headers;
 
-	message.attachments = [
-		...(await binaryAttachments(ctx, itemIndex, options)),
-		...(await inlineImages(ctx, itemIndex, options)),
-	];
+	const attachments = await binaryFiles(ctx, itemIndex, parameters.list('options.attachments', 'Attachments'), 'Attachments');
+	const images = await inlineImages(ctx, parameters);
+	message.attachments = [...attachments.map((file) => ({ filename: file.name, content: file.content, contentType: file.contentType })), ...images];
+	checkHeaderSize(fail, [
+		['From Email', addressText(from)],
+		['To Email', to.map(addressText).join(', ')],
+		['CC Email', cc.map(addressText).join(', ')],
+		['BCC Email', bcc.map(addressText).join(', ')],
+		['Reply To', replyTo.map(addressText).join(', ')],
+		['Subject', String(message.subject)],
+		['In-Reply-To', inReplyTo],
+		['References', references.join(' ')],
+		...Object.entries(headers).map(([name, value]): [string, string] => ['Custom Headers', `${name}: ${value}`]),
+		...images.map((image): [string, string] => ['Inline Images', String(image.cid)]),
+	]);
 	return { message, loginMailbox: login, fromAddress: from.address };
 }
 
-function splitList(value: string | undefined): string[] {
-	return (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-}
+const EMAIL_FORMATS = ['text', 'html', 'both'] as const;
+/** Exchange Online refuses a message whose header is larger than 256 KB: checked here, where the field can be named. */
+const MAX_HEADER_BYTES = 256 * 1024;
 
-async function readBinary(ctx: IExecuteFunctions, itemIndex: number, property: string, field: string) {
-	const item = ctx.getInputData()[itemIndex];
-	const available = Object.keys(item?.binary ?? {});
-	if (!item?.binary?.[property]) {
-		throw new NodeOperationError(ctx.getNode(), `Binary property "${property}" named in "${field}" does not exist on item ${itemIndex}`, {
-			itemIndex,
-			description: available.length
-				? `The item has these binary properties: ${available.join(', ')}. Use one of them in "${field}".`
-				: `The item has no binary data. Add a node that reads or downloads the file before this one, or clear "${field}".`,
-		});
-	}
-	const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-	const content = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-	return { binary, content };
-}
+const addressText = ({ name, address }: ParsedAddress) => `${name} ${address}`;
 
-async function binaryAttachments(ctx: IExecuteFunctions, itemIndex: number, options: SendOptions): Promise<Mail.Attachment[]> {
+function checkHeaderSize(fail: (message: string, description: string) => Error, fields: Array<[string, string]>): void {
+	// Non-ASCII text goes out base64-encoded: a third larger.
+	const sizes = fields.map(([field, value]) => ({ field, bytes: Buffer.byteLength(value) * (/^[\x20-\x7e]*$/.test(value) ? 1 : 4 / 3) }));
+	const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
+	if (total <= MAX_HEADER_BYTES) return;
+	const { field } = sizes.reduce((largest, size) => (size.bytes > largest.bytes ? size : largest));
+	throw fail(`"${field}" is too long for the message header`, `The header would be about ${Math.round(total / 1024)} KB; Exchange accepts at most 256 KB. Shorten "${field}".`);
+}
+const PRIORITIES = valuesOf<'high' | 'normal' | 'low'>(IMPORTANCE_OPTIONS);
+
+async function inlineImages(ctx: IExecuteFunctions, parameters: ParameterReader): Promise<Mail.Attachment[]> {
+	const itemIndex = parameters.itemIndex ?? 0;
 	const attachments: Mail.Attachment[] = [];
-	for (const property of splitList(options.attachments)) {
-		const { binary, content } = await readBinary(ctx, itemIndex, property, 'Attachments');
-		attachments.push({ filename: binary.fileName ?? property, content, contentType: binary.mimeType });
-	}
-	return attachments;
-}
-
-async function inlineImages(ctx: IExecuteFunctions, itemIndex: number, options: SendOptions): Promise<Mail.Attachment[]> {
-	const attachments: Mail.Attachment[] = [];
-	for (const { binaryPropertyName = '', contentId = '' } of options.inlineImages?.image ?? []) {
-		const property = binaryPropertyName.trim();
-		const cid = contentId.trim().replace(/^cid:/i, '');
+	for (const image of parameters.rows('options.inlineImages', 'image', 'Inline Images')) {
+		const property = image.string('binaryPropertyName', 'Inline Images → Binary Property');
+		const contentId = image.string('contentId', 'Inline Images → Content-ID');
+		const cid = contentId.replace(/^cid:/i, '');
 		if (!property) continue;
 		if (!cid || /[\s<>]/.test(cid)) {
-			throw new NodeOperationError(ctx.getNode(), `Invalid Content-ID "${contentId}" in "Inline Images"`, {
+			throw new NodeOperationError(ctx.getNode(), `Invalid Content-ID ${quote(contentId)} in "Inline Images"`, {
 				itemIndex,
-				description: 'Give each inline image a Content-ID without spaces, e.g. logo@workflow, and reference it in the HTML as <img src="cid:logo@workflow">.',
+				description: 'Give each inline image a Content-ID without spaces, e.g. logo@workflow, and reference it in the HTML as an img tag with src="cid:logo@workflow".',
 			});
 		}
-		const { binary, content } = await readBinary(ctx, itemIndex, property, 'Inline Images');
-		attachments.push({ filename: binary.fileName ?? property, content, contentType: binary.mimeType, cid, contentDisposition: 'inline' });
+		const [file] = await binaryFiles(ctx, itemIndex, [property], 'Inline Images');
+		attachments.push({ filename: file.name, content: file.content, contentType: file.contentType, cid, contentDisposition: 'inline' });
 	}
 	return attachments;
 }

@@ -42,6 +42,8 @@ export interface EwsRequestRecord {
 	responseCode?: string;
 	/** Injected fault that answered this request, if any. */
 	fault?: EwsFault;
+	/** The raw SOAP request, kept only while `keepBodies` is on (tests that inspect what was sent). */
+	body?: string;
 	at: Date;
 }
 
@@ -64,6 +66,8 @@ export class EwsService {
 	readonly url: string;
 	readonly store: MailboxStore;
 	readonly requests: EwsRequestRecord[] = [];
+	/** Keep each request's raw body in its record (off by default: bodies can be tens of MB). */
+	keepBodies = false;
 	/** Undefined when the schema folder is missing (validation skipped, with a warning). */
 	readonly validator?: EwsSchemaValidator;
 	private readonly faults = new FaultQueue();
@@ -156,6 +160,7 @@ export class EwsService {
 		};
 
 		const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+		if (this.keepBodies) record.body = raw;
 		let parts: { headerChildren: Element[]; operation: Element };
 		try {
 			parts = splitEnvelope(raw);

@@ -1,11 +1,13 @@
 import { NodeOperationError, type IBinaryKeyData, type INodeProperties } from 'n8n-workflow';
 
 import { restrictsMailboxes } from '../../../shared/auth/allowedMailboxes';
+
 import { downloadAttachments, listAttachments } from '../../../shared/transport/ews/attachments';
 import { unwrap } from '../../../shared/transport/ews/batch';
 import { messageIdProperty } from '../../descriptions/common';
+import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
-import { requiredString, withField } from '../../helpers/utils';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 const properties: INodeProperties[] = [
@@ -32,9 +34,10 @@ export const operation: ItemOperation = {
 	description: showFor('attachment', 'download', properties),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
-		const attachmentId = String(this.getNodeParameter('attachmentId', itemIndex, '') ?? '').trim();
+		const parameters = itemParameters(this, itemIndex);
+		const messageId = parameters.id('messageId', 'Message ID');
+		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
+		const attachmentId = parameters.id('attachmentId', 'Attachment ID', { required: false });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id: messageId }], 'Downloading the attachment');
 		// An attachment ID names its mailbox too, and ConvertId does not take attachment IDs: under
 		// Allowed Mailboxes, it must be one of the attachments of the (checked) message.

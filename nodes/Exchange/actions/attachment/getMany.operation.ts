@@ -1,7 +1,8 @@
 import { listAttachments } from '../../../shared/transport/ews/attachments';
 import { messageIdProperty } from '../../descriptions/common';
+import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
-import { requiredString, withField } from '../../helpers/utils';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 export const operation: ItemOperation = {
@@ -9,7 +10,7 @@ export const operation: ItemOperation = {
 	description: showFor('attachment', 'getMany', [messageIdProperty]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const messageId = requiredString(this, 'messageId', 'Message ID', itemIndex);
+		const messageId = itemParameters(this, itemIndex).id('messageId', 'Message ID');
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id: messageId }], 'Listing attachments');
 		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId));
 		return attachments.map((attachment) => ({ json: { ...attachment, messageId } }));

@@ -14,8 +14,9 @@ import {
 } from '../../../shared/transport/ews/folders';
 import { folderLocator } from '../../descriptions/common';
 import { allowedOwnerOf, assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
-import { folderRef, requiredString, withField, type RunContext } from '../../helpers/utils';
-import { DELETE_MODE_WORDS, deleteModeProperty } from '../message/delete.operation';
+import { itemParameters } from '../../../shared/parameters';
+import { withField, type RunContext } from '../../helpers/utils';
+import { DELETE_MODE_WORDS, DELETE_MODES, deleteModeProperty } from '../message/delete.operation';
 import { showFor, type ItemOperation } from '../types';
 
 const folderProperty = folderLocator('folder', 'Folder', 'The folder to work on');
@@ -31,8 +32,9 @@ export const getMany: ItemOperation = {
 	]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const parent = folderRef(this, 'parentFolder', 'Parent Folder', itemIndex);
-		const deep = this.getNodeParameter('deep', itemIndex, true) as boolean;
+		const parameters = itemParameters(this, itemIndex);
+		const parent = parameters.folder('parentFolder', 'Parent Folder');
+		const deep = parameters.boolean('deep', 'Include Subfolders', true);
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(parent, 'Parent Folder'), 'Listing folders');
 		const folders = await withField(this, run, itemIndex, 'Listing folders', 'Parent Folder', async () => await listFolders(run.client, mailbox, parent, deep));
 		return folders.map((folder) => ({ json: { ...folder, mailbox } }));
@@ -44,7 +46,7 @@ export const get: ItemOperation = {
 	description: showFor('folder', 'get', [folderProperty]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
+		const ref = itemParameters(this, itemIndex).folder('folder', 'Folder');
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(ref, 'Folder'), 'Getting the folder');
 		const folder = await withField(this, run, itemIndex, 'Getting the folder', 'Folder', async () => await getFolder(run.client, mailbox, ref));
 		return [{ json: { ...folder, mailbox } as IDataObject }];
@@ -56,10 +58,11 @@ export const create: ItemOperation = {
 	description: showFor('folder', 'create', [{ ...folderLocator('parentFolder', 'Parent Folder', 'The folder to create the new folder in') }, nameProperty('Name')]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const parent = folderRef(this, 'parentFolder', 'Parent Folder', itemIndex);
-		const name = requiredString(this, 'displayName', 'Name', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const parent = parameters.folder('parentFolder', 'Parent Folder');
+		const name = parameters.string('displayName', 'Name', { required: true });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(parent, 'Parent Folder'), 'Creating the folder');
-		const created = await withField(this, run, itemIndex, 'Creating the folder', 'Parent Folder', async () => await createFolder(run.client, mailbox, parent, name));
+		const created = await withField(this, run, itemIndex, 'Creating the folder', (code) => (code === 'ErrorFolderExists' ? 'Name' : 'Parent Folder'), async () => await createFolder(run.client, mailbox, parent, name));
 		return [{ json: { ...created, mailbox } }];
 	},
 };
@@ -69,10 +72,11 @@ export const rename: ItemOperation = {
 	description: showFor('folder', 'rename', [folderProperty, nameProperty('New Name')]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const name = requiredString(this, 'displayName', 'New Name', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const name = parameters.string('displayName', 'New Name', { required: true });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(ref, 'Folder'), 'Renaming the folder');
-		const renamed = await withField(this, run, itemIndex, 'Renaming the folder', 'Folder', async () => await renameFolder(run.client, mailbox, ref, name));
+		const renamed = await withField(this, run, itemIndex, 'Renaming the folder', (code) => (code === 'ErrorFolderExists' ? 'New Name' : 'Folder'), async () => await renameFolder(run.client, mailbox, ref, name));
 		return [{ json: { ...renamed, mailbox } }];
 	},
 };
@@ -82,8 +86,9 @@ export const del: ItemOperation = {
 	description: showFor('folder', 'delete', [destructiveFolderProperty('delete'), { ...deleteModeProperty, default: 'moveToDeletedItems' }]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const mode = this.getNodeParameter('deleteMode', itemIndex, 'moveToDeletedItems') as FolderDeleteMode;
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const mode: FolderDeleteMode = parameters.option('deleteMode', 'Delete Mode', DELETE_MODES, 'moveToDeletedItems');
 		const target = await destructiveTarget(this, run, itemIndex, mailbox, ref, 'Deleting the folder');
 		await withField(this, run, itemIndex, 'Deleting the folder', 'Folder', async () => await deleteFolder(run.client, mailbox, { id: target.id }, mode));
 		const contents = `${target.totalCount} item(s) and ${target.childFolderCount} subfolder(s)`;
@@ -100,9 +105,10 @@ export const empty: ItemOperation = {
 	]),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const ref = folderRef(this, 'folder', 'Folder', itemIndex);
-		const mode = this.getNodeParameter('deleteMode', itemIndex, 'hard') as FolderDeleteMode;
-		const deleteSubFolders = this.getNodeParameter('deleteSubFolders', itemIndex, false) as boolean;
+		const parameters = itemParameters(this, itemIndex);
+		const ref = parameters.folder('folder', 'Folder');
+		const mode: FolderDeleteMode = parameters.option('deleteMode', 'Delete Mode', DELETE_MODES, 'hard');
+		const deleteSubFolders = parameters.boolean('deleteSubFolders', 'Delete Subfolders', false);
 		const target = await destructiveTarget(this, run, itemIndex, mailbox, ref, 'Emptying the folder');
 		await withField(this, run, itemIndex, 'Emptying the folder', 'Folder', async () => await emptyFolder(run.client, mailbox, { id: target.id }, mode, deleteSubFolders));
 		const subfolders = deleteSubFolders ? `, and its ${target.childFolderCount} subfolder(s) deleted` : '; subfolders kept';

@@ -1,15 +1,15 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import type { ItemResult } from '../../../shared/transport/ews/batch';
 import { deleteMessages, type DeleteMode } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString } from '../../helpers/utils';
+import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';
 
-export const deleteModeProperty = {
+export const deleteModeProperty: INodeProperties = {
 	displayName: 'Delete Mode',
 	name: 'deleteMode',
-	type: 'options' as const,
+	type: 'options',
 	options: [
 		{ name: 'Move to Deleted Items', value: 'moveToDeletedItems', description: 'Recoverable from the Deleted Items folder' },
 		{ name: 'Soft Delete', value: 'soft', description: 'Gone from the folders, recoverable by an admin or "Recover deleted items"' },
@@ -25,14 +25,17 @@ export const DELETE_MODE_WORDS: Record<DeleteMode, string> = {
 	hard: 'permanently deleted',
 };
 
+export const DELETE_MODES = valuesOf<DeleteMode>(deleteModeProperty.options);
+
 export const operation: BatchOperation<{ id: string; mode: DeleteMode }> = {
 	kind: 'batch',
 	description: showFor('message', 'delete', [messageIdProperty, deleteModeProperty]),
 	action: 'Deleting the message',
 	field: 'Message ID',
 	prepare(_run, itemIndex) {
-		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const mode = this.getNodeParameter('deleteMode', itemIndex, 'moveToDeletedItems') as DeleteMode;
+		const parameters = itemParameters(this, itemIndex);
+		const id = parameters.id('messageId', 'Message ID');
+		const mode = parameters.option('deleteMode', 'Delete Mode', DELETE_MODES, 'moveToDeletedItems');
 		return { key: mode, input: { id, mode } };
 	},
 	ids: (input) => [{ field: 'Message ID', id: input.id }],

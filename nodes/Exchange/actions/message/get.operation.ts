@@ -4,7 +4,7 @@ import type { BodyChoice } from '../../../shared/mail/messageShape';
 import { getMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
 import { readOptions } from '../../descriptions/message';
-import { requiredString } from '../../helpers/utils';
+import { itemParameters, ParameterReader, valuesOf } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';
 
 export const messageOutputOptions: INodeProperties = {
@@ -16,15 +16,25 @@ export const messageOutputOptions: INodeProperties = {
 	options: readOptions,
 };
 
+const BODY_CHOICES = valuesOf<BodyChoice>(readOptions[0].options);
+
+/** Options → Body and Include Internet Headers (Get, Get Many). */
+export function outputOptions(parameters: ParameterReader): { body: BodyChoice; headers: boolean } {
+	return {
+		body: parameters.option('options.body', 'Body', BODY_CHOICES, 'text'),
+		headers: parameters.boolean('options.includeHeaders', 'Include Internet Headers', false),
+	};
+}
+
 export const operation: BatchOperation<{ id: string; body: BodyChoice; headers: boolean }> = {
 	kind: 'batch',
 	description: showFor('message', 'get', [messageIdProperty, messageOutputOptions]),
 	action: 'Getting the message',
 	field: 'Message ID',
 	prepare(_run, itemIndex) {
-		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const body = this.getNodeParameter('options.body', itemIndex, 'text') as BodyChoice;
-		const headers = this.getNodeParameter('options.includeHeaders', itemIndex, false) as boolean;
+		const parameters = itemParameters(this, itemIndex);
+		const id = parameters.id('messageId', 'Message ID');
+		const { body, headers } = outputOptions(parameters);
 		return { key: `${body}/${headers}`, input: { id, body, headers } };
 	},
 	ids: (input) => [{ field: 'Message ID', id: input.id }],

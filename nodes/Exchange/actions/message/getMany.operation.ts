@@ -1,13 +1,13 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { BodyChoice } from '../../../shared/mail/messageShape';
+import { itemParameters } from '../../../shared/parameters';
 import { unwrap } from '../../../shared/transport/ews/batch';
 import { findMessageIds, getMessages, type MessageFilter } from '../../../shared/transport/ews/messages';
 import { folderLocator } from '../../descriptions/common';
 import { assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
-import { folderRef, withField } from '../../helpers/utils';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
-import { messageOutputOptions } from './get.operation';
+import { messageOutputOptions, outputOptions } from './get.operation';
 
 const properties: INodeProperties[] = [
 	folderLocator('folder', 'Folder', 'The folder to list messages from'),
@@ -53,33 +53,25 @@ const properties: INodeProperties[] = [
 	messageOutputOptions,
 ];
 
-function isoDate(ctx: IExecuteFunctions, value: unknown, field: string, itemIndex: number): string | undefined {
-	if (value === undefined || value === null || value === '') return undefined;
-	const time = Date.parse(String(value));
-	if (Number.isNaN(time)) throw new NodeOperationError(ctx.getNode(), `"${String(value)}" in "${field}" is not a date`, { itemIndex, description: 'Use an ISO date such as 2026-01-31T00:00:00Z.' });
-	return new Date(time).toISOString();
-}
-
 export const operation: ItemOperation = {
 	kind: 'item',
 	description: showFor('message', 'getMany', properties),
 	async execute(run, itemIndex): Promise<INodeExecutionData[]> {
 		const mailbox = run.mailboxOf(itemIndex);
-		const folder = folderRef(this, 'folder', 'Folder', itemIndex);
-		const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number);
-		const given = this.getNodeParameter('filters', itemIndex, {}) as MessageFilter & { receivedAfter?: string; receivedBefore?: string };
+		const parameters = itemParameters(this, itemIndex);
+		const folder = parameters.folder('folder', 'Folder');
+		const returnAll = parameters.boolean('returnAll', 'Return All', false);
+		const limit = returnAll ? undefined : parameters.number('limit', 'Limit', 50, { min: 1, integer: true });
 		const filter: MessageFilter = {
-			unreadOnly: given.unreadOnly === true,
-			from: given.from?.trim() || undefined,
-			subjectContains: given.subjectContains?.trim() || undefined,
-			receivedAfter: isoDate(this, given.receivedAfter, 'Received After', itemIndex),
-			receivedBefore: isoDate(this, given.receivedBefore, 'Received Before', itemIndex),
-			hasAttachments: given.hasAttachments,
-			query: given.query?.trim() || undefined,
+			unreadOnly: parameters.boolean('filters.unreadOnly', 'Unread Only', false),
+			from: parameters.optionalString('filters.from', 'From'),
+			subjectContains: parameters.optionalString('filters.subjectContains', 'Subject Contains'),
+			receivedAfter: parameters.date('filters.receivedAfter', 'Received After'),
+			receivedBefore: parameters.date('filters.receivedBefore', 'Received Before'),
+			hasAttachments: parameters.boolean('filters.hasAttachments', 'Has Attachments'),
+			query: parameters.optionalString('filters.query', 'Search Query (AQS)'),
 		};
-		const body = this.getNodeParameter('options.body', itemIndex, 'text') as BodyChoice;
-		const headers = this.getNodeParameter('options.includeHeaders', itemIndex, false) as boolean;
+		const { body, headers } = outputOptions(parameters);
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(folder, 'Folder'), 'Listing messages');
 		const ids = await withField(this, run, itemIndex, 'Listing messages', 'Folder', async () => await findMessageIds(run.client, mailbox, folder, filter, limit));
 		// A message deleted between FindItem and GetItem is skipped, not an error.

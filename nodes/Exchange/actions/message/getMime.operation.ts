@@ -2,8 +2,9 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { getMime } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
+import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
-import { requiredString, withField } from '../../helpers/utils';
+import { withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 
 const properties: INodeProperties[] = [
@@ -22,8 +23,9 @@ export const operation: ItemOperation = {
 	description: showFor('message', 'getMime', properties),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const property = requiredString(this, 'binaryPropertyName', 'Put Output File in Field', itemIndex);
+		const parameters = itemParameters(this, itemIndex);
+		const id = parameters.id('messageId', 'Message ID');
+		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], 'Getting the MIME content');
 		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => await getMime(run.client, mailbox, id));
 		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { ItemResult } from '../../../shared/transport/ews/batch';
 import { updateMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString } from '../../helpers/utils';
+import { itemParameters } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';
 
 export function mark(isRead: boolean): BatchOperation<{ id: string }> {
@@ -13,7 +13,7 @@ export function mark(isRead: boolean): BatchOperation<{ id: string }> {
 		action: isRead ? 'Marking the message as read' : 'Marking the message as unread',
 		field: 'Message ID',
 		prepare(_run, itemIndex) {
-			return { key: '', input: { id: requiredString(this, 'messageId', 'Message ID', itemIndex) } };
+			return { key: '', input: { id: itemParameters(this, itemIndex).id('messageId', 'Message ID') } };
 		},
 		ids: (input) => [{ field: 'Message ID', id: input.id }],
 		async run(run, mailbox, inputs) {

@@ -4,8 +4,8 @@ import type { ItemResult } from '../../../shared/transport/ews/batch';
 import type { FolderRef } from '../../../shared/transport/ews/folders';
 import { copyMessages, moveMessages } from '../../../shared/transport/ews/messages';
 import { folderLocator, messageIdProperty } from '../../descriptions/common';
+import { itemParameters } from '../../../shared/parameters';
 import { folderIdUse } from '../../helpers/idGuard';
-import { folderRef, requiredString } from '../../helpers/utils';
 import { showFor, type BatchOperation } from '../types';
 
 /** Move and Copy differ only in the transport call. */
@@ -18,8 +18,9 @@ export function moveOrCopy(kind: 'move' | 'copy'): BatchOperation<{ id: string; 
 		field: 'Message ID',
 		callField: 'Destination Folder',
 		prepare(_run, itemIndex) {
-			const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-			const folder = folderRef(this, 'destination', 'Destination Folder', itemIndex);
+			const parameters = itemParameters(this, itemIndex);
+			const id = parameters.id('messageId', 'Message ID');
+			const folder = parameters.folder('destination', 'Destination Folder');
 			return { key: JSON.stringify(folder), input: { id, folder } };
 		},
 		ids: (input) => [{ field: 'Message ID', id: input.id }, ...folderIdUse(input.folder, 'Destination Folder')],

@@ -3,9 +3,12 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { respondToMessage, type BodyFormat, type ResponseKind } from '../../../shared/transport/ews/compose';
 import { messageIdProperty } from '../../descriptions/common';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
+import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
-import { addressList, binaryAttachments, options, requiredString, withField } from '../../helpers/utils';
+import { composeOptionsOf, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
+
+const BODY_FORMATS = valuesOf<BodyFormat>(bodyFormatProperty.options);
 
 function properties(kind: 'reply' | 'forward'): INodeProperties[] {
 	return [
@@ -63,23 +66,17 @@ export function respond(kind: 'reply' | 'forward'): ItemOperation {
 		description: showFor('message', kind, properties(kind)),
 		async execute(run, itemIndex) {
 			const mailbox = run.mailboxOf(itemIndex);
-			const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-			const extra = options(this, itemIndex);
-			const to =
-				kind === 'forward'
-					? addressList(this, this.getNodeParameter('toEmail', itemIndex, '') as string, 'To Email', itemIndex, true)
-					: addressList(this, String(extra.toEmail ?? ''), 'Additional To Email', itemIndex);
-			const responseKind: ResponseKind = kind === 'forward' ? 'forward' : this.getNodeParameter('replyAll', itemIndex, false) ? 'replyAll' : 'reply';
+			const parameters = itemParameters(this, itemIndex);
+			const id = parameters.id('messageId', 'Message ID');
+			const to = kind === 'forward' ? parameters.addresses('toEmail', 'To Email', { required: true }) : parameters.addresses('options.toEmail', 'Additional To Email');
+			const responseKind: ResponseKind = kind === 'forward' ? 'forward' : parameters.boolean('replyAll', 'Reply to All', false) ? 'replyAll' : 'reply';
 			const input = {
 				kind: responseKind,
-				comment: this.getNodeParameter('comment', itemIndex, '') as string,
-				commentFormat: this.getNodeParameter('commentFormat', itemIndex, 'text') as BodyFormat,
-				subject: String(extra.subject ?? '').trim() || undefined,
+				comment: parameters.text('comment', 'Comment'),
+				commentFormat: parameters.option('commentFormat', 'Comment Format', BODY_FORMATS, 'text'),
+				subject: parameters.optionalString('options.subject', 'Subject'),
 				to,
-				cc: addressList(this, String(extra.ccEmail ?? ''), 'CC Email', itemIndex),
-				bcc: addressList(this, String(extra.bccEmail ?? ''), 'BCC Email', itemIndex),
-				attachments: await binaryAttachments(this, itemIndex, String(extra.attachments ?? ''), 'Attachments'),
-				saveToSentItems: extra.saveToSentItems !== false,
+				...(await composeOptionsOf(this, parameters)),
 			};
 			const action = kind === 'forward' ? 'Forwarding the message' : 'Replying to the message';
 			await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], action);

@@ -2,9 +2,13 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { sendMessage, type BodyFormat } from '../../../shared/transport/ews/compose';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
-import { addressList, binaryAttachments, options, withField } from '../../helpers/utils';
+import { itemParameters, valuesOf } from '../../../shared/parameters';
+import { composeOptionsOf, withField } from '../../helpers/utils';
 import { showFor, type ItemOperation } from '../types';
 import { IMPORTANCE_OPTIONS } from '../../../shared/mail/fields';
+
+const BODY_FORMATS = valuesOf<BodyFormat>(bodyFormatProperty.options);
+const IMPORTANCES = valuesOf<'low' | 'normal' | 'high'>(IMPORTANCE_OPTIONS);
 
 const properties: INodeProperties[] = [
 	{
@@ -56,32 +60,18 @@ export const operation: ItemOperation = {
 	description: showFor('message', 'send', properties),
 	async execute(run, itemIndex) {
 		const mailbox = run.mailboxOf(itemIndex);
-		const extra = options(this, itemIndex);
-		const to = addressList(this, this.getNodeParameter('toEmail', itemIndex, '') as string, 'To Email', itemIndex, true);
-		const cc = addressList(this, String(extra.ccEmail ?? ''), 'CC Email', itemIndex);
-		const bcc = addressList(this, String(extra.bccEmail ?? ''), 'BCC Email', itemIndex);
-		const replyTo = addressList(this, String(extra.replyTo ?? ''), 'Reply To', itemIndex);
-		const attachments = await binaryAttachments(this, itemIndex, String(extra.attachments ?? ''), 'Attachments');
+		const parameters = itemParameters(this, itemIndex);
+		const message = {
+			subject: parameters.string('subject', 'Subject', { keepSpaces: true }),
+			bodyFormat: parameters.option('bodyFormat', 'Body Format', BODY_FORMATS, 'text'),
+			body: parameters.text('bodyContent', 'Body'),
+			to: parameters.addresses('toEmail', 'To Email', { required: true }),
+			replyTo: parameters.addresses('options.replyTo', 'Reply To'),
+			importance: parameters.option('options.importance', 'Importance', IMPORTANCES),
+			...(await composeOptionsOf(this, parameters)),
+		};
 		const asDelegate = run.auth.kind === 'delegated' && mailbox.toLowerCase() !== (run.auth.signedInUser ?? '').toLowerCase();
-		const summary = await withField(this, run, itemIndex, 'Sending the message', 'To Email', async () =>
-			await sendMessage(
-				run.client,
-				mailbox,
-				{
-					subject: this.getNodeParameter('subject', itemIndex, '') as string,
-					bodyFormat: this.getNodeParameter('bodyFormat', itemIndex, 'text') as BodyFormat,
-					body: this.getNodeParameter('bodyContent', itemIndex, '') as string,
-					to,
-					cc,
-					bcc,
-					replyTo,
-					importance: extra.importance as 'low' | 'normal' | 'high' | undefined,
-					attachments,
-					saveToSentItems: extra.saveToSentItems !== false,
-				},
-				{ asDelegate },
-			),
-		);
+		const summary = await withField(this, run, itemIndex, 'Sending the message', 'To Email', async () => await sendMessage(run.client, mailbox, message, { asDelegate }));
 		return [{ json: { sent: true, ...summary } as unknown as IDataObject }];
 	},
 };

@@ -3,7 +3,7 @@ import { NodeOperationError, type IDataObject, type INodeProperties } from 'n8n-
 import type { ItemResult } from '../../../shared/transport/ews/batch';
 import { updateMessages, type MessageUpdate } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
-import { requiredString } from '../../helpers/utils';
+import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';
 import { IMPORTANCE_OPTIONS } from '../../../shared/mail/fields';
 
@@ -53,24 +53,26 @@ const properties: INodeProperties[] = [
 	},
 ];
 
+const FLAGS = valuesOf<NonNullable<MessageUpdate['flag']>>((properties[1].options as INodeProperties[]).find((field) => field.name === 'flag')?.options);
+const IMPORTANCES = valuesOf<NonNullable<MessageUpdate['importance']>>(IMPORTANCE_OPTIONS);
+
 export const operation: BatchOperation<MessageUpdate> = {
 	kind: 'batch',
 	description: showFor('message', 'update', properties),
 	action: 'Updating the message',
 	field: 'Message ID',
 	prepare(_run, itemIndex) {
-		const id = requiredString(this, 'messageId', 'Message ID', itemIndex);
-		const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
+		const parameters = itemParameters(this, itemIndex);
+		const id = parameters.id('messageId', 'Message ID');
+		// Only the fields the user added are changed; an empty Categories clears them.
 		const update: MessageUpdate = { id };
-		if (fields.categories !== undefined) {
-			update.categories = String(fields.categories)
-				.split(',')
-				.map((category) => category.trim())
-				.filter(Boolean);
-		}
-		if (fields.flag !== undefined) update.flag = fields.flag as MessageUpdate['flag'];
-		if (fields.importance !== undefined) update.importance = fields.importance as MessageUpdate['importance'];
-		if (fields.isRead !== undefined) update.isRead = fields.isRead === true;
+		if (parameters.isSet('updateFields.categories')) update.categories = parameters.list('updateFields.categories', 'Categories');
+		const flag = parameters.option('updateFields.flag', 'Flag', FLAGS);
+		if (flag) update.flag = flag;
+		const importance = parameters.option('updateFields.importance', 'Importance', IMPORTANCES);
+		if (importance) update.importance = importance;
+		const isRead = parameters.boolean('updateFields.isRead', 'Is Read');
+		if (isRead !== undefined) update.isRead = isRead;
 		if (Object.keys(update).length === 1) {
 			throw new NodeOperationError(this.getNode(), 'Nothing to update: "Update Fields" is empty', { itemIndex, description: 'Add Categories, Flag, Importance or Is Read.' });
 		}

@@ -87,6 +87,15 @@ export function isWellKnownFolder(value: string): value is WellKnownFolder {
 	return Object.prototype.hasOwnProperty.call(WELL_KNOWN_FOLDERS, value.toLowerCase());
 }
 
+/**
+ * The folder names of a path ("Inbox/Processed" → Inbox, Processed), trimmed; undefined when a name
+ * is empty ("", "/", "Inbox/", "Inbox//x", " / "), since dropping it would point at another folder.
+ */
+export function folderPathSegments(path: string): string[] | undefined {
+	const segments = path.split('/').map((segment) => segment.trim());
+	return segments.every(Boolean) ? segments : undefined;
+}
+
 /** The FolderId of a distinguished folder of `mailbox` (the mailbox part matters for delegated access to shared mailboxes). */
 export function wellKnownFolderId(name: WellKnownFolder, mailbox: string): FolderId {
 	const { FolderId, WellKnownFolderName, Mailbox } = ewsLibrary();
@@ -102,8 +111,9 @@ export async function resolveFolder(client: EwsClient, mailbox: string, ref: Fol
 	const { FolderId, FolderView, SearchFilter, FolderSchema, PropertySet, BasePropertySet } = ewsLibrary();
 	if ('wellKnown' in ref) return wellKnownFolderId(ref.wellKnown, mailbox);
 	if ('id' in ref) return new FolderId(ref.id);
-	const segments = ref.path.split('/').map((segment) => segment.trim()).filter(Boolean);
-	if (segments.length === 0) return wellKnownFolderId('msgfolderroot', mailbox);
+	const segments = folderPathSegments(ref.path);
+	// The node refuses such paths already; dropping the empty names would act on the parent (Empty on "Inbox/").
+	if (!segments) throw new EwsError({ code: 'ErrorFolderNotFound', message: `The folder path "${ref.path}" has an empty folder name` });
 	let current: FolderId;
 	let rest = segments;
 	if (isWellKnownFolder(segments[0])) {
