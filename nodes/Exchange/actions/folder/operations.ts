@@ -45,7 +45,7 @@ export const create: ItemOperation = {
 		const parameters = itemParameters(this, itemIndex);
 		const parent = parameters.folder('parentFolder', 'Parent Folder');
 		const name = parameters.string('displayName', 'Name', { required: true });
-		const created = await withField(this, run, itemIndex, 'Creating the folder', 'Parent Folder', async () => await createFolder(run.client, mailbox, parent, name));
+		const created = await withField(this, run, itemIndex, 'Creating the folder', (code) => (code === 'ErrorFolderExists' ? 'Name' : 'Parent Folder'), async () => await createFolder(run.client, mailbox, parent, name));
 		return [{ json: { ...created, mailbox } }];
 	},
 };
@@ -58,7 +58,7 @@ export const rename: ItemOperation = {
 		const parameters = itemParameters(this, itemIndex);
 		const ref = parameters.folder('folder', 'Folder');
 		const name = parameters.string('displayName', 'New Name', { required: true });
-		const renamed = await withField(this, run, itemIndex, 'Renaming the folder', 'Folder', async () => await renameFolder(run.client, mailbox, ref, name));
+		const renamed = await withField(this, run, itemIndex, 'Renaming the folder', (code) => (code === 'ErrorFolderExists' ? 'New Name' : 'Folder'), async () => await renameFolder(run.client, mailbox, ref, name));
 		return [{ json: { ...renamed, mailbox } }];
 	},
 };
