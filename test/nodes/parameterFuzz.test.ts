@@ -172,6 +172,7 @@ function hostileValues(target: Target): Hostile[] {
 const preview = (value: unknown): string => {
 	if (typeof value === 'string') return value.length > 40 ? `string(${value.length}) ${JSON.stringify(value.slice(0, 24))}…` : JSON.stringify(value);
 	if (value instanceof Date) return `Date(${value.toISOString()})`;
+	if (typeof value === 'number') return String(value);
 	try {
 		const json = JSON.stringify(value);
 		return json === undefined ? String(value) : json.slice(0, 60);
@@ -304,6 +305,24 @@ const deliver = (folder: string, subject: string) =>
 		folder,
 		attachments: [{ filename: 'a.txt', content: Buffer.from('attachment') }],
 	});
+
+/** A poll or a list search has no items: one call per value, its result or its error being that value's outcome. */
+async function eachValue(values: unknown[], call: (value: unknown) => Promise<unknown[]>): Promise<Outcome[]> {
+	const outcomes: Outcome[] = [];
+	for (const value of values) {
+		if (value === SKIP) {
+			outcomes.push(SKIPPED);
+			continue;
+		}
+		try {
+			const results = await call(value);
+			outcomes.push({ ok: true, items: results.length, text: JSON.stringify(results) });
+		} catch (error) {
+			outcomes.push(...outcomesOf(undefined, error ?? new Error('threw undefined'), 1));
+		}
+	}
+	return outcomes;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Action nodes: one execution per target, item i carrying value i (continueOnFail, so each item
@@ -490,33 +509,19 @@ describe('Microsoft Exchange Trigger: every parameter', () => {
 		await fuzz({
 			description: trigger.description,
 			targets,
-			async run(target, values) {
-				const outcomes: Outcome[] = [];
-				for (const value of values) {
-					if (value === SKIP) {
-						outcomes.push(SKIPPED);
-						continue;
-					}
-					const fx = triggerFixture();
+			run: async (target, values) =>
+				await eachValue(values, async (value) => {
 					const context = createPollContext({
 						description: trigger.description,
-						parameters: baselines(fx)[(target as Target & { which: number }).which],
+						parameters: baselines(triggerFixture())[(target as Target & { which: number }).which],
 						expressions: () => (value === undefined ? {} : { [target.path]: value }),
 						credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) },
 						credentialIds: { microsoftExchangeAppOnlyApi: 'cred-fuzz' },
 						trustedCa: sandbox.ca,
 						staticData: {},
 					}).context;
-					try {
-						const result = await trigger.poll.call(context);
-						const items = result?.[0] ?? [];
-						outcomes.push({ ok: true, items: items.length, text: JSON.stringify(items.map((item) => item.json)) });
-					} catch (error) {
-						outcomes.push(...outcomesOf(undefined, error ?? new Error('threw undefined'), 1));
-					}
-				}
-				return outcomes;
-			},
+					return ((await trigger.poll.call(context))?.[0] ?? []).map((item) => item.json);
+				}),
 		});
 	}, 300_000);
 });
@@ -530,13 +535,8 @@ describe('folder picker: the Mailbox parameter', () => {
 		await fuzz({
 			description: exchange.description,
 			targets: [{ path: 'mailbox', property: mailbox, names: ['Mailbox'], baseline: SHARED }],
-			async run(target, values) {
-				const outcomes: Outcome[] = [];
-				for (const value of values) {
-					if (value === SKIP) {
-						outcomes.push(SKIPPED);
-						continue;
-					}
+			run: async (_target, values) =>
+				await eachValue(values, async (value) => {
 					const context = createPollContext({
 						description: exchange.description,
 						parameters: { authentication: 'appOnly', mailbox: SHARED, resource: 'message', operation: 'move' },
@@ -545,15 +545,8 @@ describe('folder picker: the Mailbox parameter', () => {
 						trustedCa: sandbox.ca,
 						staticData: {},
 					}).context as unknown as ILoadOptionsFunctions;
-					try {
-						const { results } = await searchFolders.call(context);
-						outcomes.push({ ok: true, items: results.length, text: JSON.stringify(results) });
-					} catch (error) {
-						outcomes.push(...outcomesOf(undefined, error ?? new Error('threw undefined'), 1));
-					}
-				}
-				return outcomes;
-			},
+					return (await searchFolders.call(context)).results;
+				}),
 		});
 	}, 120_000);
 });

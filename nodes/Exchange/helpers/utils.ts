@@ -15,14 +15,17 @@ export interface RunContext {
 }
 
 /** A failed id in a batch answer, or an EWS call that failed, as the error of item `itemIndex`. */
-export function ewsNodeError(ctx: IExecuteFunctions, run: RunContext, error: unknown, itemIndex: number, action: string, field?: string): Error {
+/** The field a failure points at: one field, or one per EWS code (a taken name is the name's fault, not the folder's). */
+export type FieldOf = string | ((code: string) => string);
+
+export function ewsNodeError(ctx: IExecuteFunctions, run: RunContext, error: unknown, itemIndex: number, action: string, field?: FieldOf): Error {
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
 	return namingField(toNodeApiError(ctx.getNode(), error, { itemIndex, secrets: run.auth.secrets, action }), error, field);
 }
 
 /** Prefixes the message with the field when the EWS failure means the value in that field is wrong. */
-export function namingField<T extends Error>(nodeError: T, error: unknown, field: string | undefined, codes: ReadonlySet<string> = FIELD_CODES): T {
-	if (field && error instanceof EwsError && codes.has(error.code)) nodeError.message = `"${field}": ${nodeError.message}`;
+export function namingField<T extends Error>(nodeError: T, error: unknown, field: FieldOf | undefined, codes: ReadonlySet<string> = FIELD_CODES): T {
+	if (field && error instanceof EwsError && codes.has(error.code)) nodeError.message = `"${typeof field === 'string' ? field : field(error.code)}": ${nodeError.message}`;
 	return nodeError;
 }
 
@@ -30,7 +33,7 @@ export function namingField<T extends Error>(nodeError: T, error: unknown, field
 const FIELD_CODES = new Set(['ErrorFolderNotFound', 'ErrorInvalidIdMalformed', 'ErrorInvalidIdEmpty', 'ErrorItemNotFound', 'ErrorAttachmentNotFound', 'ErrorFolderExists', 'ErrorDeleteDistinguishedFolder', 'ErrorInvalidRecipients']);
 
 /** Runs `call`, turning an EWS failure into a NodeApiError that names `field` when the value is at fault. */
-export async function withField<T>(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, action: string, field: string, call: () => Promise<T>): Promise<T> {
+export async function withField<T>(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, action: string, field: FieldOf, call: () => Promise<T>): Promise<T> {
 	try {
 		return await call();
 	} catch (error) {
