@@ -60,6 +60,13 @@ describe('when the delegated token is refreshed', () => {
 		expect(accessToken).not.toBe(before);
 	});
 
+	it('an n8n without the refresh helper gets a clear error, not a TypeError', async () => {
+		const test = await contextWith({}, { access_token: expiredAccessToken() });
+		const helpers = test.context.helpers as unknown as Record<string, unknown>;
+		delete helpers.refreshOAuth2Token;
+		await expect(getDelegatedAccessToken(test.context, TYPE)).rejects.toThrow(/no helpers\.refreshOAuth2Token.*update n8n/);
+	});
+
 	it("the token's own expiry wins over a stale n8n_expires_at (n8n 1.x keeps the first one after a refresh)", async () => {
 		const valid = sandbox.entra.issueToken({ tenantId: DEMO.tenantId, clientId: DEMO.delegatedClientId, scp: 'SMTP.Send', upn: DEMO.user, lifetimeSeconds: 3600 });
 		expect(isTokenExpired({ access_token: valid, n8n_expires_at: String(Date.now() - 3_600_000) })).toBe(false);

@@ -3,7 +3,8 @@
 # the repository, once; later calls reuse it. Prints the harness folder on the last line of stdout.
 #
 #   bash test/e2e/install-n8n.sh [VERSION]     VERSION (or $N8N_VERSION): 2.40.7 (default) or 1.123.81
-#   N8N_HARNESS_DIR  where to install (default: ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-exchange-oauth/n8n-<version>)
+#   N8N_HARNESS_DIR  where to install (default: ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-exchange-oauth/n8n-<version>);
+#                    one folder per version (another version found there is installed over)
 #
 # Every n8n line the e2e suites run on is installed under Node 24: n8n 2.x needs Node >= 24, and
 # n8n 1.123's expression engine (isolated-vm 6) needs Node >= 22. The machine's Node 20 keeps running
@@ -22,7 +23,9 @@ HARNESS="${N8N_HARNESS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-exchange-o
 STAMP="$HARNESS/.installed"
 
 installed() {
-  [ -f "$STAMP" ] && [ -x "$HARNESS/n8n-app/node_modules/.bin/n8n" ] && [ -x "$HARNESS/node24/node_modules/.bin/node" ]
+  [ -f "$STAMP" ] && [ -x "$HARNESS/n8n-app/node_modules/.bin/n8n" ] && [ -x "$HARNESS/node24/node_modules/.bin/node" ] &&
+    # the right line, also when N8N_HARNESS_DIR points two versions at one folder
+    grep -q "\"version\": \"$N8N_VERSION\"" "$HARNESS/n8n-app/node_modules/n8n/package.json"
 }
 
 if installed; then

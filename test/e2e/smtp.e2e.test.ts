@@ -148,6 +148,35 @@ describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), (
 		};
 	}
 
+	/**
+	 * A delegated credential whose stored access token expired two minutes ago (own sign-in, so its
+	 * refresh token is not shared with other tests), and a workflow sending with it.
+	 */
+	async function importExpiredDelegated(label: string, cred: { id: string; name: string }, clientSecret: string): Promise<Scenario> {
+		const signedIn = await signInAsDemoUser();
+		const expiredAccessToken = sandbox!.entra.issueToken({
+			tenantId: DEMO.tenantId,
+			clientId: DEMO.delegatedClientId,
+			scp: 'SMTP.Send',
+			upn: DEMO.user,
+			lifetimeSeconds: -120,
+		});
+		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
+		await h.importCredentials(userFolder, [
+			h.fillTemplate<h.CredentialExport>(creds.delegated, {
+				...sandboxTemplateValues(),
+				ID: cred.id,
+				NAME: cred.name,
+				CLIENT_ID: DEMO.delegatedClientId,
+				CLIENT_SECRET: clientSecret,
+				OAUTH_TOKEN_DATA: { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) },
+			}),
+		]);
+		const s = makeScenario(label, 'delegated', { type: 'microsoftSmtpOAuth2Api', ...cred }, { name: DEMO.userDisplayName, address: DEMO.user });
+		await h.importWorkflow(userFolder, await workflowFor(s));
+		return s;
+	}
+
 	async function runAndRecord(label: string, workflowId: string): Promise<h.ExecuteResult> {
 		const res = await h.executeWorkflow(userFolder, workflowId);
 		runs.push({ label, res });
@@ -310,33 +339,7 @@ describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), (
 	});
 
 	test('(b2) delegated credential whose stored access token has expired: n8n refreshes it, then the mail goes out', async () => {
-		// Own sign-in, so this refresh token is not shared with (b).
-		const signedIn = await signInAsDemoUser();
-		const expiredAccessToken = sandbox!.entra.issueToken({
-			tenantId: DEMO.tenantId,
-			clientId: DEMO.delegatedClientId,
-			scp: 'SMTP.Send',
-			upn: DEMO.user,
-			lifetimeSeconds: -120,
-		});
-		const expired = { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) };
-		await h.importCredentials(userFolder, [
-			h.fillTemplate<h.CredentialExport>(creds.delegated, {
-				...sandboxTemplateValues(),
-				ID: ids.delegatedExpired,
-				NAME: 'E2E delegated (expired token)',
-				CLIENT_ID: DEMO.delegatedClientId,
-				CLIENT_SECRET: DEMO.delegatedClientSecret,
-				OAUTH_TOKEN_DATA: expired,
-			}),
-		]);
-		const s = makeScenario(
-			'delegatedExpired',
-			'delegated',
-			{ type: 'microsoftSmtpOAuth2Api', id: ids.delegatedExpired, name: 'E2E delegated (expired token)' },
-			{ name: DEMO.userDisplayName, address: DEMO.user },
-		);
-		await h.importWorkflow(userFolder, await workflowFor(s));
+		const s = await importExpiredDelegated('delegatedExpired', { id: ids.delegatedExpired, name: 'E2E delegated (expired token)' }, DEMO.delegatedClientSecret);
 		const requestsBefore = sandbox!.entra.requests.length;
 		const attemptsBefore = sandbox!.smtp.authAttempts.length;
 		const { res, message } = await sendAndReceive('delegatedExpired', s);
@@ -345,7 +348,6 @@ describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), (
 		const refreshes = sandbox!.entra.requests.slice(requestsBefore).filter((r) => r.grantType === 'refresh_token');
 		expect(refreshes).toEqual([expect.objectContaining({ ok: true, clientId: DEMO.delegatedClientId })]);
 		expect(sandbox!.smtp.authAttempts.slice(attemptsBefore).map((a) => a.ok)).toEqual([true]);
-		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
 
 		// n8n stored the refreshed token: the next execution sends with it, without refreshing again
 		// (n8n 1.x keeps the old n8n_expires_at after a refresh; the token's own expiry decides).
@@ -356,31 +358,7 @@ describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), (
 	});
 
 	test('(b3) delegated refresh refused for a wrong client secret: the error names AADSTS7000215, not "connect again"', async () => {
-		const signedIn = await signInAsDemoUser();
-		const expiredAccessToken = sandbox!.entra.issueToken({
-			tenantId: DEMO.tenantId,
-			clientId: DEMO.delegatedClientId,
-			scp: 'SMTP.Send',
-			upn: DEMO.user,
-			lifetimeSeconds: -120,
-		});
-		await h.importCredentials(userFolder, [
-			h.fillTemplate<h.CredentialExport>(creds.delegated, {
-				...sandboxTemplateValues(),
-				ID: ids.delegatedWrongSecret,
-				NAME: 'E2E delegated (wrong secret)',
-				CLIENT_ID: DEMO.delegatedClientId,
-				CLIENT_SECRET: wrongSecret,
-				OAUTH_TOKEN_DATA: { ...signedIn, access_token: expiredAccessToken, n8n_expires_at: String(Date.now() - 120_000) },
-			}),
-		]);
-		const s = makeScenario(
-			'delegatedWrongSecret',
-			'delegated',
-			{ type: 'microsoftSmtpOAuth2Api', id: ids.delegatedWrongSecret, name: 'E2E delegated (wrong secret)' },
-			{ name: DEMO.userDisplayName, address: DEMO.user },
-		);
-		await h.importWorkflow(userFolder, await workflowFor(s));
+		const s = await importExpiredDelegated('delegatedWrongSecret', { id: ids.delegatedWrongSecret, name: 'E2E delegated (wrong secret)' }, wrongSecret);
 		const before = sandbox!.smtp.messages.length;
 		const requestsBefore = sandbox!.entra.requests.length;
 		const res = await runAndRecord('delegatedWrongSecret', s.workflowId);
@@ -396,7 +374,6 @@ describe(h.onN8n('Send Email (SMTP OAuth) against the Microsoft 365 sandbox'), (
 		const refreshes = sandbox!.entra.requests.slice(requestsBefore).filter((r) => r.grantType === 'refresh_token');
 		expect(refreshes.length).toBeGreaterThan(0);
 		expect(refreshes.every((r) => !r.ok && r.error === 'AADSTS7000215')).toBe(true);
-		expectedSecrets.push(String(signedIn.refresh_token), expiredAccessToken);
 	});
 
 	test('(c) wrong client secret: the run data carries the actionable AADSTS7000215 message, nothing is sent', async () => {

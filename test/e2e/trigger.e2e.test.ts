@@ -103,6 +103,8 @@ describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start
 		expect(bytes.equals(mail.file.bytes)).toBe(true);
 	}
 
+	let credential: h.CredentialExport;
+
 	/** Output of n8n processes that were stopped (restart test), for the secret scan. */
 	const earlierOutput: string[] = [];
 
@@ -114,7 +116,8 @@ describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start
 		await h.installPackage(userFolder, tarball);
 
 		const cred = { type: wf.APP_ONLY_TYPE, id: 'e2eTrigAppOnly1', name: 'E2E trigger app-only' } as const;
-		await h.importCredentials(userFolder, [wf.appOnlyCredential(sandbox, { ...cred, allowedMailboxes: MAILBOX })]);
+		credential = wf.appOnlyCredential(sandbox, { ...cred, allowedMailboxes: MAILBOX, testMailbox: MAILBOX });
+		await h.importCredentials(userFolder, [credential]);
 		await h.importWorkflow(
 			userFolder,
 			wf.chainWorkflow(WORKFLOW_ID, 'e2e invoice trigger', [
@@ -210,6 +213,16 @@ describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start
 		expect(new Set(subjects).size).toBe(subjects.length);
 		expect(subjects).not.toContain(oldSubject);
 		console.log(`trigger e2e: after restart, ${subjects.length} messages in all, each once (${elapsed()})`);
+	});
+
+	test("the credential's Test button runs our test through n8n's credential test plumbing", async () => {
+		// What the editor sends: the credential with its data; n8n fills in defaults and calls the
+		// node's credentialTest method (credentials-tester.service) the same way on both lines.
+		const result = await session.request<{ status?: string; message?: string }>('POST', '/credentials/test', { credentials: credential });
+		// Which node's test n8n picks for a credential type several nodes share is n8n's choice: the
+		// SMTP one reports the roles, the EWS one also opens the Test Mailbox.
+		expect(result).toEqual({ status: 'OK', message: expect.stringMatching(/SMTP\.SendAsApp|full_access_as_app/) });
+		console.log(`trigger e2e: credential test on n8n ${h.n8nLine().version}: ${result.message}`);
 	});
 
 	test('no secret or token in n8n output or the saved executions', async () => {

@@ -73,6 +73,9 @@ function refreshFailure(error: unknown): unknown {
  * refreshes on a 401 only and ignores the declared statuses.)
  */
 async function refreshThroughN8n(ctx: IExecuteFunctions, credentialType: string): Promise<OAuthTokenData> {
+	if (typeof ctx.helpers.refreshOAuth2Token !== 'function') {
+		throw new Error('This n8n cannot refresh OAuth2 tokens for community nodes (no helpers.refreshOAuth2Token): update n8n to 1.123 or 2.40 or later');
+	}
 	let refreshed: unknown;
 	try {
 		refreshed = await ctx.helpers.refreshOAuth2Token.call(ctx, credentialType);
