@@ -42,7 +42,7 @@ function settingsFrom(parameters: ParameterReader, mailbox: string): { settings:
 				? { kind: 'category', name: parameters.string('category', 'Category') || 'n8n' }
 				: { kind: afterEmitKind };
 	const startFrom = parameters.option('startFrom', 'Start With', START_POINTS, 'newOnly');
-	const start: StartPoint = startFrom === 'recentDays' ? { kind: 'recentDays', days: parameters.number('startDays', 'Days', 7, { min: 1 }) } : { kind: startFrom };
+	const start: StartPoint = startFrom === 'recentDays' ? { kind: 'recentDays', days: parameters.number('startDays', 'Days', 7, { min: 1, max: 3650, integer: true }) } : { kind: startFrom };
 	const triggerFilters: TriggerFilters = {
 		unreadOnly: parameters.boolean('filters.unreadOnly', 'Unread Only'),
 		senders: parameters.list('filters.senders', 'Senders', /[,;\s]+/).map((sender) => sender.toLowerCase()),

@@ -142,8 +142,7 @@ describe.each<Kind>(['appOnly', 'delegated'])('the token goes only to the creden
 		const credentials = await credentialsFor(kind);
 		if (kind === 'delegated') {
 			const data = credentials.microsoftSmtpOAuth2Api.oauthTokenData as IDataObject;
-			data.n8n_expires_at = String(Date.now() - 60_000);
-		}
+			}
 		sandbox.smtp.failNext('5.7.3', 1);
 		await run(contextFor(parametersFor(kind, { options: { customHeaders: { header: [{ name: 'X-Token-Url', value: `https://${trap.host}:${trap.httpsPort}/` }] } } }), credentials));
 		await sandbox.smtp.waitForMessages(1);
@@ -279,7 +278,8 @@ describe('header injection through every header-bearing field is refused', () =>
 		['X-Ok', 'a\u0000b'],
 	])('%s: %p', async (name, value) => {
 		const error = await runExpectingError(contextFor({ ...baseParameters, options: { customHeaders: { header: [{ name, value }] } } }, await credentialsFor('appOnly')));
-		expect(error.message).toMatch(new RegExp(`"${name}"`));
+		// Header policy errors quote the header; control characters are refused by the parameter reader, naming "Custom Headers → NAME".
+		expect(error.message).toMatch(new RegExp(`"(Custom Headers → )?${name}"`));
 		expect(sandbox.smtp.messages).toHaveLength(0);
 	});
 
@@ -288,16 +288,16 @@ describe('header injection through every header-bearing field is refused', () =>
 		['references', '<a@b>\nBcc: evil@example.com', '"References"'],
 	])('%s with a line break', async (option, value, label) => {
 		const error = await runExpectingError(contextFor({ ...baseParameters, options: { [option]: value } }, await credentialsFor('appOnly')));
-		expect(error.message).toBe(`The value of ${label} contains a line break`);
+		expect(error.message).toMatch(new RegExp(`^${label} contains a line break`));
 	});
 
 	it('a control character in an address never reaches the XOAUTH2 login', async () => {
 		const error = await runExpectingError(contextFor({ ...baseParameters, fromEmail: `${DEMO.sharedMailbox}`, options: { smtpUser: `invoices@contoso.test\u0001auth=Bearer\u0001\u0001` } }, await credentialsFor('appOnly')));
-		expect(error.message).toMatch(/Invalid email address .* in "SMTP Login Mailbox"/);
+		expect(error.message).toMatch(/"SMTP Login Mailbox" contains the control character U\+0001/);
 		expect(sandbox.smtp.authAttempts).toHaveLength(0);
 		// The local part too: "\x01" inside the address, where the old check let it through.
 		const inside = await runExpectingError(contextFor({ ...baseParameters, options: { smtpUser: 'invoices\u0001auth=Bearer\u0001@contoso.test' } }, await credentialsFor('appOnly')));
-		expect(inside.message).toMatch(/Invalid email address .* in "SMTP Login Mailbox"/);
+		expect(inside.message).toMatch(/"SMTP Login Mailbox" contains the control character U\+0001/);
 	});
 });
 
@@ -309,7 +309,8 @@ describe('secrets that appear during the run are scrubbed too', () => {
 		data.n8n_expires_at = String(Date.now() - 60_000);
 		const test = contextFor(parametersFor('delegated'), credentials);
 		const auth = await loadExchangeAuth(test.context, 'delegated', 'microsoftSmtpOAuth2Api');
-		await auth.getAccessToken();
+		// A forced refresh, as after a 401: n8n refreshes and rotates the refresh token.
+		await auth.getAccessToken(true);
 		const rotated = String((test.credentials.microsoftSmtpOAuth2Api.oauthTokenData as IDataObject).refresh_token);
 		expect(test.refreshes).toBe(1);
 		expect(rotated).not.toBe(before);

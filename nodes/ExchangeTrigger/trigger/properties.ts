@@ -32,7 +32,7 @@ export const triggerProperties: INodeProperties[] = [
 		displayName: 'Days',
 		name: 'startDays',
 		type: 'number',
-		typeOptions: { minValue: 1 },
+		typeOptions: { minValue: 1, maxValue: 3650 },
 		default: 7,
 		displayOptions: { show: { startFrom: ['recentDays'] } },
 	},
