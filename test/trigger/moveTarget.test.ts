@@ -32,12 +32,6 @@ describe('folder picker validation in the editor', () => {
 		expect(issuesOf(exchange, parameters).folder).toEqual([expect.stringMatching(/Not a well-known folder name/)]);
 	});
 
-	it('the mode label fits the mode selector', () => {
-		const folder = trigger.properties.find((p) => p.name === 'folder')!;
-		// n8n's selector shows about 8 characters ("From List" fits, "Well-Known" was cut to "Well-Kno").
-		for (const mode of folder.modes ?? []) expect(mode.displayName.length).toBeLessThanOrEqual(9);
-	});
-
 	it('"Move To" has no default: choosing "Move to Folder" asks for a folder', () => {
 		expect(issuesOf(trigger, { mailbox: 'a@contoso.test', afterEmit: 'move' }).moveTo).toEqual([expect.stringMatching(/required/i)]);
 		expect(issuesOf(trigger, { mailbox: 'a@contoso.test', afterEmit: 'move', moveTo: rl('path', 'Inbox/Processed') }).moveTo).toBeUndefined();

@@ -95,12 +95,12 @@ export function folderLocator(name: string, displayName: string, description: st
 				hint: 'Folder names separated by "/", from the top of the mailbox; may start with a well-known name such as "inbox"',
 			},
 			{
-				// "Well-Known" was cut off in the mode selector (it shows about 8 characters).
-				displayName: 'Standard',
+				// "Well-Known" and "Standard" were cut off in the mode selector (it shows about 7 average characters).
+				displayName: 'Built-in',
 				name: 'wellKnown',
 				type: 'string',
 				placeholder: 'inbox',
-				hint: `A standard folder of every mailbox (Exchange's well-known names): ${WELL_KNOWN_NAMES.join(', ')}`,
+				hint: `A built-in folder of every mailbox (Exchange's well-known names): ${WELL_KNOWN_NAMES.join(', ')}`,
 				// Checked in the editor, so "Inbox/Processed" is refused while typing, not at run time.
 				validation: [
 					{
