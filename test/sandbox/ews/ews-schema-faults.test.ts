@@ -201,7 +201,7 @@ test('without the schema folder the stand-in warns and serves unvalidated', asyn
 	const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
 	const bare = await startSandbox({ ewsSchemaDir: resolve(repoRoot, 'no-such-schema-folder') });
 	try {
-		expect(warn).toHaveBeenCalledWith(expect.stringContaining('not checked against Microsoft's EWS schema'));
+		expect(warn).toHaveBeenCalledWith(expect.stringContaining("not checked against Microsoft's EWS schema"));
 		expect(bare.ews.validator).toBeUndefined();
 		const reply = await postSoap(
 			bare,
