@@ -16,9 +16,6 @@ import { OWNER, sandboxAppOnlyData, startEditorEnvironment, type EditorEnvironme
 jest.setTimeout(5 * 60_000);
 
 const PKG = 'n8n-nodes-exchange-oauth';
-/** Checks that need work merged from other branches (folder IDs, fix texts with real values): enable after merging. */
-const AFTER_MERGE = process.env.BROWSER_E2E_AFTER_MERGE === '1';
-const testAfterMerge = AFTER_MERGE ? test : test.skip;
 
 describe('the n8n editor in a real browser', () => {
 	let env: EditorEnvironment;
@@ -264,7 +261,7 @@ describe('the n8n editor in a real browser', () => {
 		expect(newErrorsFromOurNodes()).toEqual([]);
 	});
 
-	testAfterMerge('the folder picker stores the folder ID, with the path as its label', async () => {
+	test('the folder picker stores the folder ID, with the path as its label', async () => {
 		await pickProcessed();
 		await closeNode();
 		await page.keyboard.press('Control+s');
@@ -365,7 +362,7 @@ describe('the n8n editor in a real browser', () => {
 		expect(newErrorsFromOurNodes()).toEqual([]);
 	});
 
-	testAfterMerge('the SendAsDenied fix names the real From and login addresses, with no placeholder lost to HTML', async () => {
+	test('the SendAsDenied fix names the real From and login addresses, with no placeholder lost to HTML', async () => {
 		const shown = await runSendAsDenied();
 		// What n8n shows must be the whole fix: `<from>`-style placeholders vanish when rendered as HTML.
 		expect(shown).not.toMatch(/-Identity\s+-Trustee/);
