@@ -10,7 +10,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } fro
 import { Exchange } from '../../nodes/Exchange/Exchange.node';
 import { clientOptions } from '../../nodes/Exchange/actions/router';
 import { DEMO, type Sandbox } from '../sandbox';
-import { useSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
+import { useSmtpTrap, type SmtpTrap } from '../support/smtpTrap';
 import { createExecuteContext } from '../support/executeContext';
 import { appOnlyCredential, delegatedCredential, EWS_DELEGATED_SCOPE } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';

@@ -10,7 +10,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
 import { DEMO, createAppCertificate, type Sandbox } from '../sandbox';
-import { useSmtpTrap, type SmtpTrap } from '../sandbox/smtp-trap';
+import { useSmtpTrap, type SmtpTrap } from '../support/smtpTrap';
 import { createExecuteContext, type TestContext } from '../support/executeContext';
 import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';

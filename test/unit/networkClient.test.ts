@@ -1,5 +1,5 @@
 import { CredentialNetworkClient } from '../../nodes/shared/transport/networkClient';
-import { useSmtpTrap } from '../sandbox/smtp-trap';
+import { useSmtpTrap } from '../support/smtpTrap';
 
 const currentTrap = useSmtpTrap();
 

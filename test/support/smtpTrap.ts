@@ -8,7 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Server as NetServer } from 'node:net';
 import { generate } from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
-import { issueServerCertificate } from './certs';
+import { issueServerCertificate } from '../sandbox/certs';
 
 /** A CA of the trap's own, with a name of its own (a CA named like the sandbox's would be confused with it). */
 async function trapAuthority(): Promise<{ caCertPem: string; caKeyPem: string }> {
