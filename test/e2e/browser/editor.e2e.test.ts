@@ -272,6 +272,37 @@ describe('the n8n editor in a real browser', () => {
 		expect(folder).toMatchObject({ mode: 'list', value: processed.id });
 	});
 
+	test('with Mailbox empty, the folder list says to fill in Mailbox first (not "No results")', async () => {
+		const created = await env.session.request<{ id: string }>('POST', '/workflows', {
+			name: 'Browser e2e: folder list without a mailbox',
+			settings: {},
+			connections: {},
+			nodes: [
+				{
+					id: 'nomb-1',
+					name: 'No mailbox yet',
+					type: `${PKG}.exchange`,
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: { authentication: 'appOnly', mailbox: '', resource: 'message', operation: 'getMany', folder: { __rl: true, mode: 'list', value: '' } },
+					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
+				},
+			],
+		});
+		await openWorkflow(created.id);
+		await openNode('No mailbox yet');
+		const mark = artefacts.consoleErrors.length;
+		await page.locator('[data-test-id="resource-locator-folder"] [data-test-id="rlc-input"]').click();
+		await page.getByText('Fill in "Mailbox" first').first().waitFor({ timeout: 30_000 });
+		await artefacts.shot(page, 'folder-list-without-mailbox');
+		expect(await page.getByText('No results').count()).toBe(0);
+		await page.keyboard.press('Escape');
+		await closeNode();
+		// The list request fails on purpose here (that is how n8n shows the message): not a defect of the node.
+		artefacts.consoleErrors.splice(mark, artefacts.consoleErrors.length - mark, ...artefacts.consoleErrors.slice(mark).filter((entry) => !/resource-locator-results|Fill in/.test(`${entry.text} ${entry.url}`)));
+		expect(newErrorsFromOurNodes()).toEqual([]);
+	});
+
 	/** Opens a credential, clicks Save (n8n then runs its Test) and returns the banner's text. */
 	const saveAndTestCredential = async (id: string, shotName: string) => {
 		await page.goto(`${env.baseUrl}/home/credentials/${id}`);
