@@ -29,23 +29,13 @@ import { binaryItem, createExecuteContext } from '../support/executeContext';
 import { createPollContext } from '../support/pollContext';
 import { appOnlyCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
+import { seededRandom } from '../support/seededRandom';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 const ROUNDS = Math.max(1, Number(process.env.FUZZ_ROUNDS ?? 1));
 console.log(`parameter fuzz: seed ${SEED} (repeat with FUZZ_SEED=${SEED}), ${ROUNDS} round(s)`);
 
-/** mulberry32: small, fast, good enough to pick test values, and repeatable from the seed. */
-function rng(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-const random = rng(SEED);
+const random = seededRandom(SEED);
 const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
 const int = (max: number) => Math.floor(random() * max);
 

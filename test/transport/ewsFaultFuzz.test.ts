@@ -16,6 +16,7 @@ import { DEMO, type Sandbox } from '../sandbox';
 import type { EwsFault, FaultBody, FaultOptions } from '../sandbox/ews';
 import { useSandbox } from '../support/useSandbox';
 import { appOnlyAuth, clientOn, EWS_FAULT_CODES } from './ewsSupport';
+import { seededRandom } from '../support/seededRandom';
 
 jest.setTimeout(240_000);
 
@@ -35,17 +36,6 @@ const DEADLINE_MS = 10_000;
 const HUNG_AFTER_MS = DEADLINE_MS + 5_000;
 const MAILBOX = DEMO.sharedMailbox;
 
-/** mulberry32: small, seedable, good enough to pick cases. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 interface Fixture {
 	messageId: string;
@@ -121,7 +111,7 @@ const KNOWN_CODE = /^(HTTP \d{3}( not SOAP)?|HTTP 401 \w+|Error\w+|Ews\w+|E[A-Z0
 
 it(`every EWS operation settles with a mapped error on any answer (seed ${SEED})`, async () => {
 	console.log(`EWS fault fuzz: seed ${SEED}, ${CASES_PER_OPERATION} cases per operation (EWS_FUZZ_SEED=${SEED} repeats this run)`);
-	const next = random(SEED);
+	const next = seededRandom(SEED);
 	const auth = await appOnlyAuth(sandbox);
 	const client = clientOn(sandbox, auth, [], { maxAttempts: 1, deadlineMs: DEADLINE_MS });
 	const impatientClient = clientOn(sandbox, auth, [], { maxAttempts: 1, deadlineMs: SHORT_DEADLINE_MS });
