@@ -12,7 +12,7 @@ import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
 import { DEMO, createAppCertificate, type Sandbox } from '../sandbox';
 import { useSmtpTrap, type SmtpTrap } from '../support/smtpTrap';
 import { createExecuteContext, type TestContext } from '../support/executeContext';
-import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
+import { appOnlyCredential, delegatedCredential, SMTP_SEND_PARAMETERS } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 
 const node = new SmtpOAuth();
@@ -25,14 +25,7 @@ beforeAll(() => {
 	trap = currentTrap();
 });
 
-const baseParameters = {
-	authentication: 'appOnly',
-	fromEmail: `Invoices <${DEMO.sharedMailbox}>`,
-	toEmail: 'someone@example.com',
-	subject: 'Hello',
-	emailFormat: 'text',
-	text: 'Body',
-};
+const baseParameters = SMTP_SEND_PARAMETERS;
 
 type Kind = 'appOnly' | 'delegated';
 

@@ -7,7 +7,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
 import { DEMO, createAppCertificate, type Sandbox } from '../sandbox';
 import { binaryItem, createExecuteContext, type TestContext } from '../support/executeContext';
-import { appOnlyCredential, delegatedCredential } from '../support/sandboxCredentials';
+import { appOnlyCredential, delegatedCredential, SMTP_SEND_PARAMETERS } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 
 const node = new SmtpOAuth();
@@ -17,14 +17,7 @@ beforeAll(() => {
 	sandbox = currentSandbox();
 });
 
-const baseParameters = {
-	authentication: 'appOnly',
-	fromEmail: `Invoices <${DEMO.sharedMailbox}>`,
-	toEmail: 'someone@example.com',
-	subject: 'Hello',
-	emailFormat: 'text',
-	text: 'Body',
-};
+const baseParameters = SMTP_SEND_PARAMETERS;
 
 function contextFor(parameters: IDataObject | ((i: number) => IDataObject), extra: Partial<Parameters<typeof createExecuteContext>[0]> = {}): TestContext {
 	return createExecuteContext({

@@ -66,3 +66,13 @@ export async function delegatedCredential(sandbox: Sandbox, overrides: ICredenti
 		...overrides,
 	};
 }
+
+/** Send Email node parameters for one plain app-only message from the demo shared mailbox; tests override fields. */
+export const SMTP_SEND_PARAMETERS = {
+	authentication: 'appOnly',
+	fromEmail: `Invoices <${DEMO.sharedMailbox}>`,
+	toEmail: 'someone@example.com',
+	subject: 'Hello',
+	emailFormat: 'text',
+	text: 'Body',
+};
