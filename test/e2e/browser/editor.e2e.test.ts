@@ -45,6 +45,28 @@ describe('the n8n editor in a real browser', () => {
 		await page.waitForSelector('[data-test-id="ndv"]', { state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 	};
 
+	/** A workflow of its own with one app-only node (the editor saves by itself: the demo stays as it is), opened. */
+	const openSingleNodeWorkflow = async (workflowName: string, node: { name: string; type: string; parameters: Record<string, unknown> }) => {
+		const created = await env.session.request<{ id: string }>('POST', '/workflows', {
+			name: workflowName,
+			settings: {},
+			connections: {},
+			nodes: [
+				{
+					id: `${node.type}-1`,
+					name: node.name,
+					type: `${PKG}.${node.type}`,
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: node.parameters,
+					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
+				},
+			],
+		});
+		await openWorkflow(created.id);
+		await openNode(node.name);
+	};
+
 	beforeAll(async () => {
 		env = await startEditorEnvironment();
 		try {
@@ -177,25 +199,11 @@ describe('the n8n editor in a real browser', () => {
 	});
 
 	test('a built-in folder name is checked while typing, and the mode label is not cut off', async () => {
-		// A workflow of its own: the editor saves by itself, and the demo's trigger must stay as it is.
-		const created = await env.session.request<{ id: string }>('POST', '/workflows', {
-			name: 'Browser e2e: built-in folder',
-			settings: {},
-			connections: {},
-			nodes: [
-				{
-					id: 'bif-1',
-					name: 'Watch a folder',
-					type: `${PKG}.exchangeTrigger`,
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: { authentication: 'appOnly', mailbox: DEMO.sharedMailbox, folder: { __rl: true, mode: 'wellKnown', value: 'inbox' } },
-					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
-				},
-			],
+		await openSingleNodeWorkflow('Browser e2e: built-in folder', {
+			name: 'Watch a folder',
+			type: 'exchangeTrigger',
+			parameters: { authentication: 'appOnly', mailbox: DEMO.sharedMailbox, folder: { __rl: true, mode: 'wellKnown', value: 'inbox' } },
 		});
-		await openWorkflow(created.id);
-		await openNode('Watch a folder');
 		const folder = page.locator('[data-test-id="resource-locator-folder"]');
 		const mode = folder.locator('[data-test-id="rlc-mode-selector"] input');
 		expect(await mode.inputValue()).toBe('Built-in');
@@ -273,24 +281,11 @@ describe('the n8n editor in a real browser', () => {
 	});
 
 	test('with Mailbox empty, the folder list says to fill in Mailbox first (not "No results")', async () => {
-		const created = await env.session.request<{ id: string }>('POST', '/workflows', {
-			name: 'Browser e2e: folder list without a mailbox',
-			settings: {},
-			connections: {},
-			nodes: [
-				{
-					id: 'nomb-1',
-					name: 'No mailbox yet',
-					type: `${PKG}.exchange`,
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: { authentication: 'appOnly', mailbox: '', resource: 'message', operation: 'getMany', folder: { __rl: true, mode: 'list', value: '' } },
-					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
-				},
-			],
+		await openSingleNodeWorkflow('Browser e2e: folder list without a mailbox', {
+			name: 'No mailbox yet',
+			type: 'exchange',
+			parameters: { authentication: 'appOnly', mailbox: '', resource: 'message', operation: 'getMany', folder: { __rl: true, mode: 'list', value: '' } },
 		});
-		await openWorkflow(created.id);
-		await openNode('No mailbox yet');
 		const mark = artefacts.consoleErrors.length;
 		await page.locator('[data-test-id="resource-locator-folder"] [data-test-id="rlc-input"]').click();
 		await page.getByText('Fill in "Mailbox" first').first().waitFor({ timeout: 30_000 });
