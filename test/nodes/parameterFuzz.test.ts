@@ -373,7 +373,9 @@ function exchangeFixture(count: number): ExchangeFixture {
 	newFolder('inbox', name);
 	const folder = `Inbox/${name}`;
 	newFolder(folder, 'Dest');
-	const ids = Array.from({ length: count }, (_, i) => deliver(folder, `Fuzz ${fixtures}.${i}`));
+	// The content must not depend on the fixture counter: a search value ("0") compared with its
+	// canonical twin in the next fixture has to meet the same texts.
+	const ids = Array.from({ length: count }, (_, i) => deliver(folder, `Fuzz message ${i}`));
 	const subfolders = Array.from({ length: count }, (_, i) => {
 		newFolder(folder, `Sub ${i}`);
 		deliver(`${folder}/Sub ${i}`, `In sub ${i}`);
