@@ -1,5 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
+import type { MailApi } from '../mail/store';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../clouds';
 import { atStep } from '../errors/nodeErrors';
 import { secretsOf } from '../errors/redact';
@@ -21,6 +22,8 @@ const TOKEN_STEP = 'Getting an access token';
  */
 export interface ExchangeAuth {
 	kind: AuthenticationKind;
+	/** The API the credential's mailbox calls go to (its Mailbox API field); undefined: EWS, as in 0.1. */
+	mailboxApi?: MailApi;
 	endpoints: CloudEndpoints;
 	tls: TlsFields;
 	/** Values that must never appear in output or errors; grows as tokens are minted. */
