@@ -359,7 +359,7 @@ export function diagnoseNetworkError(error: unknown, facts: DiagnosisFacts = {})
 	};
 }
 
-/** What an EWS failure carries for its message (transport/ews/errors.ts: EwsFailure). */
+/** What an EWS failure carries for its message (a MailFailure of api 'ews', from transport/ews/errors.ts). */
 export interface EwsFailureFacts {
 	code: string;
 	message?: string;
