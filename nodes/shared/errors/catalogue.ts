@@ -1,7 +1,10 @@
 /**
  * What Microsoft's error codes mean for an admin, and how to fix them. One place for the whole
- * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures, EWS ResponseCodes and HTTP statuses.
+ * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures, and the mail APIs' failures
+ * (MAIL_CATALOGUES: EWS ResponseCodes and HTTP statuses here, Graph's codes in graphCatalogue.ts).
  */
+
+import type { MailApi } from '../mail/store';
 
 export interface Diagnosis {
 	/** Microsoft's code as the admin would search for it: AADSTS7000215, 535 5.7.139, … */
@@ -587,4 +590,33 @@ export function diagnoseEwsFailure(facts: EwsFailureFacts): Diagnosis | undefine
 		};
 	}
 	return diagnoseEwsConnection(facts);
+}
+
+/** One catalogue per mail API: its failure codes → message + fix. */
+export interface MailCatalogue {
+	api: MailApi;
+	diagnose(failure: MailFailureFacts): Diagnosis | undefined;
+}
+
+/** What a mail API failure (MailFailure of mail/store.ts) carries for its message. */
+export type MailFailureFacts = EwsFailureFacts & { api?: MailApi };
+
+/**
+ * The mail API catalogues, keyed on the API's own code. A failure is looked up in its API's
+ * catalogue first, then in the others in this order (EWS, then Graph): Graph answers some EWS
+ * codes too (ErrorItemNotFound, ErrorAccessDenied, …). A failure without an API is EWS's (0.1).
+ */
+export const MAIL_CATALOGUES: MailCatalogue[] = [
+	{ api: 'ews', diagnose: diagnoseEwsFailure },
+	// Graph: the Graph back end adds its catalogue (errors/graphCatalogue.ts) here.
+];
+
+export function diagnoseMailFailure(failure: MailFailureFacts): Diagnosis | undefined {
+	const api = failure.api ?? 'ews';
+	const ordered = [...MAIL_CATALOGUES.filter((catalogue) => catalogue.api === api), ...MAIL_CATALOGUES.filter((catalogue) => catalogue.api !== api)];
+	for (const catalogue of ordered) {
+		const diagnosis = catalogue.diagnose(failure);
+		if (diagnosis) return diagnosis;
+	}
+	return undefined;
 }
