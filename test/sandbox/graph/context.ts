@@ -44,7 +44,6 @@ export interface GraphServiceHooks {
 	uploadUrl(sessionId: string): string;
 	createUploadSession(session: UploadSession): string;
 	deltaTokens: Map<string, unknown>;
-	deltaMaxPageSize: number;
 }
 
 export interface UploadSession {
