@@ -8,7 +8,7 @@ import type { ShapeOptions } from './shapes';
 
 export interface GraphRequest {
 	method: string;
-	/** Path below /v1.0, e.g. '/me/messages/AAMk…' (percent-decoded segments). */
+	/** Path below /v1.0, e.g. '/me/messages/AAMk…' (percent-encoded as sent; route parameters are decoded). */
 	path: string;
 	query: URLSearchParams;
 	/** Lower-cased header names. */

@@ -58,6 +58,13 @@ export interface GraphConfig {
 	audiences?: string[];
 }
 
+const safeDecode = (segment: string) => {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return segment;
+	}
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class GraphService {
@@ -150,7 +157,8 @@ export class GraphService {
 		} catch {
 			return this.write(res, { status: 413, json: errorBody('RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`) });
 		}
-		const path = decodeURIComponent(url.pathname.slice(GRAPH_PATH.length)) || '/';
+		// Kept percent-encoded: an id with an encoded '/' (an EWS id) is one segment, decoded after routing.
+		const path = url.pathname.slice(GRAPH_PATH.length) || '/';
 		const request: GraphRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, body };
 		const reply = await this.execute(request, false, () => req.socket.destroy());
 		if (reply) this.write(res, reply);
@@ -225,7 +233,7 @@ export class GraphService {
 	private match(request: GraphRequest) {
 		const prefix = /^\/(me)(\/.*)?$/i.exec(request.path) ?? /^\/users\/([^/]+)(\/.*)?$/i.exec(request.path);
 		if (!prefix) return undefined;
-		const mailboxSegment: 'me' | { user: string } = prefix[0].toLowerCase().startsWith('/me') ? 'me' : { user: prefix[1].replace(/^'|'$/g, '') };
+		const mailboxSegment: 'me' | { user: string } = prefix[0].toLowerCase().startsWith('/me') ? 'me' : { user: safeDecode(prefix[1]).replace(/^'|'$/g, '') };
 		const rest = (prefix[2] ?? '').replace(/\/+$/, '');
 		let methodMismatch: Route | undefined;
 		for (const candidate of ROUTES) {
@@ -235,7 +243,7 @@ export class GraphService {
 				methodMismatch ??= candidate;
 				continue;
 			}
-			return { route: candidate, params: params.slice(1), mailboxSegment, methodMismatch: false };
+			return { route: candidate, params: params.slice(1).map(safeDecode), mailboxSegment, methodMismatch: false };
 		}
 		return methodMismatch ? { route: methodMismatch, params: [], mailboxSegment, methodMismatch: true } : undefined;
 	}
