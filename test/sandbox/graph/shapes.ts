@@ -69,11 +69,12 @@ const MESSAGE_PROPERTIES: Record<string, (item: StoredItem, options: ShapeOption
 		...(item.flag.dueDate ? { dueDateTime: utc(item.flag.dueDate) } : {}),
 		...(item.flag.completeDate ? { completedDateTime: utc(item.flag.completeDate) } : {}),
 	}),
-	// Only with $select, as on Graph:
 	uniqueBody: (item, options) => body(item, options.textBody),
 	internetMessageHeaders: (_item, _options, headers) => headers ?? [],
 };
-const DEFAULT_MESSAGE_PROPERTIES = Object.keys(MESSAGE_PROPERTIES).filter((name) => name !== 'uniqueBody' && name !== 'internetMessageHeaders');
+/** Only with $select: not in GET's default answer (message-get.md example 1). */
+const SELECT_ONLY = new Set(['uniqueBody', 'internetMessageHeaders', 'conversationIndex']);
+const DEFAULT_MESSAGE_PROPERTIES = Object.keys(MESSAGE_PROPERTIES).filter((name) => !SELECT_ONLY.has(name));
 
 /** The property names of a $select for `type`, as declared (refuses unknown ones, like Graph). */
 export function parseSelect(select: string | null, type: 'Message' | 'MailFolder' | 'Attachment'): string[] | undefined {
