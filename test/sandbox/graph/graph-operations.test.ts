@@ -146,6 +146,16 @@ describe('messages: list', () => {
 		expect(subjects(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$search="from:northwind subject:invoice"&$top=50`)).sort()).toEqual(['List 00 invoice', 'List 06 invoice']);
 	});
 
+	test('$expand=attachments (with its own $select), $count=true, $orderBy in any case; unknown options refused', async () => {
+		const reply = await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$filter=hasAttachments%20eq%20true&$expand=attachments($select=name,size)&$select=subject&$count=true`);
+		expect(reply.json<Json>()['@odata.count']).toBe(1);
+		expect(values(reply)[0].attachments).toEqual([{ '@odata.type': '#microsoft.graph.fileAttachment', id: expect.any(String), name: 'a.txt', size: 1 }]);
+		expect(subjects(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$orderBy=subject%20asc&$top=1`))).toEqual(['List 00 invoice']);
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$expand=singleValueExtendedProperties`))).toBe('BadRequest');
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$expand=nothing`))).toBe('RequestBroker--ParseUri');
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$levels=2`))).toBe('BadRequest');
+	});
+
 	test('the whole mailbox (/messages) spans folders but not Recoverable Items', async () => {
 		const reply = await graph('GET', `${SHARED}/messages?$filter=${encodeURIComponent("startswith(subject,'List 0')")}&$top=100`);
 		expect(subjects(reply)).toHaveLength(10);

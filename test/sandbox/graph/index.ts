@@ -32,6 +32,8 @@ export const GRAPH_PATH = '/v1.0';
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 // Delta before the message routes: /mailFolders/{id}/messages/delta would match /mailFolders/{id}/messages/{id}.
+/** OData system query options Graph's mail endpoints know (others are refused, not ignored). */
+const SYSTEM_QUERY_OPTIONS = new Set(['$select', '$filter', '$orderby', '$top', '$skip', '$search', '$expand', '$count', '$skiptoken', '$deltatoken', '$format']);
 const ROUTES: Route[] = [...deltaRoutes, ...folderRoutes, ...messageRoutes, ...sendRoutes, ...attachmentRoutes];
 
 export interface GraphRequestRecord {
@@ -183,7 +185,10 @@ export class GraphService {
 	 * One Graph request, over HTTP or as a member of a $batch. Undefined when the connection was dropped.
 	 * `drop` destroys the HTTP connection (never called for batch members).
 	 */
-	async execute(request: GraphRequest, inBatch: boolean, drop?: () => void): Promise<GraphReply | undefined> {
+	async execute(original: GraphRequest, inBatch: boolean, drop?: () => void): Promise<GraphReply | undefined> {
+		// System query option names are case-insensitive on Graph ($orderBy = $orderby).
+		const query = new URLSearchParams([...original.query].map(([name, value]): [string, string] => [name.startsWith('$') ? name.toLowerCase() : name, value]));
+		const request: GraphRequest = { ...original, query };
 		const record: GraphRequestRecord = { endpoint: 'unknown', method: request.method, path: request.path, inBatch, status: 0, at: new Date() };
 		this.requests.push(record);
 		const finish = (reply: GraphReply) => {
@@ -217,6 +222,8 @@ export class GraphService {
 			}
 			if (!matched) throw errors.resourceNotFound(request.path.split('/').filter(Boolean).slice(-1)[0] ?? '');
 			if (matched.methodMismatch) throw errors.methodNotAllowed();
+			const unknownOption = [...request.query.keys()].find((name) => name.startsWith('$') && !SYSTEM_QUERY_OPTIONS.has(name.toLowerCase()));
+			if (unknownOption) throw errors.badQuery(`The query parameter '${unknownOption}' is not supported.`);
 			const ctx = this.context(principal, request, matched.mailboxSegment);
 			record.mailbox = ctx.mailbox;
 			authorize(principal, ctx.mailbox, matched.route.permission, this.scopeOf(principal));
