@@ -202,6 +202,22 @@ describe('faults', () => {
 		expect(sandbox.graph.requests[0].status).toBe(0);
 	});
 
+	test(`more than 4 concurrent requests for one app and mailbox → 429 ApplicationThrottled (MailboxConcurrency)`, async () => {
+		sandbox.graph.setLatency(300);
+		try {
+			const replies = await Promise.all(Array.from({ length: 5 }, () => graph('GET', inbox)));
+			const statuses = replies.map((reply) => reply.status).sort();
+			expect(statuses).toEqual([200, 200, 200, 200, 429]);
+			const throttled = replies.find((reply) => reply.status === 429);
+			expect([errorCode(throttled!), throttled!.json<Json>().error.message, throttled!.headers['retry-after']]).toEqual(['ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', '1']);
+			expect(sandbox.graph.peakConcurrency.get(DEMO.sharedMailbox)).toBe(4);
+			// Another mailbox has its own four.
+			expect((await Promise.all([graph('GET', inbox), graph('GET', `/users/${DEMO.noreplyMailbox}/mailFolders/inbox`)])).map((reply) => reply.status)).toEqual([200, 200]);
+		} finally {
+			sandbox.graph.setLatency(0);
+		}
+	});
+
 	test('counts requests per endpoint', async () => {
 		await graph('GET', inbox);
 		await graph('GET', `${SHARED}/mailFolders/drafts`);

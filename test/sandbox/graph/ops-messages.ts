@@ -130,6 +130,11 @@ export const messageRoutes: Route[] = [
 		ctx.store.deleteItem(resolveMessage(ctx, id).id, 'MoveToDeletedItems');
 		return noContent();
 	}),
+	// Purges (Recoverable Items), as a hard delete does on Exchange Online with single item recovery on.
+	route('POST', '/messages/{id}/permanentDelete', 'write', (ctx, [id]) => {
+		ctx.store.deleteItem(resolveMessage(ctx, id).id, 'HardDelete');
+		return noContent();
+	}),
 	route('POST', '/messages/{id}/move', 'write', (ctx, [id]) => {
 		const item = resolveMessage(ctx, id);
 		const target = destination(ctx, 'move');
