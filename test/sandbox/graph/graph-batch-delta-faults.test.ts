@@ -1,7 +1,8 @@
 // Graph stand-in: $batch semantics, the per-folder message delta, fault injection and request counts.
 import { DEMO, type Sandbox } from '../index';
 import { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, MAX_BATCH_REQUESTS } from './index';
-import { errorCode, SHARED, withGraphSandbox, type GraphClient, type Json } from './test-client';
+import { errorCode, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;

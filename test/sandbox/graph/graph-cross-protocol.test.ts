@@ -3,7 +3,8 @@
 import type { ExchangeService } from 'ews-javascript-api';
 import { DEMO, type Sandbox } from '../index';
 import { appToken, ews, exchangeService, rejection } from '../ews/test-client';
-import { SHARED, withGraphSandbox, type GraphClient, type Json } from './test-client';
+import { SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 process.env.TZ = 'UTC';
 let sandbox: Sandbox;

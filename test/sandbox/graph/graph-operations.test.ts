@@ -1,6 +1,7 @@
 // Graph stand-in: every mail endpoint over the shared store, called over HTTPS with Graph tokens.
 import { DEMO, type Sandbox } from '../index';
-import { errorCode, graphClient, graphUserToken, SHARED, withGraphSandbox, type GraphClient, type Json } from './test-client';
+import { errorCode, graphClient, graphUserToken, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;

@@ -1,7 +1,8 @@
 // Graph stand-in: each rule Graph enforces is seen to refuse, with Graph's status and error code.
 import { DEMO, type Sandbox } from '../index';
 import { exchangeService, ews, appToken as ewsAppToken, rejection } from '../ews/test-client';
-import { GRAPH_RESOURCE, graphAppToken, graphUserToken, SHARED, withGraphSandbox, type GraphClient, type Json } from './test-client';
+import { GRAPH_RESOURCE, graphAppToken, graphUserToken, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;

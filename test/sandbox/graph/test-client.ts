@@ -1,5 +1,5 @@
 // Helpers for the Graph stand-in's own tests: tokens as Entra mints them for Graph, and JSON calls over HTTPS.
-import { DEMO, startSandbox, type Sandbox } from '../index';
+import { DEMO, type Sandbox } from '../index';
 import { httpsCall, type HttpsReply } from '../test-helpers';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -45,12 +45,3 @@ export const SHARED = `/users/${DEMO.sharedMailbox}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
-/** A sandbox for the test file (started in beforeAll, stopped in afterAll), handed to `use` with an app-only Graph client. */
-export function withGraphSandbox(use: (sandbox: Sandbox, graph: GraphClient) => void): void {
-	let sandbox: Sandbox | undefined;
-	beforeAll(async () => {
-		sandbox = await startSandbox();
-		use(sandbox, graphClient(sandbox));
-	});
-	afterAll(() => sandbox?.stop());
-}
