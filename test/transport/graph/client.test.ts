@@ -103,7 +103,7 @@ describe('throttling', () => {
 	});
 
 	it('never repeats a send after the connection dropped', async () => {
-		server.handle((request, response) => response.socket?.destroy());
+		server.handle((request, response) => void response.socket?.destroy());
 		const failure = await failureOf(testClient(server, testAuth(ca)).request('a@contoso.com', { method: 'POST', url: '/users/a/sendMail', body: { json: {} } }, { idempotent: false }));
 		expect(failure.kind).toBe('unavailable');
 		expect(server.requests).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('throttling', () => {
 
 	it('repeats a read after the connection dropped', async () => {
 		let calls = 0;
-		server.handle((_, response) => (++calls === 1 ? response.socket?.destroy() : json(response, 200, {})));
+		server.handle((_, response) => void (++calls === 1 ? response.socket?.destroy() : json(response, 200, {})));
 		await testClient(server, testAuth(ca)).request('a@contoso.com', { method: 'GET', url: '/users/a/messages' }, { idempotent: true });
 		expect(server.requests).toHaveLength(2);
 	});
