@@ -106,6 +106,8 @@ export type FailureKind =
 	| 'timeout'
 	/** An answer that is not what the API answers (a proxy's HTML page, garbage). */
 	| 'badAnswer'
+	/** The change feed's cursor is no longer accepted (expired, or the server lost it): start the feed over. */
+	| 'invalidCursor'
 	| 'other';
 
 export interface MailFailure {
@@ -199,6 +201,8 @@ export type FolderInfo = Omit<FolderShape, 'path'> & { path?: string };
 export interface FolderTarget extends FolderInfo {
 	/** The protected folder it is (a name of PROTECTED_FOLDERS in transport/ews/folders.ts or Graph's well-known names). */
 	wellKnownName?: string;
+	/** The mailbox the folder belongs to (a folder ID can point into another mailbox than the one asked). */
+	ownerMailbox?: string;
 }
 
 export interface FolderChange {
