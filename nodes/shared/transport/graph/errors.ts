@@ -47,6 +47,8 @@ const KIND_BY_CODE: Record<string, FailureKind> = {
 	ErrorInvalidRequest: 'invalidRequest',
 	ErrorInvalidProperty: 'invalidRequest',
 	ErrorAttachmentSizeShouldNotBeLessThanMinimumSize: 'invalidRequest',
+	syncStateNotFound: 'invalidCursor',
+	resyncRequired: 'invalidCursor',
 	serviceNotAvailable: 'unavailable',
 	ErrorInternalServerTransientError: 'unavailable',
 	GraphDeadlineExceeded: 'timeout',
@@ -61,6 +63,8 @@ const KIND_BY_STATUS: Record<number, FailureKind> = {
 	403: 'accessDenied',
 	404: 'notFound',
 	409: 'nameTaken',
+	// A delta link Graph no longer knows ("synchronization reset").
+	410: 'invalidCursor',
 	413: 'tooLarge',
 	429: 'throttled',
 	507: 'quota',
