@@ -1,0 +1,175 @@
+/**
+ * GraphMailStore against the sandbox's Graph stand-in (real HTTPS, tokens for the Graph resource,
+ * the same mailbox store as the EWS stand-in): every MailStore method, the request counts of the
+ * batched calls, and the message shape compared with what the EWS back end gives for the same message.
+ */
+import { MailError, type MailFailure } from '../../../nodes/shared/mail/store';
+import { getMessages as ewsGetMessages } from '../../../nodes/shared/transport/ews/messages';
+import { DEMO } from '../../sandbox';
+import { decodeGraphId } from '../../sandbox/graph/ids';
+import { appOnlyAuth, clientOn } from '../ewsSupport';
+import { graphStoreOn, useGraphSandbox } from './graphSandbox';
+
+const sandbox = useGraphSandbox();
+const MAILBOX = DEMO.sharedMailbox;
+let serial = 0;
+
+function deliver(overrides: Partial<Parameters<ReturnType<typeof sandbox>['ews']['store']['deliver']>[1]> = {}): string {
+	serial++;
+	return sandbox().ews.store.deliver(MAILBOX, { from: { name: 'Ann Sender', email: 'ann@fabrikam.test' }, to: MAILBOX, subject: `Graph store ${serial}`, text: `body ${serial}`, receivedAt: new Date(Date.UTC(2026, 10, 1, 8, serial)), ...overrides });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<MailFailure> {
+	try {
+		await promise;
+	} catch (error) {
+		if (error instanceof MailError) return error.failure;
+		throw error;
+	}
+	throw new Error(`expected a MailError, got ${JSON.stringify(await promise).slice(0, 300)}`);
+}
+
+/** Graph ids of the messages in a folder with this subject. */
+async function idsWithSubject(subject: string, folder = 'inbox'): Promise<string[]> {
+	const { store } = graphStoreOn(sandbox());
+	const ids = await store.findMessageIds(MAILBOX, { wellKnown: folder as 'inbox' }, {});
+	const messages = await store.getMessages(MAILBOX, ids, { body: 'none' });
+	return ids.filter((_, index) => {
+		const result = messages[index];
+		return result.ok && result.value.subject === subject;
+	});
+}
+
+describe('folders', () => {
+	it('resolves well-known names and paths, lists with paths, renames, inspects and deletes', async () => {
+		const { store } = graphStoreOn(sandbox());
+		const inboxId = await store.resolveFolderId(MAILBOX, { wellKnown: 'inbox' });
+		expect(inboxId).toBeTruthy();
+		const name = `Graph Projects ${Date.now()}`;
+		const created = await store.createFolder(MAILBOX, { wellKnown: 'inbox' }, name);
+		expect(created).toMatchObject({ displayName: name, changeKey: '' });
+		const child = await store.createFolder(MAILBOX, { id: created.id }, 'A/B');
+		expect(await store.resolveFolderId(MAILBOX, { path: `Inbox/${name}` })).toBe(created.id);
+		expect(await store.resolveFolderId(MAILBOX, { path: `inbox/${name}/A\\/B` })).toBe(child.id);
+
+		const all = await store.listFolders(MAILBOX, { wellKnown: 'msgfolderroot' }, true);
+		expect(all.find((folder) => folder.id === child.id)).toMatchObject({ path: `Inbox/${name}/A\\/B`, parentId: created.id, displayName: 'A/B' });
+		const below = await store.listFolders(MAILBOX, { wellKnown: 'inbox' }, false);
+		expect(below.find((folder) => folder.id === created.id)).toMatchObject({ path: name, childFolderCount: 1 });
+		expect(below.some((folder) => folder.id === child.id)).toBe(false);
+
+		const renamed = await store.renameFolder(MAILBOX, { id: child.id }, 'C');
+		expect(renamed).toMatchObject({ id: child.id, displayName: 'C' });
+		expect(await store.getFolder(MAILBOX, { path: `Inbox/${name}/C` })).toMatchObject({ id: child.id, path: `Inbox/${name}/C`, totalCount: 0, unreadCount: 0 });
+
+		expect(await store.inspectFolder(MAILBOX, { id: inboxId })).toMatchObject({ id: inboxId, wellKnownName: 'inbox', ownerMailbox: MAILBOX });
+		expect((await store.inspectFolder(MAILBOX, { id: created.id })).wellKnownName).toBeUndefined();
+
+		expect(await failureOf(store.createFolder(MAILBOX, { wellKnown: 'inbox' }, name))).toMatchObject({ kind: 'nameTaken', api: 'graph' });
+		expect(await failureOf(store.resolveFolderId(MAILBOX, { path: 'Inbox/No such folder' }))).toMatchObject({ kind: 'notFound', code: 'ErrorFolderNotFound' });
+		expect(await failureOf(store.resolveFolderId(MAILBOX, { wellKnown: 'archiveinbox' }))).toMatchObject({ code: 'GraphNoArchiveMailbox' });
+
+		const moved = await store.deleteFolder(MAILBOX, { id: created.id }, 'moveToDeletedItems');
+		expect((await store.getFolder(MAILBOX, { id: moved.id as string })).parentId).toBe(await store.resolveFolderId(MAILBOX, { wellKnown: 'deleteditems' }));
+	});
+});
+
+describe('messages', () => {
+	it('finds ids newest first with server-side filters and a limit', async () => {
+		const { store } = graphStoreOn(sandbox());
+		const tag = `Filter ${Date.now()}`;
+		deliver({ subject: `${tag} old`, receivedAt: new Date(Date.UTC(2026, 0, 1)) });
+		deliver({ subject: `${tag} read`, isRead: true, receivedAt: new Date(Date.UTC(2026, 0, 2)) });
+		deliver({ subject: `${tag} new`, from: 'bob@fabrikam.test', receivedAt: new Date(Date.UTC(2026, 0, 3)) });
+		const subjects = async (ids: string[]) => (await store.getMessages(MAILBOX, ids, { body: 'none' })).map((result) => (result.ok ? result.value.subject : 'failed'));
+		const inbox = { wellKnown: 'inbox' as const };
+		const mine = (await subjects(await store.findMessageIds(MAILBOX, inbox, { subjectContains: tag }))).filter((subject) => subject.startsWith(tag));
+		expect(mine).toEqual([`${tag} new`, `${tag} read`, `${tag} old`]);
+		expect(await subjects(await store.findMessageIds(MAILBOX, inbox, { subjectContains: tag, unreadOnly: true }))).toEqual([`${tag} new`, `${tag} old`]);
+		expect(await subjects(await store.findMessageIds(MAILBOX, inbox, { subjectContains: tag, from: 'bob@fabrikam.test' }))).toEqual([`${tag} new`]);
+		expect(await subjects(await store.findMessageIds(MAILBOX, inbox, { subjectContains: tag, receivedAfter: '2026-01-02T00:00:00Z', receivedBefore: '2026-01-03T00:00:00Z' }))).toEqual([`${tag} read`]);
+		expect(await store.findMessageIds(MAILBOX, inbox, { subjectContains: tag }, 2)).toHaveLength(2);
+		expect(await failureOf(store.findMessageIds(MAILBOX, inbox, { query: 'x', unreadOnly: true }))).toMatchObject({ code: 'ErrorInvalidRequest' });
+	});
+
+	it('gives the same message shape as the EWS back end for the same message', async () => {
+		const subject = `Shape ${Date.now()}`;
+		deliver({ subject, html: '<p>Hello <b>there</b></p>', cc: ['carl@fabrikam.test'], categories: ['Blue'], importance: 'High' });
+		const [graphId] = await idsWithSubject(subject);
+		const { store } = graphStoreOn(sandbox());
+		const ewsClient = clientOn(sandbox(), await appOnlyAuth(sandbox()));
+		const ewsIds = sandbox().ews.store.listItems(MAILBOX, 'inbox').filter((item) => item.subject === subject).map((item) => item.id);
+		for (const body of ['none', 'text', 'html', 'both'] as const) {
+			const [graph] = await store.getMessages(MAILBOX, [graphId], { body, headers: true });
+			const [ews] = await ewsGetMessages(ewsClient, MAILBOX, ewsIds, { body, headers: true });
+			if (!graph.ok || !ews.ok) throw new Error(`read failed: ${JSON.stringify([graph, ews])}`);
+			// Same fields in the same order; the same values except the API's ids.
+			expect(Object.keys(graph.value)).toEqual(Object.keys(ews.value));
+			const comparable = (shape: Record<string, unknown>) => {
+				const { id: _id, changeKey: _changeKey, conversationId: _conversationId, attachments, internetHeaders, bodyText, ...rest } = shape;
+				return { ...rest, attachments: (attachments as Array<Record<string, unknown>>).map(({ id: _attachmentId, ...attachment }) => attachment), headerNames: Object.keys(internetHeaders as object).sort(), bodyText: typeof bodyText === 'string' ? bodyText.trim() : bodyText };
+			};
+			expect(comparable(graph.value)).toEqual(comparable(ews.value));
+			expect(graph.value.changeKey).toBeTruthy();
+		}
+	});
+
+	it('reads, updates, moves (the immutable id stays), copies and deletes many messages in $batch calls of 20', async () => {
+		const subject = `Bulk ${Date.now()}`;
+		for (let index = 0; index < 45; index++) deliver({ subject });
+		const ids = await idsWithSubject(subject);
+		expect(ids).toHaveLength(45);
+		const { store } = graphStoreOn(sandbox());
+		sandbox().graph.clearRequests();
+		const updated = await store.updateMessages(MAILBOX, ids.map((id) => ({ id, isRead: true, categories: ['Done'], flag: 'flagged' as const, importance: 'low' as const })));
+		expect(updated.every((result) => result.ok && result.value.changeKey)).toBe(true);
+		expect(sandbox().graph.httpCounts()).toEqual({ 'POST $batch': 3 });
+		const [read] = await store.getMessages(MAILBOX, [ids[0]], { body: 'none' });
+		expect(read).toMatchObject({ ok: true, value: { isRead: true, categories: ['Done'], flag: { status: 'flagged' }, importance: 'low' } });
+
+		sandbox().graph.clearRequests();
+		const moved = await store.moveMessages(MAILBOX, ids, { wellKnown: 'archive' as 'inbox' });
+		expect(moved.map((result) => result.ok && result.value.id)).toEqual(ids);
+		expect(sandbox().graph.httpCounts()['POST $batch']).toBe(3);
+		const copied = await store.copyMessages(MAILBOX, ids.slice(0, 2), { wellKnown: 'inbox' });
+		expect(copied.every((result) => result.ok && result.value.id && !ids.includes(result.value.id))).toBe(true);
+
+		const deleted = await store.deleteMessages(MAILBOX, [ids[0], 'AAMkAGI2NGVhZTVlLTI1OGMtNDI4My1iZmE5LTA5OGJiZGEzMzAxMwBGAAAAAAAAAA=='], 'moveToDeletedItems');
+		expect(deleted[0].ok).toBe(true);
+		expect(deleted[1]).toMatchObject({ ok: false, failure: { api: 'graph' } });
+		expect(['notFound', 'invalidId']).toContain(!deleted[1].ok && deleted[1].failure.kind);
+		const soft = await store.deleteMessages(MAILBOX, [ids[1]], 'soft');
+		expect(soft[0].ok).toBe(true);
+		const folderOf = (id: string) => {
+			const decoded = decodeGraphId(id, 'item');
+			return decoded?.kind === 'immutable' ? sandbox().ews.store.itemByImmutableId(decoded.immutableId)?.folderId : undefined;
+		};
+		expect(folderOf(ids[0])).toBe(sandbox().ews.store.distinguishedFolder(MAILBOX, 'deleteditems')?.id);
+		expect(folderOf(ids[1])).toBe(sandbox().ews.store.distinguishedFolder(MAILBOX, 'recoverableitemsdeletions')?.id);
+	});
+
+	it('gets MIME through $value', async () => {
+		const subject = `Mime ${Date.now()}`;
+		deliver({ subject, text: 'mime body' });
+		const [id] = await idsWithSubject(subject);
+		const { store } = graphStoreOn(sandbox());
+		const [mime, missing] = await store.getMimes(MAILBOX, [id, 'AAMkAGI2NGVhZTVlLTI1OGMtNDI4My1iZmE5LTA5OGJiZGEzMzAxMwBGAAAAAAAAAA==']);
+		expect(mime.ok && mime.value.toString('utf8')).toMatch(new RegExp(`Subject: ${subject}`));
+		expect(missing.ok).toBe(false);
+	});
+});
+
+describe('Allowed Mailboxes and ids of another mailbox', () => {
+	it('refuses nothing ahead (every request names the mailbox), and Graph does not act on an id of another mailbox', async () => {
+		const { store } = graphStoreOn(sandbox());
+		expect(await store.refusedIds(MAILBOX, { patterns: [MAILBOX] }, [[{ field: 'Message ID', id: 'x' }], []])).toEqual([undefined, undefined]);
+		const subject = `Foreign ${Date.now()}`;
+		sandbox().ews.store.deliver(DEMO.noreplyMailbox, { from: 'ann@fabrikam.test', to: DEMO.noreplyMailbox, subject, text: 'not yours' });
+		const [foreignId] = await store.findMessageIds(DEMO.noreplyMailbox, { wellKnown: 'inbox' }, { subjectContains: subject });
+		expect(foreignId).toBeTruthy();
+		const [update] = await store.updateMessages(MAILBOX, [{ id: foreignId, isRead: true }]);
+		expect(update.ok).toBe(false);
+		const [still] = await store.getMessages(DEMO.noreplyMailbox, [foreignId], { body: 'none' });
+		expect(still).toMatchObject({ ok: true, value: { isRead: false } });
+	});
+});
