@@ -274,3 +274,29 @@ describe('answers that are not Graph', () => {
 		expect(failure.message).not.toMatch(/eyJ/);
 	});
 });
+
+describe('a token the credential cannot get', () => {
+	it('keeps the step and token host, and names the Graph permissions for missing consent (AADSTS65001)', async () => {
+		const { StepError, toNodeApiError } = await import('../../../nodes/shared/errors/nodeErrors');
+		const auth = testAuth(ca);
+		auth.getAccessToken = async () => {
+			throw new StepError('Getting an access token', 'login.microsoftonline.com', Object.assign(new Error("invalid_grant: AADSTS65001: The user or administrator has not consented to use the application with ID '11111111-2222-3333-4444-555555555555'."), { errorNo: '65001' }));
+		};
+		let thrown: unknown;
+		try {
+			await testClient(server, auth).request('a@contoso.com', { method: 'GET', url: '/users/a/messages' }, { idempotent: true });
+		} catch (error) {
+			thrown = error;
+		}
+		expect(thrown).toBeInstanceOf(StepError);
+		expect((thrown as InstanceType<typeof StepError>).original).toBeInstanceOf(MailError);
+		expect(((thrown as InstanceType<typeof StepError>).original as MailError).failure).toMatchObject({ api: 'graph', code: 'AADSTS65001', kind: 'accessDenied', tenantId: 'contoso.onmicrosoft.com' });
+		expect(server.requests).toHaveLength(0);
+		const { diagnoseGraphFailure } = await import('../../../nodes/shared/errors/graphCatalogue');
+		const diagnosis = diagnoseGraphFailure(((thrown as InstanceType<typeof StepError>).original as MailError).failure);
+		expect(diagnosis?.fix).toMatch(/App registrations → 11111111-2222-3333-4444-555555555555 → API permissions, add the Microsoft Graph application permissions Mail\.ReadWrite and Mail\.Send/);
+		expect(diagnosis?.fix).toContain('contoso.onmicrosoft.com');
+		// The node error still says which step failed.
+		expect(toNodeApiError({ name: 'Exchange', type: 'x', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' }, thrown).message).toMatch(/^Getting an access token failed/);
+	});
+});

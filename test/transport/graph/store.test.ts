@@ -92,6 +92,28 @@ describe('messages', () => {
 		expect(await failureOf(store.findMessageIds(MAILBOX, inbox, { query: 'x', unreadOnly: true }))).toMatchObject({ code: 'ErrorInvalidRequest' });
 	});
 
+	it('searches with $search (KQL) and pages through nextLink past 1000 messages', async () => {
+		const { store } = graphStoreOn(sandbox());
+		const folder = await store.createFolder(MAILBOX, { wellKnown: 'msgfolderroot' }, `Paging ${Date.now()}`);
+		const path = (await store.getFolder(MAILBOX, { id: folder.id })).displayName;
+		for (let index = 0; index < 1003; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'bulk@fabrikam.test', to: MAILBOX, subject: `Page ${index}`, text: 'x', folder: path, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)) });
+		sandbox().graph.clearRequests();
+		const ids = await store.findMessageIds(MAILBOX, { id: folder.id }, {});
+		expect(ids).toHaveLength(1003);
+		expect(new Set(ids).size).toBe(1003);
+		expect(sandbox().graph.httpCounts()).toMatchObject({ 'GET /mailFolders/{id}/messages': 2 });
+		const [newest] = await store.getMessages(MAILBOX, [ids[0]], { body: 'none' });
+		expect(newest.ok && newest.value.subject).toBe('Page 1002');
+		expect(await store.findMessageIds(MAILBOX, { id: folder.id }, {}, 1001)).toHaveLength(1001);
+
+		const word = `kql${Date.now()}`;
+		deliver({ subject: `Search ${word}` });
+		const found = await store.findMessageIds(MAILBOX, { wellKnown: 'inbox' }, { query: word });
+		const [hit] = await store.getMessages(MAILBOX, found, { body: 'none' });
+		expect(found).toHaveLength(1);
+		expect(hit.ok && hit.value.subject).toBe(`Search ${word}`);
+	});
+
 	it('gives the same message shape as the EWS back end for the same message', async () => {
 		const subject = `Shape ${Date.now()}`;
 		deliver({ subject, html: '<p>Hello <b>there</b></p>', cc: ['carl@fabrikam.test'], categories: ['Blue'], importance: 'High' });
