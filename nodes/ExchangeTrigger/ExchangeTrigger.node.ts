@@ -16,7 +16,7 @@ import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchan
 import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
 import { EwsClient } from '../shared/transport/ews/client';
-import { refusedIds } from '../shared/transport/ews/ownership';
+import { owningMailboxes, refusedIds } from '../shared/transport/ews/ownership';
 import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
 import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
@@ -119,7 +119,7 @@ export class ExchangeTrigger implements INodeType {
 				...('id' in settings.folder ? [{ field: 'Folder', id: settings.folder.id }] : []),
 				...(settings.afterEmit.kind === 'move' && 'id' in settings.afterEmit.folder ? [{ field: 'Move To', id: settings.afterEmit.folder.id }] : []),
 			];
-			const [refusal] = await refusedIds(client, mailbox, auth.mailboxPolicy, [folderIds]);
+			const [refusal] = await refusedIds(async (ids) => await owningMailboxes(client, mailbox, ids), auth.mailboxPolicy, [folderIds]);
 			if (refusal) throw foreignIdError(this.getNode(), auth.mailboxPolicy, refusal, 0);
 			if (this.getMode() === 'manual') {
 				// "Fetch test event": the newest message, and the cursor stays where it is.

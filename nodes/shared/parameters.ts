@@ -10,7 +10,8 @@ import { NodeOperationError, type IExecuteFunctions, type ILoadOptionsFunctions,
 
 import type { ExchangeAuth } from './auth/exchangeAuth';
 import { isValidAddress, parseAddressList, type ParsedAddress } from './mail/addresses';
-import { folderPathSegments, isWellKnownFolder, looksLikeFolderId, WELL_KNOWN_FOLDERS, type FolderRef, type WellKnownFolder } from './transport/ews/folders';
+import { folderPathSegments, isWellKnownFolder, looksLikeFolderId } from './mail/folderRefs';
+import { WELL_KNOWN_FOLDERS, type FolderRef, type WellKnownFolder } from './mail/store';
 
 // getNodeParameter throws for a parameter that is not set (an option not added) unless it gets a
 // fallback, and returns the fallback untouched: this marker tells "not set" from an expression's null.

@@ -24,7 +24,7 @@ const STATUSES = Array.from({ length: 300 }, (_, i) => 200 + i).filter((status) 
 const facts: Omit<EwsFailureFacts, 'code'> = {
 	message: 'server text',
 	server: 'mail.contoso.test',
-	ewsUrl: 'https://mail.contoso.test/ews/exchange.asmx',
+	endpoint: 'https://mail.contoso.test/ews/exchange.asmx',
 	clientId: '3b9e1f42-7c5a-4d8e-a1f6-0e2d4c6b8a91',
 	mailbox: 'invoices@contoso.test',
 	location: 'https://sts.contoso.test/adfs/ls/',

@@ -6,8 +6,8 @@
  */
 import { diagnose, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
 import type { EwsClient } from '../../nodes/shared/transport/ews/client';
-import { sendMessage, respondToMessage, type ResponseKind } from '../../nodes/shared/transport/ews/compose';
-import { EwsError } from '../../nodes/shared/transport/ews/errors';
+import { sendMessage, respondToMessage } from '../../nodes/shared/transport/ews/compose';
+import { MailError, type ResponseKind } from '../../nodes/shared/mail/store';
 import { createFolder, deleteFolder, emptyFolder, getFolder, listFolders, renameFolder, resolveFolder, wellKnownFolderId } from '../../nodes/shared/transport/ews/folders';
 import { downloadAttachments, listAttachments } from '../../nodes/shared/transport/ews/attachments';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, getMimes, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
@@ -152,8 +152,8 @@ it(`every EWS operation settles with a mapped error on any answer (seed ${SEED})
 				continue;
 			}
 			const { error } = outcome;
-			if (!(error instanceof EwsError)) {
-				problems.push(`${label}: not an EwsError but ${(error as Error)?.constructor?.name}: ${String((error as Error)?.message ?? error)}`);
+			if (!(error instanceof MailError)) {
+				problems.push(`${label}: not an MailError but ${(error as Error)?.constructor?.name}: ${String((error as Error)?.message ?? error)}`);
 				continue;
 			}
 			const diagnosis = diagnose(error);

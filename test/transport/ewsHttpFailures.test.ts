@@ -6,7 +6,7 @@
 import { createServer as createTcpServer, type Server } from 'node:net';
 
 import { diagnose, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
-import { EwsError } from '../../nodes/shared/transport/ews/errors';
+import { MailError } from '../../nodes/shared/mail/store';
 import { copyMessages, findMessageIds, getMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
 import type { FaultBody } from '../sandbox/ews';
@@ -20,13 +20,13 @@ beforeAll(() => {
 
 const NODE = { id: '1', name: 'Microsoft Exchange', type: 'n8n-nodes-exchange-oauth.microsoftExchange', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
 
-async function failureOf(promise: Promise<unknown>): Promise<EwsError> {
+async function failureOf(promise: Promise<unknown>): Promise<MailError> {
 	const error = await promise.then(
 		() => undefined,
 		(e: unknown) => e,
 	);
-	expect(error).toBeInstanceOf(EwsError);
-	return error as EwsError;
+	expect(error).toBeInstanceOf(MailError);
+	return error as MailError;
 }
 
 async function findFails(options: Parameters<typeof clientOn>[3] = {}) {

@@ -4,7 +4,7 @@
  */
 import { loadExchangeAuth, type ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { diagnose } from '../../nodes/shared/errors/nodeErrors';
-import { EwsError } from '../../nodes/shared/transport/ews/errors';
+import { MailError } from '../../nodes/shared/mail/store';
 import { listFolders, resolveFolder } from '../../nodes/shared/transport/ews/folders';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
@@ -151,7 +151,7 @@ describe('resilience', () => {
 		const [id] = deliverMany(DEMO.sharedMailbox, 1);
 		sandbox.ews.failNext('ErrorServerBusy', 10, { backOffMs: 10 });
 		const error = await getMessages(clientFor(await appOnlyAuth()), DEMO.sharedMailbox, [id], { body: 'none' }).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(EwsError);
+		expect(error).toBeInstanceOf(MailError);
 		expect(diagnose(error)!.message).toMatch(/throttling/);
 		expect(sandbox.ews.counts().GetItem).toBe(5);
 	});

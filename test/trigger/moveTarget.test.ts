@@ -4,7 +4,7 @@ import { NodeHelpers, type INode, type INodeParameters } from 'n8n-workflow';
 import { Exchange } from '../../nodes/Exchange/Exchange.node';
 import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
 import { refuseMoveIntoWatchedFolder } from '../../nodes/ExchangeTrigger/trigger/moveTarget';
-import type { FolderRef } from '../../nodes/shared/transport/ews/folders';
+import type { FolderRef } from '../../nodes/shared/mail/store';
 
 const trigger = new ExchangeTrigger().description;
 const node = { name: 'Trigger', type: 'exchangeTrigger', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;

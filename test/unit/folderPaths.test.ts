@@ -1,4 +1,4 @@
-import { looksLikeFolderId, pathSegment } from '../../nodes/shared/transport/ews/folders';
+import { looksLikeFolderId, pathSegment } from '../../nodes/shared/mail/folderRefs';
 
 /** Deterministic pseudo-random numbers (the corpus is the same on every run). */
 function random(seed: number): () => number {

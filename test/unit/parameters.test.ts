@@ -1,7 +1,7 @@
 /** The parameter reader: what it coerces, what it refuses, and that every refusal names the field. */
 import type { INodeTypeDescription } from 'n8n-workflow';
 
-import { folderPathSegments } from '../../nodes/shared/transport/ews/folders';
+import { folderPathSegments } from '../../nodes/shared/mail/folderRefs';
 import { itemParameters, type ParameterReader } from '../../nodes/shared/parameters';
 import { createExecuteContext } from '../support/executeContext';
 

@@ -5,7 +5,7 @@ import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
 import { itemParameters, mailboxToUse } from '../../shared/parameters';
 import { EwsClient } from '../../shared/transport/ews/client';
-import { EwsError } from '../../shared/transport/ews/errors';
+import { MailError } from '../../shared/mail/store';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
 import { idRefusals } from '../helpers/idGuard';
 import { ewsNodeError, type RunContext } from '../helpers/utils';
@@ -147,7 +147,7 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 				const result = results[position];
 				outcomes[itemIndex] = result.ok
 					? { ok: true, items: [{ json: result.value as IDataObject }] }
-					: { ok: false, error: ewsNodeError(this, run, new EwsError(result.failure), itemIndex, operation.action, operation.field) };
+					: { ok: false, error: ewsNodeError(this, run, new MailError(result.failure), itemIndex, operation.action, operation.field) };
 			});
 		} catch (error) {
 			failAll(group.indexes, error);

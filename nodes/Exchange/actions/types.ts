@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { ItemResult } from '../../shared/transport/ews/batch';
+import type { ItemResult } from '../../shared/mail/store';
 import type { IdUse } from '../helpers/idGuard';
 import type { RunContext } from '../helpers/utils';
 

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { WELL_KNOWN_FOLDERS } from '../../shared/transport/ews/folders';
+import { WELL_KNOWN_FOLDERS } from '../../shared/mail/store';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftExchangeOAuth2Api';
 

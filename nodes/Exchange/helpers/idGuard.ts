@@ -1,20 +1,18 @@
 import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
 import { foreignIdRefusal, isMailboxAllowed, type MailboxPolicy } from '../../shared/auth/allowedMailboxes';
-import type { ItemResult } from '../../shared/transport/ews/batch';
-import { EwsError } from '../../shared/transport/ews/errors';
-import type { FolderRef } from '../../shared/transport/ews/folders';
-import { owningMailboxes, refusedIds, type IdRefusal, type IdUse } from '../../shared/transport/ews/ownership';
+import { MailError, type FolderRef, type IdRefusal, type IdUse, type ItemResult } from '../../shared/mail/store';
+import { owningMailboxes, refusedIds } from '../../shared/transport/ews/ownership';
 import { ewsNodeError, type RunContext } from './utils';
 
-export type { IdUse } from '../../shared/transport/ews/ownership';
+export type { IdUse } from '../../shared/mail/store';
 
 /** The id of a folder reference given by ID (paths and well-known names are always in the item's own mailbox). */
 export const folderIdUse = (ref: FolderRef, field: string): IdUse[] => ('id' in ref ? [{ field, id: ref.id }] : []);
 
 /** A refused id as the error of its item: names the field, the mailbox and the fix. */
-export function foreignIdError(node: INode, policy: MailboxPolicy, refusal: IdRefusal, itemIndex: number): NodeOperationError | EwsError {
-	if ('failure' in refusal) return new EwsError(refusal.failure);
+export function foreignIdError(node: INode, policy: MailboxPolicy, refusal: IdRefusal, itemIndex: number): NodeOperationError | MailError {
+	if ('failure' in refusal) return new MailError(refusal.failure);
 	const { message, description } = foreignIdRefusal(refusal.owner, policy, refusal.use.field);
 	return new NodeOperationError(node, message, { itemIndex, description });
 }
@@ -26,7 +24,7 @@ export function foreignIdError(node: INode, policy: MailboxPolicy, refusal: IdRe
  * `itemIndexes[i]`; the answer is its refusal or undefined. No call when every mailbox is allowed.
  */
 export async function idRefusals(ctx: IExecuteFunctions, run: RunContext, mailbox: string, uses: IdUse[][], itemIndexes: number[], action: string): Promise<Array<Error | undefined>> {
-	const refusals = await refusedIds(run.client, mailbox, run.auth.mailboxPolicy, uses);
+	const refusals = await refusedIds(async (ids) => await owningMailboxes(run.client, mailbox, ids), run.auth.mailboxPolicy, uses);
 	return refusals.map((refusal, position) => {
 		if (!refusal) return undefined;
 		const error = foreignIdError(ctx.getNode(), run.auth.mailboxPolicy, refusal, itemIndexes[position]);

@@ -4,7 +4,7 @@ import type { ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import type { EwsClient } from '../../shared/transport/ews/client';
 import { binaryFiles, type ParameterReader } from '../../shared/parameters';
-import { EwsError } from '../../shared/transport/ews/errors';
+import { MailError } from '../../shared/mail/store';
 
 /** What every operation gets from the router: the credential, one EWS client, the mailbox per item. */
 export interface RunContext {
@@ -25,7 +25,7 @@ export function ewsNodeError(ctx: IExecuteFunctions, run: RunContext, error: unk
 
 /** Prefixes the message with the field when the EWS failure means the value in that field is wrong. */
 export function namingField<T extends Error>(nodeError: T, error: unknown, field: FieldOf | undefined, codes: ReadonlySet<string> = FIELD_CODES): T {
-	if (field && error instanceof EwsError && codes.has(error.code)) nodeError.message = `"${typeof field === 'string' ? field : field(error.code)}": ${nodeError.message}`;
+	if (field && error instanceof MailError && codes.has(error.code)) nodeError.message = `"${typeof field === 'string' ? field : field(error.code)}": ${nodeError.message}`;
 	return nodeError;
 }
 

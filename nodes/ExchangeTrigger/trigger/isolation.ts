@@ -1,5 +1,5 @@
-import type { ItemResult } from '../../shared/transport/ews/batch';
-import { EwsError, isRetryable, type EwsFailure } from '../../shared/transport/ews/errors';
+import { MailError, type ItemResult, type MailFailure as EwsFailure } from '../../shared/mail/store';
+import { isRetryable } from '../../shared/transport/ews/errors';
 
 /**
  * How the trigger keeps one bad message from failing a poll: failures are either outages (the poll
@@ -24,7 +24,7 @@ export function isOutage(failure: EwsFailure): boolean {
 export const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
 
 export function failureOf(error: unknown): EwsFailure {
-	return error instanceof EwsError ? error.failure : { code: 'Error', message: messageOf(error) };
+	return error instanceof MailError ? error.failure : { api: 'ews', kind: 'other', code: 'Error', message: messageOf(error) };
 }
 
 export const describeFailure = (failure: EwsFailure) => `${failure.code}: ${failure.message}`;
@@ -41,11 +41,11 @@ export async function isolated<T>(ids: string[], fetch: (ids: string[]) => Promi
 	try {
 		const results = await fetch(ids);
 		if (results.length === ids.length) return results;
-		failure = { code: 'Error', message: `Exchange answered ${results.length} of ${ids.length} ids` };
+		failure = { api: 'ews', kind: 'other', code: 'Error', message: `Exchange answered ${results.length} of ${ids.length} ids` };
 	} catch (error) {
 		failure = failureOf(error);
 	}
-	if (isOutage(failure)) throw new EwsError(failure);
+	if (isOutage(failure)) throw new MailError(failure);
 	if (ids.length === 1) return [{ ok: false, failure }];
 	const half = Math.ceil(ids.length / 2);
 	return [...(await isolated(ids.slice(0, half), fetch)), ...(await isolated(ids.slice(half), fetch))];
@@ -54,6 +54,6 @@ export async function isolated<T>(ids: string[], fetch: (ids: string[]) => Promi
 /** A per-id result: its value, undefined for a failure that only concerns this id; an outage is thrown. */
 export function valueOrFailure<T>(result: ItemResult<T>): { value?: T; failure?: EwsFailure } {
 	if (result.ok) return { value: result.value };
-	if (isOutage(result.failure)) throw new EwsError(result.failure);
+	if (isOutage(result.failure)) throw new MailError(result.failure);
 	return { failure: result.failure };
 }

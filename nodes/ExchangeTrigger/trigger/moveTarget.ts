@@ -1,6 +1,6 @@
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import type { FolderRef } from '../../shared/transport/ews/folders';
+import type { FolderRef } from '../../shared/mail/store';
 import type { PollSettings } from './poll';
 
 /**

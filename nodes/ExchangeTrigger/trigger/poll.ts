@@ -2,12 +2,12 @@ import type { FolderId } from 'ews-javascript-api';
 import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
-import { downloadAttachments, type DownloadedAttachment } from '../../shared/transport/ews/attachments';
+import { downloadAttachments } from '../../shared/transport/ews/attachments';
+import { MailError as EwsError, type ArrivedMessage as SyncedItem, type DownloadedAttachment, type FolderRef, type MailFailure as EwsFailure } from '../../shared/mail/store';
 import type { EwsClient } from '../../shared/transport/ews/client';
-import { EwsError, type EwsFailure } from '../../shared/transport/ews/errors';
-import { resolveFolder, type FolderRef } from '../../shared/transport/ews/folders';
+import { resolveFolder } from '../../shared/transport/ews/folders';
 import { findMessageIds, getMessages, getMimes, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
-import { MAX_SYNC_CHANGES, syncFolderItems, type SyncedItem } from '../../shared/transport/ews/sync';
+import { MAX_SYNC_CHANGES, syncFolderItems } from '../../shared/transport/ews/sync';
 import { describeFailure, failureOf, isolated, messageOf, valueOrFailure } from './isolation';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
@@ -66,7 +66,7 @@ async function collect(context: PollContext, settings: PollSettings, folderId: F
 		const remaining = state.fastForward ? MAX_SYNC_CHANGES : budget - created.length;
 		if (remaining <= 0) break;
 		const page = await syncFolderItems(context.client, settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime });
-		syncState = page.syncState;
+		syncState = page.cursor;
 		if (!state.fastForward) created.push(...page.created);
 		if (!page.moreAvailable) {
 			// Caught up: the start point has been applied.

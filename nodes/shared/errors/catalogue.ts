@@ -368,7 +368,8 @@ export interface EwsFailureFacts {
 	location?: string;
 	/** Host of the EWS URL, e.g. outlook.office365.com. */
 	server?: string;
-	ewsUrl?: string;
+	/** The EWS URL the call went to. */
+	endpoint?: string;
 	/** The app (client) ID of the token. */
 	clientId?: string;
 	mailbox?: string;
@@ -467,7 +468,7 @@ const EWS: Record<string, Omit<Diagnosis, 'code'> | ((facts: EwsFailureFacts) =>
 	},
 	EwsUnreadableAnswer: (facts) => ({
 		message: `EWS server ${facts.server ?? 'HOST'} sent an answer that is not a valid EWS response`,
-		fix: `Check that the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}), not at a proxy or portal. If it does, please report it.`,
+		fix: `Check that the EWS URL${facts.endpoint ? ` (${facts.endpoint})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}), not at a proxy or portal. If it does, please report it.`,
 	}),
 	EwsDeadlineExceeded: (facts) => ({
 		message: `EWS server ${facts.server ?? 'HOST'} did not finish its answer in time`,
@@ -475,7 +476,7 @@ const EWS: Record<string, Omit<Diagnosis, 'code'> | ((facts: EwsFailureFacts) =>
 	}),
 	EwsAnswerTooLarge: (facts) => ({
 		message: `EWS server ${facts.server ?? 'HOST'} sent an answer far larger than any EWS answer`,
-		fix: `Check that the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}) and not at a proxy or a download.`,
+		fix: `Check that the EWS URL${facts.endpoint ? ` (${facts.endpoint})` : ''} points at Exchange itself (${EWS_ENDPOINT_FORM}) and not at a proxy or a download.`,
 	}),
 	EwsError: (facts) => ({
 		message: `The EWS call to ${facts.server ?? 'the EWS server'} failed`,
@@ -486,7 +487,7 @@ const EWS: Record<string, Omit<Diagnosis, 'code'> | ((facts: EwsFailureFacts) =>
 /** Diagnosis for an answer that is not SOAP (or a SOAP answer with an unexpected status), by HTTP status. */
 function diagnoseEwsHttp(status: number, facts: EwsFailureFacts): Diagnosis {
 	const server = `EWS server ${facts.server ?? 'HOST'}`;
-	const url = facts.ewsUrl ?? EWS_ENDPOINT_FORM;
+	const url = facts.endpoint ?? EWS_ENDPOINT_FORM;
 	const code = `HTTP ${status}`;
 	if (status === 200) {
 		return {
@@ -562,7 +563,7 @@ function diagnoseEws401(facts: EwsFailureFacts): Diagnosis {
 function diagnoseEwsConnection(facts: EwsFailureFacts): Diagnosis | undefined {
 	const error = { code: facts.code, message: facts.message ?? '' };
 	const server = `EWS server ${facts.server ?? 'HOST'}`;
-	const fix = `Check the EWS URL${facts.ewsUrl ? ` (${facts.ewsUrl})` : ''}, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; calls that are safe to repeat were already retried. ${UNCLEAR_SEND}`;
+	const fix = `Check the EWS URL${facts.endpoint ? ` (${facts.endpoint})` : ''}, that outbound HTTPS (port 443) from n8n to that host is allowed, and any proxy in between; calls that are safe to repeat were already retried. ${UNCLEAR_SEND}`;
 	const tls = diagnoseTlsError(error);
 	if (tls) return { ...tls, message: `${server}: ${tls.message}` };
 	const network = diagnoseNetworkError(error);

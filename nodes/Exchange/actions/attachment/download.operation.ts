@@ -3,7 +3,7 @@ import { NodeOperationError, type IBinaryKeyData, type INodeProperties } from 'n
 import { restrictsMailboxes } from '../../../shared/auth/allowedMailboxes';
 
 import { downloadAttachments, listAttachments } from '../../../shared/transport/ews/attachments';
-import { unwrap } from '../../../shared/transport/ews/batch';
+import { unwrap } from '../../../shared/mail/store';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';

@@ -8,10 +8,8 @@ import {
 	inspectFolder,
 	listFolders,
 	renameFolder,
-	type FolderDeleteMode,
-	type FolderRef,
-	type FolderTarget,
 } from '../../../shared/transport/ews/folders';
+import type { DeleteMode as FolderDeleteMode, FolderRef, FolderTarget } from '../../../shared/mail/store';
 import { folderLocator } from '../../descriptions/common';
 import { allowedOwnerOf, assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
 import { itemParameters } from '../../../shared/parameters';

@@ -1,7 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import type { ItemResult } from '../../../shared/transport/ews/batch';
-import { deleteMessages, type DeleteMode } from '../../../shared/transport/ews/messages';
+import type { DeleteMode, ItemResult } from '../../../shared/mail/store';
+import { deleteMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';

@@ -1,8 +1,8 @@
 import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { itemParameters } from '../../../shared/parameters';
-import { unwrap } from '../../../shared/transport/ews/batch';
-import { findMessageIds, getMessages, type MessageFilter } from '../../../shared/transport/ews/messages';
+import { unwrap, type MessageFilter } from '../../../shared/mail/store';
+import { findMessageIds, getMessages } from '../../../shared/transport/ews/messages';
 import { folderLocator } from '../../descriptions/common';
 import { assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
 import { withField } from '../../helpers/utils';

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ItemResult } from '../../../shared/transport/ews/batch';
+import type { ItemResult } from '../../../shared/mail/store';
 import { updateMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';

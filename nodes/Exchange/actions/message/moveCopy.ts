@@ -1,7 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ItemResult } from '../../../shared/transport/ews/batch';
-import type { FolderRef } from '../../../shared/transport/ews/folders';
+import type { FolderRef, ItemResult } from '../../../shared/mail/store';
 import { copyMessages, moveMessages } from '../../../shared/transport/ews/messages';
 import { folderLocator, messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';

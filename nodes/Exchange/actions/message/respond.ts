@@ -1,6 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { respondToMessage, type BodyFormat, type ResponseKind } from '../../../shared/transport/ews/compose';
+import type { BodyFormat, ResponseKind } from '../../../shared/mail/store';
+import { respondToMessage } from '../../../shared/transport/ews/compose';
 import { messageIdProperty } from '../../descriptions/common';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
 import { itemParameters, valuesOf } from '../../../shared/parameters';

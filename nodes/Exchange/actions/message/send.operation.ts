@@ -1,6 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { sendMessage, type BodyFormat } from '../../../shared/transport/ews/compose';
+import type { BodyFormat } from '../../../shared/mail/store';
+import { sendMessage } from '../../../shared/transport/ews/compose';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
 import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { composeOptionsOf, withField } from '../../helpers/utils';

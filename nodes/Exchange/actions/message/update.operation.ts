@@ -1,7 +1,7 @@
 import { NodeOperationError, type IDataObject, type INodeProperties } from 'n8n-workflow';
 
-import type { ItemResult } from '../../../shared/transport/ews/batch';
-import { updateMessages, type MessageUpdate } from '../../../shared/transport/ews/messages';
+import type { ItemResult, MessageUpdate } from '../../../shared/mail/store';
+import { updateMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { showFor, type BatchOperation } from '../types';

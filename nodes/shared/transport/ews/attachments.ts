@@ -1,7 +1,8 @@
 import type { FileAttachment, ItemAttachment } from 'ews-javascript-api';
 
 import type { AttachmentInfo } from '../../mail/messageShape';
-import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
+import { unwrap, type DownloadedAttachment, type ItemResult } from '../../mail/store';
+import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
 import { ewsLibrary } from './library';
 import { attachmentInfo, entriesOf, readText } from './shape';
@@ -12,13 +13,6 @@ import { attachmentInfo, entriesOf, readText } from './shape';
  * (attached messages) cannot be loaded as files, so they are fetched with their MimeContent and
  * handed out as .eml.
  */
-
-export interface DownloadedAttachment {
-	info: AttachmentInfo;
-	fileName: string;
-	mimeType: string;
-	content: Buffer;
-}
 
 /** Metadata of every attachment of one message (inline ones included, flagged as such). */
 export async function listAttachments(client: EwsClient, mailbox: string, messageId: string): Promise<AttachmentInfo[]> {

@@ -1,4 +1,5 @@
-import { EwsError, normalizeEwsError, type EwsFailure } from './errors';
+import type { ItemResult } from '../../mail/store';
+import { normalizeEwsError } from './errors';
 
 /** Ids per batched call. Exchange checks its budget per item and allows one minute per call. */
 export const BATCH_SIZE = {
@@ -7,8 +8,6 @@ export const BATCH_SIZE = {
 	moveCopyDelete: 100,
 	update: 100,
 } as const;
-
-export type ItemResult<T> = { ok: true; value: T } | { ok: false; failure: EwsFailure };
 
 export function chunk<T>(values: T[], size: number): T[][] {
 	const chunks: T[][] = [];
@@ -36,10 +35,4 @@ export function perItemResults<R extends ServiceResponseLike, T>(
 	return list.map((response, index) =>
 		response.Result === 2 ? { ok: false, failure: normalizeEwsError(response) } : { ok: true, value: value(response, index) },
 	);
-}
-
-/** The value of a result, or its failure thrown as an EwsError. */
-export function unwrap<T>(result: ItemResult<T>): T {
-	if (result.ok) return result.value;
-	throw new EwsError(result.failure);
 }

@@ -3,7 +3,8 @@ import type { ExchangeService } from 'ews-javascript-api';
 
 import type { ExchangeAuth } from '../../auth/exchangeAuth';
 import { readTokenClaims } from '../../auth/tokenClaims';
-import { EwsError, isRetryable, normalizeEwsError, type EwsFailure } from './errors';
+import { MailError, type MailFailure } from '../../mail/store';
+import { isRetryable, normalizeEwsError } from './errors';
 import { ewsLibrary } from './library';
 import { DEFAULT_EWS_DEADLINE_MS, deadlineFailure, EwsHttpClient } from './xhr';
 
@@ -106,7 +107,7 @@ export class EwsClient {
 		return this.auth.kind;
 	}
 
-	/** Runs `call` against `mailbox` with retries as described above; failures are thrown as EwsError. */
+	/** Runs `call` against `mailbox` with retries as described above; failures are thrown as MailError. */
 	async run<T>(mailbox: string, call: (service: ExchangeService) => Promise<T>, options: CallOptions): Promise<T> {
 		const key = mailbox.toLowerCase();
 		let slots = this.slots.get(key);
@@ -131,7 +132,7 @@ export class EwsClient {
 						await this.options.wait(this.backOff(attempt, failure));
 						continue;
 					}
-					throw new EwsError(failure);
+					throw new MailError(failure);
 				}
 			}
 		} finally {
@@ -140,13 +141,13 @@ export class EwsClient {
 	}
 
 	/** What the error message needs to name the server and fill in the fix. */
-	private withContext(failure: EwsFailure, mailbox: string): EwsFailure {
+	private withContext(failure: MailFailure, mailbox: string): MailFailure {
 		const clientId = this.token ? readTokenClaims(this.token).appid : undefined;
-		return { ...failure, server: this.server, ewsUrl: this.options.ewsUrl, mailbox, ...(clientId ? { clientId } : {}) };
+		return { ...failure, server: this.server, endpoint: this.options.ewsUrl, mailbox, ...(clientId ? { clientId } : {}) };
 	}
 
 	/** BackOffMilliseconds when Exchange sends it, else exponential with jitter; both capped. */
-	backOff(attempt: number, failure: EwsFailure): number {
+	backOff(attempt: number, failure: MailFailure): number {
 		if (failure.backOffMs) return Math.min(failure.backOffMs, this.options.maxBackOffMs);
 		const exponential = Math.min(500 * 2 ** (attempt - 1), this.options.maxBackOffMs);
 		return Math.round(exponential / 2 + Math.random() * (exponential / 2));

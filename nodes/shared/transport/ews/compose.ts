@@ -1,6 +1,7 @@
 import type { EmailAddressCollection, EmailMessage, ExchangeService, FolderId } from 'ews-javascript-api';
 
 import type { MailAddress } from '../../mail/messageShape';
+import type { BodyFormat, NewMessage, OutgoingAttachment, ResponseInput, ResponseKind, SentSummary } from '../../mail/store';
 import type { EwsClient } from './client';
 import { wellKnownFolderId } from './folders';
 import { ewsLibrary } from './library';
@@ -11,56 +12,6 @@ import { ewsLibrary } from './library';
  * failure (a retry could send twice); only a 401, which Exchange answers before doing anything,
  * is retried with a fresh token.
  */
-
-export interface OutgoingAttachment {
-	name: string;
-	contentType: string;
-	content: Buffer;
-	/** For inline images referenced as cid: in an HTML body. */
-	contentId?: string;
-}
-
-export interface Recipients {
-	to: MailAddress[];
-	cc: MailAddress[];
-	bcc: MailAddress[];
-}
-
-export type BodyFormat = 'text' | 'html';
-
-export interface NewMessage extends Recipients {
-	subject: string;
-	bodyFormat: BodyFormat;
-	body: string;
-	replyTo: MailAddress[];
-	importance?: 'low' | 'normal' | 'high';
-	attachments: OutgoingAttachment[];
-	/** Keep a copy in the mailbox's Sent Items (SendAndSaveCopy), or send only. */
-	saveToSentItems: boolean;
-}
-
-export type ResponseKind = 'reply' | 'replyAll' | 'forward';
-
-export interface ResponseInput extends Recipients {
-	kind: ResponseKind;
-	/** Text put above the quoted original. */
-	comment: string;
-	commentFormat: BodyFormat;
-	/** Replaces the default "RE:" / "FW:" subject when set. */
-	subject?: string;
-	attachments: OutgoingAttachment[];
-	saveToSentItems: boolean;
-}
-
-export interface SentSummary {
-	mailbox: string;
-	subject: string;
-	to: MailAddress[];
-	cc: MailAddress[];
-	bcc: MailAddress[];
-	attachments: string[];
-	savedToSentItems: boolean;
-}
 
 function addAll(collection: EmailAddressCollection, addresses: MailAddress[]): void {
 	const { EmailAddress } = ewsLibrary();

@@ -1,28 +1,70 @@
+import { MailError, type FailureKind, type MailFailure } from '../../mail/store';
 import { ewsLibrary } from './library';
 import { EwsHttpFailure } from './xhr';
 
 /**
- * One shape for every way a call fails: answers that are not EWS come from our HTTP layer as
- * EwsHttpFailure (by HTTP status first); SOAP faults come as SoapFaultDetails (not Error instances),
- * errors inside a 200 answer as ServiceResponseException, per-item errors of batch calls as
- * ServiceResponse objects.
+ * Every way an EWS call fails becomes one MailFailure (mail/store.ts): answers that are not EWS come
+ * from our HTTP layer as EwsHttpFailure (by HTTP status first); SOAP faults come as
+ * SoapFaultDetails (not Error instances), errors inside a 200 answer as ServiceResponseException,
+ * per-item errors of batch calls as ServiceResponse objects. `code` stays the EWS ResponseCode
+ * name (ErrorServerBusy, ErrorItemNotFound, …), HTTP401 / HTTP404 / …, a socket code, or
+ * EwsDeadlineExceeded; `kind` is derived from it here and nowhere else (ewsFailure).
  */
-export interface EwsFailure {
-	/** EWS ResponseCode name (ErrorServerBusy, ErrorItemNotFound, …), HTTP401 / HTTP404 / …, a socket code, or EwsDeadlineExceeded. */
-	code: string;
-	httpStatus?: number;
-	message: string;
-	/** Server-requested wait (BackOffMilliseconds of ErrorServerBusy, Retry-After of a 429/503), if any. */
-	backOffMs?: number;
-	/** x-ms-diagnostics of a 401, e.g. 2000008;reason="The token has expired.";error_category="invalid_lifetime" */
-	diagnostics?: string;
-	/** Where a 3xx pointed. */
-	location?: string;
-	/** Filled in by the client for the error message: the EWS URL, its host, the token's app (client) ID, the mailbox. */
-	ewsUrl?: string;
-	server?: string;
-	clientId?: string;
-	mailbox?: string;
+export type EwsFailureFields = Omit<MailFailure, 'api' | 'kind'>;
+
+/** Codes by what they mean for the workflow; anything else is 'other' (see kindOf). */
+const KINDS: Record<string, FailureKind> = {
+	ErrorItemNotFound: 'notFound',
+	ErrorFolderNotFound: 'notFound',
+	ErrorAttachmentNotFound: 'notFound',
+	ErrorFolderExists: 'nameTaken',
+	ErrorDeleteDistinguishedFolder: 'protectedFolder',
+	ErrorInvalidRecipients: 'invalidRecipient',
+	ErrorAccessDenied: 'accessDenied',
+	ErrorImpersonateUserDenied: 'accessDenied',
+	ErrorImpersonationDenied: 'accessDenied',
+	ErrorSendAsDenied: 'accessDenied',
+	ErrorServerBusy: 'throttled',
+	ErrorExceededConnectionCount: 'throttled',
+	ErrorTooManyObjectsOpened: 'throttled',
+	ErrorMessageSizeExceeded: 'tooLarge',
+	ErrorQuotaExceeded: 'quota',
+	ErrorNonExistentMailbox: 'mailboxUnavailable',
+	ErrorSchemaValidation: 'invalidRequest',
+	ErrorInvalidRequest: 'invalidRequest',
+	ErrorInternalServerTransientError: 'unavailable',
+	ErrorMailboxStoreUnavailable: 'unavailable',
+	ErrorMailboxMoveInProgress: 'unavailable',
+	ErrorConnectionFailed: 'unavailable',
+	ErrorTimeoutExpired: 'timeout',
+	ErrorInvalidSyncStateData: 'invalidCursor',
+	ErrorSyncFolderNotFound: 'invalidCursor',
+	EwsDeadlineExceeded: 'timeout',
+	ETIMEDOUT: 'timeout',
+	EwsUnreadableAnswer: 'badAnswer',
+	EwsAnswerTooLarge: 'badAnswer',
+	HTTP401: 'unauthorized',
+	HTTP403: 'accessDenied',
+	HTTP413: 'tooLarge',
+	HTTP429: 'throttled',
+	HTTP400: 'invalidRequest',
+};
+
+function kindOf(code: string, httpStatus: number | undefined): FailureKind {
+	const known = KINDS[code];
+	if (known) return known;
+	if (code.startsWith('ErrorInvalidId')) return 'invalidId';
+	// An HTTP answer that is not EWS: a redirect or a 200 that is not SOAP is someone else's page.
+	const status = /^HTTP(\d{3})$/.exec(code)?.[1];
+	if (status) return Number(status) >= 500 ? 'unavailable' : Number(status) < 400 ? 'badAnswer' : 'other';
+	// Sockets (ECONNRESET, ECONNREFUSED, ENOTFOUND, EPIPE, ESOCKET, …): no answer at all.
+	if (/^E[A-Z0-9_]+$/.test(code)) return 'unavailable';
+	return 'other';
+}
+
+/** A failure of an EWS call, its kind filled in: the one place EWS codes are given a meaning. */
+export function ewsFailure(fields: EwsFailureFields): MailFailure {
+	return { api: 'ews', kind: kindOf(fields.code, fields.httpStatus), ...fields };
 }
 
 function serviceErrorName(code: unknown): string | undefined {
@@ -42,10 +84,11 @@ function detail(details: unknown, key: string): string | undefined {
 	return undefined;
 }
 
-export function normalizeEwsError(error: unknown): EwsFailure {
+export function normalizeEwsError(error: unknown): MailFailure {
+	if (error instanceof MailError) return error.failure;
 	if (error instanceof EwsHttpFailure) {
 		const { contentType: _contentType, ...failure } = error.details;
-		return failure;
+		return ewsFailure(failure);
 	}
 	// The library could not read an answer it was given as SOAP (ReadResponsePrivate wraps whatever
 	// its parser threw, often a TypeError): the parser's text says nothing to an admin.
@@ -68,14 +111,14 @@ export function normalizeEwsError(error: unknown): EwsFailure {
 		if (httpStatus === 200 && e.faultCode == null && responseCode === 'ErrorInternalServerError') return unreadableAnswer();
 		// A ResponseCode the library does not know becomes its ErrorInternalServerError; the fault code keeps the real one.
 		const faultCode = typeof e.faultCode === 'string' ? /(?:^|:)(Error\w+)$/.exec(e.faultCode)?.[1] : undefined;
-		return { code: responseCode === 'ErrorInternalServerError' && faultCode ? faultCode : responseCode, httpStatus, message, backOffMs };
+		return ewsFailure({ code: responseCode === 'ErrorInternalServerError' && faultCode ? faultCode : responseCode, httpStatus, message, backOffMs });
 	}
-	if (httpStatus && httpStatus >= 300) return { code: `HTTP${httpStatus}`, httpStatus, message };
-	return { code: 'EwsError', httpStatus, message, backOffMs };
+	if (httpStatus && httpStatus >= 300) return ewsFailure({ code: `HTTP${httpStatus}`, httpStatus, message });
+	return ewsFailure({ code: 'EwsError', httpStatus, message, backOffMs });
 }
 
-function unreadableAnswer(): EwsFailure {
-	return { code: 'EwsUnreadableAnswer', httpStatus: 200, message: 'answered HTTP 200 with a SOAP envelope that is not an answer to this request' };
+function unreadableAnswer(): MailFailure {
+	return ewsFailure({ code: 'EwsUnreadableAnswer', httpStatus: 200, message: 'answered HTTP 200 with a SOAP envelope that is not an answer to this request' });
 }
 
 function describe(error: unknown): string {
@@ -100,19 +143,6 @@ const RETRYABLE = new Set([
 	'EPIPE',
 ]);
 
-export function isRetryable(failure: EwsFailure): boolean {
+export function isRetryable(failure: MailFailure): boolean {
 	return RETRYABLE.has(failure.code);
-}
-
-
-/** An EwsFailure as an Error, so it can be thrown and diagnosed (nodes/shared/errors). */
-export class EwsError extends Error {
-	constructor(readonly failure: EwsFailure) {
-		super(failure.message);
-		this.name = 'EwsError';
-	}
-
-	get code(): string {
-		return this.failure.code;
-	}
 }

@@ -1,15 +1,14 @@
 import type { Folder, FolderId } from 'ews-javascript-api';
 
+import { folderPathSegments, isWellKnownFolder, pathSegment } from '../../mail/folderRefs';
+import { MailError, unwrap, type DeleteMode, type FolderChange, type FolderInfo, type FolderRef, type FolderShape, type FolderTarget, type WellKnownFolder } from '../../mail/store';
 import type { EwsClient } from './client';
-import { perItemResults, unwrap } from './batch';
-import { EwsError } from './errors';
+import { perItemResults } from './batch';
+import { ewsFailure } from './errors';
 import { ewsLibrary } from './library';
 
-/** How a user points at a folder: a well-known name, an EWS folder id, or a path of display names. */
-export type FolderRef = { wellKnown: WellKnownFolder } | { id: string } | { path: string };
-
-/** Distinguished folders every mailbox has (names as in the EWS schema). */
-export const WELL_KNOWN_FOLDERS = {
+/** The schema's DistinguishedFolderIdNameType (WellKnownFolderName enum) of each well-known folder. */
+const DISTINGUISHED_NAMES: Record<WellKnownFolder, string> = {
 	inbox: 'Inbox',
 	sentitems: 'SentItems',
 	deleteditems: 'DeletedItems',
@@ -18,21 +17,7 @@ export const WELL_KNOWN_FOLDERS = {
 	outbox: 'Outbox',
 	msgfolderroot: 'MsgFolderRoot',
 	archiveinbox: 'ArchiveInbox',
-} as const;
-
-export type WellKnownFolder = keyof typeof WELL_KNOWN_FOLDERS;
-
-export interface FolderShape {
-	id: string;
-	changeKey: string;
-	displayName: string;
-	/** Display names from the top of the mailbox, e.g. "Inbox/Processed". */
-	path: string;
-	parentId: string | null;
-	totalCount: number;
-	unreadCount: number;
-	childFolderCount: number;
-}
+};
 
 /**
  * Distinguished folders of every mailbox that Folder → Empty and Delete refuse unless the user picks
@@ -69,38 +54,26 @@ export const PROTECTED_FOLDERS = [
 	'archivedeleteditems',
 ] as const;
 
-/**
- * Whether a value in the folder picker's list mode is an EWS folder ID (what the list stores) rather
- * than a path (what it stored before, kept working in saved workflows). EWS ids are long base64;
- * a path of that shape would be one name of 40+ letters without spaces, with "/" only as base64 has it.
- */
-export function looksLikeFolderId(value: string): boolean {
-	return value.length >= 40 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
-}
-
-/** A display name as one path segment: "/" inside a name is written "\/" (and "\" as "\\"), so a folder "Clients/Acme" and the folder "Acme" in "Clients" print differently. */
-export function pathSegment(displayName: string): string {
-	return displayName.replace(/\\/g, '\\\\').replace(/\//g, '\\/');
-}
-
-export function isWellKnownFolder(value: string): value is WellKnownFolder {
-	return Object.prototype.hasOwnProperty.call(WELL_KNOWN_FOLDERS, value.toLowerCase());
-}
-
-/**
- * The folder names of a path ("Inbox/Processed" → Inbox, Processed), trimmed; undefined when a name
- * is empty ("", "/", "Inbox/", "Inbox//x", " / "), since dropping it would point at another folder.
- */
-export function folderPathSegments(path: string): string[] | undefined {
-	const segments = path.split('/').map((segment) => segment.trim());
-	return segments.every(Boolean) ? segments : undefined;
-}
-
 /** The FolderId of a distinguished folder of `mailbox` (the mailbox part matters for delegated access to shared mailboxes). */
 export function wellKnownFolderId(name: WellKnownFolder, mailbox: string): FolderId {
 	const { FolderId, WellKnownFolderName, Mailbox } = ewsLibrary();
-	const enumName = WELL_KNOWN_FOLDERS[name.toLowerCase() as WellKnownFolder];
+	const enumName = DISTINGUISHED_NAMES[name.toLowerCase() as WellKnownFolder];
 	return new FolderId((WellKnownFolderName as unknown as Record<string, number>)[enumName], new Mailbox(mailbox));
+}
+
+/**
+ * A folder id as the store hands it out: the UniqueId, or for a distinguished folder its
+ * well-known name (EWS addresses those by name, as Graph does; no call is spent to look it up).
+ */
+export function folderIdText(folderId: FolderId): string {
+	if (folderId.UniqueId) return folderId.UniqueId;
+	const names = ewsLibrary().WellKnownFolderName as unknown as Record<number, string>;
+	return String(names[folderId.FolderName as number] ?? '').toLowerCase();
+}
+
+/** The FolderId of an id from folderIdText (a well-known name, or an EWS folder id). */
+export function folderIdFrom(id: string, mailbox: string): FolderId {
+	return isWellKnownFolder(id) ? wellKnownFolderId(id as WellKnownFolder, mailbox) : new (ewsLibrary().FolderId)(id);
 }
 
 /**
@@ -113,7 +86,7 @@ export async function resolveFolder(client: EwsClient, mailbox: string, ref: Fol
 	if ('id' in ref) return new FolderId(ref.id);
 	const segments = folderPathSegments(ref.path);
 	// The node refuses such paths already; dropping the empty names would act on the parent (Empty on "Inbox/").
-	if (!segments) throw new EwsError({ code: 'ErrorFolderNotFound', message: `The folder path "${ref.path}" has an empty folder name` });
+	if (!segments) throw new MailError(ewsFailure({ code: 'ErrorFolderNotFound', message: `The folder path "${ref.path}" has an empty folder name` }));
 	let current: FolderId;
 	let rest = segments;
 	if (isWellKnownFolder(segments[0])) {
@@ -129,7 +102,7 @@ export async function resolveFolder(client: EwsClient, mailbox: string, ref: Fol
 		const found = await client.run(mailbox, async (service) => await service.FindFolders(parent, new SearchFilter.IsEqualTo(FolderSchema.DisplayName, name), view), { idempotent: true });
 		const folder = found.Folders[0];
 		if (!folder) {
-			throw new EwsError({ code: 'ErrorFolderNotFound', message: `No folder "${name}" in path "${ref.path}" of ${mailbox}` });
+			throw new MailError(ewsFailure({ code: 'ErrorFolderNotFound', message: `No folder "${name}" in path "${ref.path}" of ${mailbox}` }));
 		}
 		current = folder.Id;
 	}
@@ -187,14 +160,14 @@ const FOLDER_PROPERTIES = () => {
 };
 
 /** One folder with its counts; `path` is the reference it was asked by when that was a path. */
-export async function getFolder(client: EwsClient, mailbox: string, ref: FolderRef): Promise<Omit<FolderShape, 'path'> & { path?: string }> {
+export async function getFolder(client: EwsClient, mailbox: string, ref: FolderRef): Promise<FolderInfo> {
 	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
 	const folderId = await resolveFolder(client, mailbox, ref);
 	const folder = await client.run(mailbox, async (service) => await Folder.Bind(service, folderId, new PropertySet(BasePropertySet.IdOnly, FOLDER_PROPERTIES())), { idempotent: true });
 	return folderShape(folder, ref);
 }
 
-function folderShape(folder: Folder, ref: FolderRef): Omit<FolderShape, 'path'> & { path?: string } {
+function folderShape(folder: Folder, ref: FolderRef): FolderInfo {
 	return {
 		id: folder.Id.UniqueId,
 		changeKey: folder.Id.ChangeKey,
@@ -205,14 +178,6 @@ function folderShape(folder: Folder, ref: FolderRef): Omit<FolderShape, 'path'> 
 		unreadCount: unreadCountOf(folder),
 		childFolderCount: folder.ChildFolderCount,
 	};
-}
-
-/** What Folder → Empty / Delete act on: the folder with its counts, and which distinguished folder it is, if any. */
-export interface FolderTarget extends Omit<FolderShape, 'path'> {
-	/** The path it was asked by, when that was a path. */
-	path?: string;
-	/** The distinguished folder it is (one of PROTECTED_FOLDERS), however it was reached. */
-	wellKnownName?: string;
 }
 
 interface GetFolderCall {
@@ -247,11 +212,11 @@ export async function inspectFolder(client: EwsClient, mailbox: string, ref: Fol
 	const [target, ...known] = perItemResults(responses.Responses, (response) => response.Folder);
 	const folder = unwrap(target);
 	const index = known.findIndex((result) => result.ok && result.value.Id.UniqueId === folder.Id.UniqueId);
-	return { ...folderShape(folder, ref), ...(index >= 0 ? { wellKnownName: PROTECTED_FOLDERS[index] } : {}) };
+	return { ...folderShape(folder, ref), ...(index >= 0 ? { wellKnownName: PROTECTED_FOLDERS[index] } : {}), ownerMailbox: owner };
 }
 
 /** Creates a mail folder (IPF.Note) below `parent`. Not repeated on an unclear failure (it would fail as ErrorFolderExists). */
-export async function createFolder(client: EwsClient, mailbox: string, parent: FolderRef, displayName: string): Promise<{ id: string; changeKey: string; displayName: string }> {
+export async function createFolder(client: EwsClient, mailbox: string, parent: FolderRef, displayName: string): Promise<FolderChange> {
 	const { Folder } = ewsLibrary();
 	const parentId = await resolveFolder(client, mailbox, parent);
 	const created = await client.run(
@@ -269,7 +234,7 @@ export async function createFolder(client: EwsClient, mailbox: string, parent: F
 }
 
 /** Renames a folder (UpdateFolder on DisplayName). */
-export async function renameFolder(client: EwsClient, mailbox: string, ref: FolderRef, displayName: string): Promise<{ id: string; changeKey: string; displayName: string }> {
+export async function renameFolder(client: EwsClient, mailbox: string, ref: FolderRef, displayName: string): Promise<FolderChange> {
 	const { Folder, PropertySet, BasePropertySet } = ewsLibrary();
 	const folderId = await resolveFolder(client, mailbox, ref);
 	const folder = await client.run(
@@ -291,22 +256,20 @@ interface FolderCalls {
 	EmptyFolder(folderId: FolderId, deleteMode: number, deleteSubFolders: boolean): Promise<unknown>;
 }
 
-export type FolderDeleteMode = 'moveToDeletedItems' | 'soft' | 'hard';
-
-function deleteModeOf(mode: FolderDeleteMode) {
+function deleteModeOf(mode: DeleteMode) {
 	const { DeleteMode } = ewsLibrary();
 	return { moveToDeletedItems: DeleteMode.MoveToDeletedItems, soft: DeleteMode.SoftDelete, hard: DeleteMode.HardDelete }[mode];
 }
 
 /** Deletes a folder with everything in it. */
-export async function deleteFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: FolderDeleteMode): Promise<{ id: string | null }> {
+export async function deleteFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: DeleteMode): Promise<{ id: string | null }> {
 	const folderId = await resolveFolder(client, mailbox, ref);
 	await client.run(mailbox, async (service) => await (service as unknown as FolderCalls).DeleteFolder(folderId, deleteModeOf(mode)), { idempotent: true });
 	return { id: folderId.UniqueId || null };
 }
 
 /** Deletes every item in a folder, and its subfolders when asked. */
-export async function emptyFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: FolderDeleteMode, deleteSubFolders: boolean): Promise<{ id: string | null }> {
+export async function emptyFolder(client: EwsClient, mailbox: string, ref: FolderRef, mode: DeleteMode, deleteSubFolders: boolean): Promise<{ id: string | null }> {
 	const folderId = await resolveFolder(client, mailbox, ref);
 	await client.run(mailbox, async (service) => await (service as unknown as FolderCalls).EmptyFolder(folderId, deleteModeOf(mode), deleteSubFolders), { idempotent: true });
 	return { id: folderId.UniqueId || null };

@@ -1,9 +1,10 @@
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
-import { BATCH_SIZE, chunk, perItemResults, unwrap, type ItemResult } from './batch';
+import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageUpdate } from '../../mail/store';
+import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
-import { resolveFolder, type FolderRef } from './folders';
+import { resolveFolder } from './folders';
 import { ewsLibrary } from './library';
 import { entriesOf, readText, toMessageShape } from './shape';
 
@@ -107,17 +108,6 @@ export async function getMessages(
 	return results;
 }
 
-export interface MessageFilter {
-	unreadOnly?: boolean;
-	from?: string;
-	subjectContains?: string;
-	receivedAfter?: string;
-	receivedBefore?: string;
-	hasAttachments?: boolean;
-	/** Advanced Query Syntax (AQS); cannot be combined with the other filters in one EWS call. */
-	query?: string;
-}
-
 function searchFilterFor(filter: MessageFilter): SearchFilter | undefined {
 	const { SearchFilter, EmailMessageSchema, ItemSchema, ContainmentMode, ComparisonMode, LogicalOperator, DateTime } = ewsLibrary();
 	const parts: SearchFilter[] = [];
@@ -163,8 +153,6 @@ export async function findMessageIds(client: EwsClient, mailbox: string, folder:
 	return limit === undefined ? ids : ids.slice(0, limit);
 }
 
-export type DeleteMode = 'moveToDeletedItems' | 'soft' | 'hard';
-
 async function moveOrCopy(kind: 'move' | 'copy', client: EwsClient, mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>> {
 	const destination = await resolveFolder(client, mailbox, target);
 	const results: Array<ItemResult<{ id: string | null }>> = [];
@@ -201,14 +189,6 @@ export async function deleteMessages(client: EwsClient, mailbox: string, ids: st
 		results.push(...perItemResults(responses, () => null));
 	}
 	return results;
-}
-
-export interface MessageUpdate {
-	id: string;
-	isRead?: boolean;
-	categories?: string[];
-	flag?: 'notFlagged' | 'flagged' | 'complete';
-	importance?: 'low' | 'normal' | 'high';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isMailboxAllowed, restrictsMailboxes, type MailboxPolicy } from '../../auth/allowedMailboxes';
-import { BATCH_SIZE, chunk, perItemResults, type ItemResult } from './batch';
+import type { IdRefusal, IdUse, ItemResult } from '../../mail/store';
+import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
-import type { EwsFailure } from './errors';
 import { ewsLibrary } from './library';
 
 /**
@@ -30,26 +30,20 @@ export async function owningMailboxes(client: EwsClient, mailbox: string, ids: s
 	return owners;
 }
 
-/** An id an item was given, and the field it came from. */
-export interface IdUse {
-	field: string;
-	id: string;
-}
-
-/** Why an id is refused: it belongs to a mailbox outside Allowed Mailboxes, or Exchange could not place it (fail closed). */
-export type IdRefusal = { use: IdUse; owner: string } | { use: IdUse; failure: EwsFailure };
+/** The owner of each id, however it is looked up (owningMailboxes, or a cache in front of it). */
+export type OwnerLookup = (ids: string[]) => Promise<Map<string, ItemResult<string>>>;
 
 /**
  * Allowed Mailboxes for ids: `uses[i]` are the ids of one input item; the answer is its first
- * refused id, or undefined. One ConvertId per 100 distinct ids of all items; none when the policy
+ * refused id, or undefined. One lookup for the distinct ids of all items; none when the policy
  * allows every mailbox.
  */
-export async function refusedIds(client: EwsClient, mailbox: string, policy: MailboxPolicy, uses: IdUse[][]): Promise<Array<IdRefusal | undefined>> {
+export async function refusedIds(ownersOf: OwnerLookup, policy: MailboxPolicy, uses: IdUse[][]): Promise<Array<IdRefusal | undefined>> {
 	if (!restrictsMailboxes(policy) || uses.every((list) => list.length === 0)) return uses.map(() => undefined);
-	const owners = await owningMailboxes(client, mailbox, uses.flat().map((use) => use.id));
+	const owners = await ownersOf(uses.flat().map((use) => use.id));
 	return uses.map((list) => {
 		for (const use of list) {
-			// owningMailboxes answers every id it was given.
+			// The lookup answers every id it was given.
 			const owner = owners.get(use.id) as ItemResult<string>;
 			if (!owner.ok) return { use, failure: owner.failure };
 			if (!isMailboxAllowed(policy, owner.value)) return { use, owner: owner.value };
