@@ -60,7 +60,7 @@ function memberRequest(member: Member, outer: GraphRequest): GraphRequest {
 	}
 	return {
 		method: member.method,
-		path: decodeURIComponent(url.pathname),
+		path: url.pathname,
 		query: url.searchParams,
 		headers: { ...member.headers, ...(outer.headers.authorization ? { authorization: outer.headers.authorization } : {}), prefer: member.headers.prefer ?? outer.headers.prefer ?? '' },
 		body,

@@ -8,7 +8,7 @@ import type { ShapeOptions } from './shapes';
 
 export interface GraphRequest {
 	method: string;
-	/** Path below /v1.0, e.g. '/me/messages/AAMk…' (percent-decoded segments). */
+	/** Path below /v1.0, e.g. '/me/messages/AAMk…' (percent-encoded as sent; route parameters are decoded). */
 	path: string;
 	query: URLSearchParams;
 	/** Lower-cased header names. */
@@ -44,7 +44,6 @@ export interface GraphServiceHooks {
 	uploadUrl(sessionId: string): string;
 	createUploadSession(session: UploadSession): string;
 	deltaTokens: Map<string, unknown>;
-	deltaMaxPageSize: number;
 }
 
 export interface UploadSession {

@@ -13,18 +13,26 @@ import { runBatch } from './batch';
 import type { GraphContext, GraphReply, GraphRequest, Route, UploadSession } from './context';
 import { errorBody, errors, GraphError } from './errors';
 import { GraphFaultQueue, type GraphFault, type GraphFaultOptions } from './faults';
+import { deltaRoutes } from './delta';
+import { attachmentRoutes, handleUpload } from './ops-attachments';
 import { folderRoutes } from './ops-folders';
 import { messageRoutes } from './ops-messages';
+import { sendRoutes } from './ops-send';
 
 export { GRAPH_AUDIENCES, GRAPH_APP_ID, type AppScope } from './auth';
 export type { GraphFault, GraphFaultOptions } from './faults';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query';
+export { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, DELTA_TOKEN_CACHE } from './delta';
+export { MAX_BATCH_REQUESTS } from './batch';
+export { MAX_POST_ATTACHMENT_BYTES, MAX_UPLOAD_CHUNK_BYTES } from './ops-attachments';
+export const UPLOAD_PATH = '/graph-upload';
 
 export const GRAPH_PATH = '/v1.0';
 /** Largest request body (sendMail with a 35 MB message, base64-inflated). */
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
-const ROUTES: Route[] = [...folderRoutes, ...messageRoutes];
+// Delta before the message routes: /mailFolders/{id}/messages/delta would match /mailFolders/{id}/messages/{id}.
+const ROUTES: Route[] = [...deltaRoutes, ...folderRoutes, ...messageRoutes, ...sendRoutes, ...attachmentRoutes];
 
 export interface GraphRequestRecord {
 	/** 'GET /messages/{id}', 'POST $batch', 'PUT upload' … (what counts() groups by). */
@@ -50,6 +58,13 @@ export interface GraphConfig {
 	audiences?: string[];
 }
 
+const safeDecode = (segment: string) => {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return segment;
+	}
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class GraphService {
@@ -71,6 +86,13 @@ export class GraphService {
 
 	register(router: RouteRegistry): void {
 		router.addRoute('*', /^\/v1\.0\/.*$/i, (req, res) => this.handleHttp(req, res));
+		// Upload sessions' URLs (outlook.office.com on the real service): pre-authenticated, no bearer token.
+		router.addRoute('*', /^\/graph-upload\/([A-Za-z0-9_-]+)$/, (req, res, { params }) => {
+			const record: GraphRequestRecord = { endpoint: `${req.method ?? 'PUT'} upload`, method: req.method ?? 'PUT', path: UPLOAD_PATH, inBatch: false, status: 0, at: new Date() };
+			this.requests.push(record);
+			res.on('finish', () => (record.status = res.statusCode));
+			return handleUpload(req, res, params[0], this.uploadSessions, this.store);
+		});
 	}
 
 	/** Requests per endpoint ('GET /messages/{id}' …), batch members included (the bench counts HTTP requests with httpCounts()). */
@@ -135,7 +157,8 @@ export class GraphService {
 		} catch {
 			return this.write(res, { status: 413, json: errorBody('RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`) });
 		}
-		const path = decodeURIComponent(url.pathname.slice(GRAPH_PATH.length)) || '/';
+		// Kept percent-encoded: an id with an encoded '/' (an EWS id) is one segment, decoded after routing.
+		const path = url.pathname.slice(GRAPH_PATH.length) || '/';
 		const request: GraphRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, body };
 		const reply = await this.execute(request, false, () => req.socket.destroy());
 		if (reply) this.write(res, reply);
@@ -210,7 +233,7 @@ export class GraphService {
 	private match(request: GraphRequest) {
 		const prefix = /^\/(me)(\/.*)?$/i.exec(request.path) ?? /^\/users\/([^/]+)(\/.*)?$/i.exec(request.path);
 		if (!prefix) return undefined;
-		const mailboxSegment: 'me' | { user: string } = prefix[0].toLowerCase().startsWith('/me') ? 'me' : { user: prefix[1].replace(/^'|'$/g, '') };
+		const mailboxSegment: 'me' | { user: string } = prefix[0].toLowerCase().startsWith('/me') ? 'me' : { user: safeDecode(prefix[1]).replace(/^'|'$/g, '') };
 		const rest = (prefix[2] ?? '').replace(/\/+$/, '');
 		let methodMismatch: Route | undefined;
 		for (const candidate of ROUTES) {
@@ -220,7 +243,7 @@ export class GraphService {
 				methodMismatch ??= candidate;
 				continue;
 			}
-			return { route: candidate, params: params.slice(1), mailboxSegment, methodMismatch: false };
+			return { route: candidate, params: params.slice(1).map(safeDecode), mailboxSegment, methodMismatch: false };
 		}
 		return methodMismatch ? { route: methodMismatch, params: [], mailboxSegment, methodMismatch: true } : undefined;
 	}
@@ -239,14 +262,13 @@ export class GraphService {
 			contextRoot: `${this.url}/$metadata#users('${objectIdOf(mailbox)}')`,
 			shape: { immutableIds: /idtype\s*=\s*"?immutableid"?/.test(prefer), textBody: /outlook\.body-content-type\s*=\s*"?text"?/.test(prefer) },
 			service: {
-				uploadUrl: (id) => `${this.config.origin}/graph-upload/${id}`,
+				uploadUrl: (id) => `${this.config.origin}${UPLOAD_PATH}/${id}`,
 				createUploadSession: (session) => {
 					const id = randomBytes(24).toString('base64url');
 					this.uploadSessions.set(id, session);
 					return id;
 				},
 				deltaTokens: this.deltaTokens,
-				deltaMaxPageSize: 0,
 			},
 		};
 	}

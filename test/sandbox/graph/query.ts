@@ -177,6 +177,7 @@ export function parseFilter(filter: string): ParsedFilter {
 			return (item) => item.categories.some((category) => category.toLowerCase() === String(value).toLowerCase());
 		}
 		if (token.kind !== 'word') throw errors.badQuery(`Invalid filter clause: unexpected '${token.text}'.`);
+		if (peek()?.text === '(') throw errors.badQuery(`Invalid filter clause: the function '${token.text}' is not supported.`);
 		const accessor = property(token.text);
 		const op = next()?.text.toLowerCase();
 		if (!op || !COMPARATORS.includes(op)) throw errors.badQuery(`Invalid filter clause: a comparison (eq, ne, gt, ge, lt, le) is expected after '${token.text}'.`);
