@@ -9,7 +9,9 @@ import {
 	type Diagnosis,
 	type DiagnosisFacts,
 } from './catalogue';
+import { MailError } from '../mail/store';
 import { CredentialFieldError } from './credentialFieldError';
+import { diagnoseGraphFailure } from './graphCatalogue';
 import { redactSecrets } from './redact';
 
 /**
@@ -54,8 +56,10 @@ export function diagnose(error: unknown, facts: DiagnosisFacts = {}): Diagnosis 
 	const known = typeof server === 'string' && !facts.server ? { ...facts, server } : facts;
 	const reply = smtpReplyOf(error);
 	const ewsFailure = (error as { failure?: { code?: unknown } } | undefined)?.failure;
+	// Graph failures have their own catalogue (graphCatalogue.ts): EWS fixes would mislead.
+	const graphFailure = error instanceof MailError && error.failure.api === 'graph' ? error.failure : undefined;
 	return (
-		(ewsFailure && typeof ewsFailure.code === 'string' ? diagnoseEwsFailure(ewsFailure as { code: string }) : undefined) ??
+		(graphFailure ? diagnoseGraphFailure(graphFailure) : ewsFailure && typeof ewsFailure.code === 'string' ? diagnoseEwsFailure(ewsFailure as { code: string }) : undefined) ??
 		(reply ? diagnoseSmtpReply(reply, known) : undefined) ??
 		diagnoseEntraError(error, known) ??
 		diagnoseTlsError(error, known) ??

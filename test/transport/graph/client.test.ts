@@ -297,6 +297,9 @@ describe('a token the credential cannot get', () => {
 		expect(diagnosis?.fix).toMatch(/App registrations → 11111111-2222-3333-4444-555555555555 → API permissions, add the Microsoft Graph application permissions Mail\.ReadWrite and Mail\.Send/);
 		expect(diagnosis?.fix).toContain('contoso.onmicrosoft.com');
 		// The node error still says which step failed.
-		expect(toNodeApiError({ name: 'Exchange', type: 'x', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' }, thrown).message).toMatch(/^Getting an access token failed/);
+		const nodeError = toNodeApiError({ name: 'Exchange', type: 'x', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' }, thrown);
+		expect(nodeError.message).toMatch(/^Getting an access token failed: The Microsoft Graph permissions have not been consented to \(AADSTS65001\)/);
+		expect(nodeError.description).toContain('Mail.ReadWrite and Mail.Send');
+		expect(nodeError.description).not.toContain('Office 365 Exchange Online');
 	});
 });
