@@ -532,19 +532,19 @@ export class GraphMailStore implements MailStore {
 
 	/**
 	 * The folder's message delta (changeType=created: arrivals, moved-in ones included). The cursor
-	 * is the nextLink (more in this round) or the deltaLink (round complete); a cursor that does not
-	 * point at this mailbox's folder delta is refused, so saved state cannot lead into another mailbox.
+	 * wraps the nextLink (more in this round) or the deltaLink (round complete) with the mailbox and
+	 * folder it belongs to: Graph's links name the user in forms of its own (an object id, an OData
+	 * key), so a saved cursor is checked against what it was made for, never taken into another
+	 * mailbox; the link itself must still be on the Graph host (GraphClient.resolve).
 	 */
 	async changes(mailbox: string, folderId: string, cursor: string | undefined, options: ChangeOptions): Promise<ChangePage> {
-		const start = `${this.folderUrl(mailbox, folderId)}/messages/delta`;
-		let url = `${start}?changeType=created&$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`;
+		let url = `${this.folderUrl(mailbox, folderId)}/messages/delta?changeType=created&$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`;
 		if (cursor) {
-			const target = this.client.resolve(cursor);
-			const expected = this.client.resolve(start);
-			if (target.pathname.toLowerCase() !== expected.pathname.toLowerCase()) {
-				this.fail(mailbox, 'GraphForeignLink', `The saved change-feed cursor is not the delta of folder ${folderId} in ${mailbox}; it was not followed`);
+			const saved = readCursor(cursor);
+			if (!saved || saved.mailbox.toLowerCase() !== mailbox.toLowerCase() || saved.folderId !== folderId) {
+				this.fail(mailbox, 'GraphForeignLink', `The saved change-feed cursor is not the one of folder ${folderId} in ${mailbox}; it was not followed`);
 			}
-			url = cursor;
+			url = saved.link;
 		}
 		const page = await this.get<GraphList<Graph.Message & { '@removed'?: unknown }>>(mailbox, url, { Prefer: `odata.maxpagesize=${Math.max(1, Math.floor(options.maxChanges))}` });
 		const entries = page.value ?? [];
@@ -553,7 +553,29 @@ export class GraphMailStore implements MailStore {
 			.map((entry) => ({ id: entry.id as string, ...(options.withReceivedTime && entry.receivedDateTime ? { receivedAt: entry.receivedDateTime } : {}) }));
 		const next = page['@odata.nextLink'] ?? page['@odata.deltaLink'];
 		if (!next) this.fail(mailbox, 'GraphUnreadableAnswer', 'the delta answer has neither a nextLink nor a deltaLink');
-		return { created, changeCount: entries.length, cursor: next, moreAvailable: page['@odata.nextLink'] !== undefined };
+		return { created, changeCount: entries.length, cursor: writeCursor({ mailbox, folderId, link: next }), moreAvailable: page['@odata.nextLink'] !== undefined };
+	}
+}
+
+interface DeltaCursor {
+	mailbox: string;
+	folderId: string;
+	link: string;
+}
+
+const CURSOR_PREFIX = 'graph-delta:';
+
+function writeCursor(cursor: DeltaCursor): string {
+	return `${CURSOR_PREFIX}${Buffer.from(JSON.stringify([cursor.mailbox, cursor.folderId, cursor.link])).toString('base64url')}`;
+}
+
+function readCursor(cursor: string): DeltaCursor | undefined {
+	if (!cursor.startsWith(CURSOR_PREFIX)) return undefined;
+	try {
+		const [mailbox, folderId, link] = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as unknown[];
+		return typeof mailbox === 'string' && typeof folderId === 'string' && typeof link === 'string' ? { mailbox, folderId, link } : undefined;
+	} catch {
+		return undefined;
 	}
 }
 
