@@ -116,7 +116,7 @@ describe('messages', () => {
 
 	it('gives the same message shape as the EWS back end for the same message', async () => {
 		const subject = `Shape ${Date.now()}`;
-		deliver({ subject, html: '<p>Hello <b>there</b></p>', cc: ['carl@fabrikam.test'], categories: ['Blue'], importance: 'High' });
+		deliver({ subject, html: '<p>Hello <b>there</b></p>', cc: ['carl@fabrikam.test'], categories: ['Blue'], importance: 'High', attachments: [{ filename: 'a.txt', content: 'abc', contentType: 'text/plain' }, { filename: 'logo.png', content: Buffer.from('png'), contentType: 'image/png', cid: 'logo', inline: true }] });
 		const [graphId] = await idsWithSubject(subject);
 		const { store } = graphStoreOn(sandbox());
 		const ewsClient = clientOn(sandbox(), await appOnlyAuth(sandbox()));
