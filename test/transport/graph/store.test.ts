@@ -195,3 +195,62 @@ describe('Allowed Mailboxes and ids of another mailbox', () => {
 		expect(still).toMatchObject({ ok: true, value: { isRead: false } });
 	});
 });
+
+describe('more of the interface', () => {
+	it('empties a folder (messages and, when asked, subfolders) and keeps the folder', async () => {
+		const { store } = graphStoreOn(sandbox());
+		const folder = await store.createFolder(MAILBOX, { wellKnown: 'msgfolderroot' }, `Empty me ${Date.now()}`);
+		await store.createFolder(MAILBOX, { id: folder.id }, 'Sub');
+		for (let index = 0; index < 3; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: `E ${index}`, text: 'x', folder: folder.displayName });
+		expect(await store.emptyFolder(MAILBOX, { id: folder.id }, 'moveToDeletedItems', true)).toEqual({ id: folder.id });
+		expect(await store.getFolder(MAILBOX, { id: folder.id })).toMatchObject({ totalCount: 0, childFolderCount: 0 });
+		expect(sandbox().ews.store.listItems(MAILBOX, 'deleteditems').filter((item) => /^E \d$/.test(item.subject))).toHaveLength(3);
+	});
+
+	it('retries the requests throttled inside a $batch by the sandbox, with its Retry-After', async () => {
+		const subject = `Throttled ${Date.now()}`;
+		for (let index = 0; index < 5; index++) deliver({ subject });
+		const ids = await idsWithSubject(subject);
+		const waits: number[] = [];
+		const { store } = graphStoreOn(sandbox(), waits);
+		sandbox().graph.clearRequests();
+		sandbox().graph.failNext('throttled', 2, { endpoint: 'PATCH /messages/{id}', retryAfter: '0.5' });
+		const results = await store.updateMessages(MAILBOX, ids.map((id) => ({ id, isRead: true })));
+		expect(results.every((result) => result.ok)).toBe(true);
+		expect(waits).toEqual([500]);
+		expect(sandbox().graph.httpCounts()['POST $batch']).toBe(2);
+	});
+
+	it('reads an HTML message as text with the text preference', async () => {
+		const subject = `Prefer text ${Date.now()}`;
+		deliver({ subject, text: undefined, html: '<p>Only <b>HTML</b></p>' });
+		const [id] = await idsWithSubject(subject);
+		const { store } = graphStoreOn(sandbox());
+		const [text] = await store.getMessages(MAILBOX, [id], { body: 'text' });
+		expect(text.ok && text.value.bodyHtml).toBeUndefined();
+		expect(text.ok && text.value.bodyText).toMatch(/Only HTML/);
+	});
+
+	it('reports a mailbox outside the app\'s scope as accessDenied, a Graph-disabled one as mailboxUnavailable', async () => {
+		const { store } = graphStoreOn(sandbox());
+		sandbox().graph.setAppScope(DEMO.appOnlyClientId, { mailboxes: [DEMO.noreplyMailbox], via: 'rbac' });
+		try {
+			expect(await failureOf(store.resolveFolderId(MAILBOX, { wellKnown: 'inbox' }))).toMatchObject({ kind: 'accessDenied', mailbox: MAILBOX, clientId: DEMO.appOnlyClientId, tenantId: DEMO.tenantId });
+		} finally {
+			sandbox().graph.setAppScope(DEMO.appOnlyClientId, undefined);
+		}
+		sandbox().graph.disableRest(MAILBOX);
+		try {
+			expect(await failureOf(store.resolveFolderId(MAILBOX, { wellKnown: 'inbox' }))).toMatchObject({ kind: 'mailboxUnavailable', code: 'MailboxNotEnabledForRESTAPI' });
+		} finally {
+			sandbox().graph.disableRest(MAILBOX, false);
+		}
+	});
+
+	it('refuses a folder id of another mailbox', async () => {
+		const { store } = graphStoreOn(sandbox());
+		const foreignInbox = await store.resolveFolderId(DEMO.noreplyMailbox, { wellKnown: 'inbox' });
+		const failure = await failureOf(store.findMessageIds(MAILBOX, { id: foreignInbox }, {}));
+		expect(['notFound', 'invalidId']).toContain(failure.kind);
+	});
+});
