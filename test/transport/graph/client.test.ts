@@ -6,7 +6,7 @@
 import { MailError } from '../../../nodes/shared/mail/store';
 import { GraphClient } from '../../../nodes/shared/transport/graph/client';
 import { seededRandom } from '../../support/seededRandom';
-import { graphError, json, startTestServer, testAuth, testClient, testTls, type TestServer } from './graphTestServer';
+import { failureOf, graphError, json, startTestServer, testAuth, testClient, testTls, type TestServer } from './graphTestServer';
 
 let server: TestServer;
 let other: TestServer;
@@ -27,15 +27,6 @@ beforeEach(() => {
 	other.handle((_, response) => json(response, 200, { value: [] }));
 });
 
-async function failureOf(promise: Promise<unknown>) {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof MailError) return error.failure;
-		throw error;
-	}
-	throw new Error('expected a MailError');
-}
 
 describe('every request', () => {
 	it('carries the token, Prefer IdType="ImmutableId" (merged with other preferences) and JSON', async () => {

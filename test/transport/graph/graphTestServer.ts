@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ExchangeAuth } from '../../../nodes/shared/auth/exchangeAuth';
+import { MailError, type MailFailure } from '../../../nodes/shared/mail/store';
 import { GraphClient, type GraphClientOptions } from '../../../nodes/shared/transport/graph/client';
 import { createCertificateAuthority, issueServerCertificate } from '../../sandbox/certs';
 
@@ -108,4 +109,16 @@ export function testAuth(caCertPem: string): ExchangeAuth & { tokenCalls: boolea
 /** A client on `server` whose back-off waits are recorded in `waits` instead of slept. */
 export function testClient(server: TestServer, auth: ExchangeAuth, waits: number[] = [], options: Partial<GraphClientOptions> = {}): GraphClient {
 	return new GraphClient(auth, { graphUrl: server.url, wait: async (ms) => void waits.push(ms), ...options });
+}
+
+/** The MailFailure a call rejects with (fails the test when it resolves or throws something else). */
+export async function failureOf(promise: Promise<unknown>): Promise<MailFailure> {
+	let value: unknown;
+	try {
+		value = await promise;
+	} catch (error) {
+		if (error instanceof MailError) return error.failure;
+		throw error;
+	}
+	throw new Error(`expected a MailError, got ${JSON.stringify(value)?.slice(0, 300)}`);
 }

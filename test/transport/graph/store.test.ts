@@ -3,12 +3,12 @@
  * the same mailbox store as the EWS stand-in): every MailStore method, the request counts of the
  * batched calls, and the message shape compared with what the EWS back end gives for the same message.
  */
-import { MailError, type MailFailure } from '../../../nodes/shared/mail/store';
 import { getMessages as ewsGetMessages } from '../../../nodes/shared/transport/ews/messages';
 import { DEMO } from '../../sandbox';
 import { decodeGraphId } from '../../sandbox/graph/ids';
 import { appOnlyAuth, clientOn } from '../ewsSupport';
 import { graphStoreOn, useGraphSandbox } from './graphSandbox';
+import { failureOf } from './graphTestServer';
 
 const sandbox = useGraphSandbox();
 const MAILBOX = DEMO.sharedMailbox;
@@ -19,15 +19,6 @@ function deliver(overrides: Partial<Parameters<ReturnType<typeof sandbox>['ews']
 	return sandbox().ews.store.deliver(MAILBOX, { from: { name: 'Ann Sender', email: 'ann@fabrikam.test' }, to: MAILBOX, subject: `Graph store ${serial}`, text: `body ${serial}`, receivedAt: new Date(Date.UTC(2026, 10, 1, 8, serial)), ...overrides });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<MailFailure> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof MailError) return error.failure;
-		throw error;
-	}
-	throw new Error(`expected a MailError, got ${JSON.stringify(await promise).slice(0, 300)}`);
-}
 
 /** Graph ids of the messages in a folder with this subject. */
 async function idsWithSubject(subject: string, folder = 'inbox'): Promise<string[]> {

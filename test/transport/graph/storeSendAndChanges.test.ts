@@ -3,22 +3,14 @@
  * attachments of 3 MB and more), replies and forwards, attachments (files as bytes, attached messages
  * as .eml), the folder's change feed, and the faults a send must never repeat.
  */
-import { MailError, type MailFailure, type NewMessage } from '../../../nodes/shared/mail/store';
+import type { NewMessage } from '../../../nodes/shared/mail/store';
 import { DEMO } from '../../sandbox';
 import { graphStoreOn, useGraphSandbox } from './graphSandbox';
+import { failureOf } from './graphTestServer';
 
 const sandbox = useGraphSandbox();
 const MAILBOX = DEMO.sharedMailbox;
 
-async function failureOf(promise: Promise<unknown>): Promise<MailFailure> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof MailError) return error.failure;
-		throw error;
-	}
-	throw new Error('expected a MailError');
-}
 
 function message(subject: string, overrides: Partial<NewMessage> = {}): NewMessage {
 	return { subject, bodyFormat: 'text', body: 'Hello from Graph', to: [{ name: 'Zed', address: 'zed@fabrikam.test' }], cc: [], bcc: [], replyTo: [], attachments: [], saveToSentItems: true, ...overrides };

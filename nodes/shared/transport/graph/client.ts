@@ -6,22 +6,14 @@ import { readTokenClaims } from '../../auth/tokenClaims';
 import { findEntraCode } from '../../errors/catalogue';
 import { StepError } from '../../errors/nodeErrors';
 import { MailError, type MailFailure } from '../../mail/store';
+import { backOffDelay, type RetryOptions } from '../retry';
 import { tlsOptionsFor } from '../tls';
 import { deadlineFailure, failureFromAnswer, failureFromSocket, graphFailure, isRetryable } from './errors';
 
-export interface GraphClientOptions {
+/** maxConcurrencyPerMailbox: Outlook allows four concurrent requests per app and mailbox. */
+export interface GraphClientOptions extends RetryOptions {
 	/** The credential's Graph endpoint with its version, e.g. https://graph.microsoft.com/v1.0. */
 	graphUrl: string;
-	/** Longest time for one attempt of a call, the whole answer included. */
-	deadlineMs?: number;
-	/** Attempts for a throttled call that is safe to repeat, the first included. */
-	maxAttempts?: number;
-	/** Requests in flight per mailbox (Outlook allows four concurrent requests per app and mailbox). */
-	maxConcurrencyPerMailbox?: number;
-	/** Upper bound for one wait between attempts. */
-	maxBackOffMs?: number;
-	/** For tests: how to wait. Defaults to n8n's sleep (no timers of our own). */
-	wait?: (ms: number) => Promise<void>;
 }
 
 export interface CallOptions {
@@ -244,9 +236,7 @@ export class GraphClient {
 
 	/** Retry-After when Graph sends it, else exponential with jitter; both capped. */
 	backOff(attempt: number, failure: MailFailure): number {
-		if (failure.backOffMs) return Math.min(failure.backOffMs, this.options.maxBackOffMs);
-		const exponential = Math.min(500 * 2 ** (attempt - 1), this.options.maxBackOffMs);
-		return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+		return backOffDelay(attempt, failure.backOffMs, this.options.maxBackOffMs);
 	}
 
 	/** What the error message needs: the endpoint, its host, the token's app and tenant, the mailbox. */
