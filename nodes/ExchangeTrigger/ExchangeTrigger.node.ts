@@ -15,8 +15,8 @@ import { searchFolders } from '../Exchange/methods/listSearch';
 import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchangeAuth';
 import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
-import { EwsClient } from '../shared/transport/ews/client';
-import { owningMailboxes, refusedIds } from '../shared/transport/ews/ownership';
+import { openMailStore } from '../shared/mail/open';
+import type { FailureKind } from '../shared/mail/store';
 import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
 import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
@@ -30,7 +30,7 @@ const AFTER_EMIT = valuesOf<AfterEmit['kind']>(property('afterEmit')?.options);
 const START_POINTS = valuesOf<StartPoint['kind']>(property('startFrom')?.options);
 const IMPORTANCES = valuesOf<NonNullable<TriggerFilters['importance']>>(IMPORTANCE_OPTIONS);
 /** Failures that mean the watched folder is wrong (the post-action's folder fails per message, in poll.ts). */
-const FOLDER_CODES = new Set(['ErrorFolderNotFound', 'ErrorInvalidIdMalformed', 'ErrorInvalidIdEmpty']);
+const FOLDER_KINDS: ReadonlySet<FailureKind> = new Set(['notFound', 'invalidId']);
 
 function settingsFrom(parameters: ParameterReader, mailbox: string): { settings: PollSettings; start: StartPoint } {
 	const raw = parameters.option('output', 'Output', OUTPUTS, 'simple') === 'raw';
@@ -106,9 +106,9 @@ export class ExchangeTrigger implements INodeType {
 		const mailbox = mailboxToUse(parameters, auth);
 		const { settings, start } = settingsFrom(parameters, mailbox);
 		refuseMoveIntoWatchedFolder(this.getNode(), settings);
-		const client = new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl });
+		const store = openMailStore(auth);
 		const context = {
-			client,
+			store,
 			now: () => new Date(),
 			warn: (message: string) => this.logger.warn(message),
 			prepareBinary: async (content: Buffer, fileName: string, mimeType: string) => await this.helpers.prepareBinaryData(content, fileName, mimeType),
@@ -119,7 +119,7 @@ export class ExchangeTrigger implements INodeType {
 				...('id' in settings.folder ? [{ field: 'Folder', id: settings.folder.id }] : []),
 				...(settings.afterEmit.kind === 'move' && 'id' in settings.afterEmit.folder ? [{ field: 'Move To', id: settings.afterEmit.folder.id }] : []),
 			];
-			const [refusal] = await refusedIds(async (ids) => await owningMailboxes(client, mailbox, ids), auth.mailboxPolicy, [folderIds]);
+			const [refusal] = await store.refusedIds(mailbox, auth.mailboxPolicy, [folderIds]);
 			if (refusal) throw foreignIdError(this.getNode(), auth.mailboxPolicy, refusal, 0);
 			if (this.getMode() === 'manual') {
 				// "Fetch test event": the newest message, and the cursor stays where it is.
@@ -138,7 +138,7 @@ export class ExchangeTrigger implements INodeType {
 			return items.length ? [items] : null;
 		} catch (error) {
 			// Nothing was saved: the next poll reads the same changes again.
-			throw error instanceof NodeOperationError ? error : namingField(toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` }), error, 'Folder', FOLDER_CODES);
+			throw error instanceof NodeOperationError ? error : namingField(toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` }), error, 'Folder', FOLDER_KINDS);
 		}
 	}
 }

@@ -1,8 +1,15 @@
 /** The Exchange Trigger node as n8n calls it: poll() with parameters, credentials and static data. */
+import { createHash } from 'node:crypto';
+
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
+import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
+import { EwsClient } from '../../nodes/shared/transport/ews/client';
+import { resolveFolder } from '../../nodes/shared/transport/ews/folders';
+import { syncFolderItems } from '../../nodes/shared/transport/ews/sync';
 import { DEMO, type Sandbox } from '../sandbox';
+import { createExecuteContext } from '../support/executeContext';
 import { createPollContext } from '../support/pollContext';
 import { appOnlyCredential, delegatedCredential, EWS_DELEGATED_SCOPE } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
@@ -106,5 +113,26 @@ it('works with the delegated credential on the signed-in user\'s own mailbox (no
 	sandbox.ews.clearRequests();
 	expect(subjectsOf(await node.poll.call(context()))).toEqual(['for alex']);
 	expect(sandbox.ews.requests.every((r) => !r.impersonated && r.mailbox === DEMO.user)).toBe(true);
+	expect(await node.poll.call(context())).toBeNull();
+});
+
+it('continues from a cursor saved by version 0.1 (an EWS SyncState in static data), emitting only what is new', async () => {
+	const { context, deliver, staticData, folder } = setup();
+	deliver('seen by 0.1');
+	// What 0.1 stored: its cursor key of (credential, kind, mailbox, folder reference) and the raw SyncState of SyncFolderItems.
+	const test = createExecuteContext({ description: node.description, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox) }, trustedCa: sandbox.ca });
+	const client = new EwsClient(await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api'), { ewsUrl: sandbox.ews.url });
+	const folderId = await resolveFolder(client, DEMO.sharedMailbox, { path: folder });
+	const sync = await syncFolderItems(client, DEMO.sharedMailbox, folderId, undefined);
+	expect(sync.created).toHaveLength(1);
+	const cursorKey = createHash('sha256').update(JSON.stringify(['cred-1', 'appOnly', DEMO.sharedMailbox.toLowerCase(), JSON.stringify({ path: folder })])).digest('base64url').slice(0, 22);
+	const saved = { version: 1, cursorKey, syncState: sync.cursor, highWater: new Date().toISOString(), recent: [] as string[] };
+	staticData.exchangeTrigger = JSON.parse(JSON.stringify(saved)) as IDataObject;
+
+	deliver('new after the upgrade');
+	expect(subjectsOf(await node.poll.call(context()))).toEqual(['new after the upgrade']);
+	const stored = staticData.exchangeTrigger as typeof saved;
+	expect(stored).toMatchObject({ version: 1, cursorKey });
+	expect(stored.syncState).not.toBe(saved.syncState);
 	expect(await node.poll.call(context())).toBeNull();
 });

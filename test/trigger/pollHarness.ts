@@ -5,6 +5,7 @@ import { initialState, type StartPoint, type TriggerState } from '../../nodes/Ex
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { EwsClient } from '../../nodes/shared/transport/ews/client';
+import { EwsMailStore } from '../../nodes/shared/transport/ews/store';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
 import { appOnlyCredential } from '../support/sandboxCredentials';
@@ -49,10 +50,10 @@ export class Poller {
 	async poll(): Promise<INodeExecutionData[]> {
 		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox) }, trustedCa: this.sandbox.ca });
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-		const client = new EwsClient(auth, { ewsUrl: this.sandbox.ews.url, wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
+		const store = new EwsMailStore(new EwsClient(auth, { ewsUrl: this.sandbox.ews.url, wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts }));
 		const { items, state } = await pollFolder(
 			{
-				client,
+				store,
 				now: () => new Date(),
 				warn: (message) => this.warnings.push(message),
 				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,

@@ -1,6 +1,7 @@
-import { diagnoseEntraError, diagnoseNetworkError, diagnoseSmtpReply, diagnoseTlsError, findEntraCode, type DiagnosisFacts } from '../../nodes/shared/errors/catalogue';
+import { diagnoseEntraError, diagnoseMailFailure, diagnoseNetworkError, diagnoseSmtpReply, diagnoseTlsError, findEntraCode, MAIL_CATALOGUES, type DiagnosisFacts } from '../../nodes/shared/errors/catalogue';
 import { CredentialFieldError } from '../../nodes/shared/errors/credentialFieldError';
-import { StepError, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
+import { diagnose, StepError, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
+import { MailError } from '../../nodes/shared/mail/store';
 import { NodeApiError, type INode } from 'n8n-workflow';
 
 const node: INode = { id: '1', name: 'Send', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
@@ -201,5 +202,31 @@ describe('errors that are already n8n errors, and credential field errors', () =
 		const nodeError = toNodeApiError(node, new CredentialFieldError('Private Key', '"Private Key" does not belong to "Certificate"', 'Use the key the certificate was created with.'), { action: 'Loading the credential' });
 		expect(nodeError.message).toBe('Loading the credential failed: "Private Key" does not belong to "Certificate" (credential field "Private Key")');
 		expect(nodeError.description).toMatch(/^Use the key/);
+	});
+});
+
+describe('mail API catalogues', () => {
+	it('a failure is looked up in its own API\'s catalogue first, then in the others in list order', () => {
+		const graphEntry = { code: 'ErrorItemNotFound', message: 'graph says', fix: 'graph fix' };
+		const graph = { api: 'graph' as const, diagnose: (failure: { code: string }) => (failure.code === 'ErrorItemNotFound' ? graphEntry : undefined) };
+		// In place of the real Graph catalogue (errors/graphCatalogue.ts, tested in test/transport/graph), for the order alone.
+		const real = MAIL_CATALOGUES.splice(MAIL_CATALOGUES.findIndex((catalogue) => catalogue.api === 'graph'), 1);
+		MAIL_CATALOGUES.push(graph);
+		try {
+			expect(diagnoseMailFailure({ api: 'graph', code: 'ErrorItemNotFound' })).toEqual(graphEntry);
+			// An EWS failure keeps EWS's entry although a later catalogue knows the code.
+			expect(diagnoseMailFailure({ api: 'ews', code: 'ErrorItemNotFound' })?.fix).toMatch(/moving an item gives it a new ID/);
+			// A code only EWS's catalogue knows: a Graph failure falls back on it.
+			expect(diagnoseMailFailure({ api: 'graph', code: 'ErrorQuotaExceeded', mailbox: 'box@contoso.test' })?.message).toBe('The mailbox box@contoso.test is full (storage quota exceeded)');
+			// A failure without an API (0.1's shape) is EWS's.
+			expect(diagnoseMailFailure({ code: 'ErrorItemNotFound' })?.message).toMatch(/The item was not found/);
+		} finally {
+			MAIL_CATALOGUES.splice(MAIL_CATALOGUES.indexOf(graph), 1, ...real);
+		}
+	});
+
+	it('diagnose() reads the failure of a MailError through the catalogues', () => {
+		const error = new MailError({ api: 'ews', kind: 'quota', code: 'ErrorQuotaExceeded', message: 'full', mailbox: 'box@contoso.test' });
+		expect(diagnose(error)).toMatchObject({ code: 'ErrorQuotaExceeded', message: 'The mailbox box@contoso.test is full (storage quota exceeded)' });
 	});
 });

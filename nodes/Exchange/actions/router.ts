@@ -3,16 +3,16 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 import { loadExchangeAuth, type AuthenticationKind, type ExchangeAuth } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { redactSecrets } from '../../shared/errors/redact';
+import { openMailStore, type MailStoreOptions } from '../../shared/mail/open';
+import { MailError, type MailStore } from '../../shared/mail/store';
 import { itemParameters, mailboxToUse } from '../../shared/parameters';
-import { EwsClient } from '../../shared/transport/ews/client';
-import { MailError } from '../../shared/mail/store';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
 import { idRefusals } from '../helpers/idGuard';
-import { ewsNodeError, type RunContext } from '../helpers/utils';
+import { mailNodeError } from '../helpers/utils';
 import * as attachment from './attachment';
 import * as folder from './folder';
 import * as message from './message';
-import type { BatchOperation, ItemOperation, Operation } from './types';
+import type { BatchOperation, ItemOperation, Operation, RunContext } from './types';
 
 const RESOURCES: Record<string, Record<string, Operation>> = {
 	message: message.operations,
@@ -20,8 +20,8 @@ const RESOURCES: Record<string, Record<string, Operation>> = {
 	folder: folder.operations,
 };
 
-/** Test seam: options for the execution's EwsClient (e.g. a wait recorder instead of real sleeps). */
-export const clientOptions: { wait?: (ms: number) => Promise<void> } = {};
+/** Test seam: transport options for the execution's mail store (e.g. a wait recorder instead of real sleeps). */
+export const clientOptions: MailStoreOptions = {};
 
 type Outcome = { ok: true; items: INodeExecutionData[] } | { ok: false; error: Error & { description?: string | null } };
 
@@ -44,7 +44,7 @@ function mailboxResolver(ctx: IExecuteFunctions, auth: ExchangeAuth): (itemIndex
 }
 
 /**
- * Runs one execution: the credential is loaded once, one EwsClient serves every item, batchable
+ * Runs one execution: the credential is loaded once, one mail store serves every item, batchable
  * operations send their items together, every output item keeps its pairedItem, and with
  * continueOnFail a failing item becomes an error item instead of stopping the node.
  */
@@ -58,16 +58,16 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	const continueOnFail = this.continueOnFail();
 
 	let auth: ExchangeAuth;
-	let client: EwsClient;
+	let store: MailStore;
 	try {
 		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
-		client = new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '', ...clientOptions });
+		store = openMailStore(auth, clientOptions);
 	} catch (error) {
 		const nodeError = toNodeApiError(this.getNode(), error, { action: 'Loading the credential' });
 		if (!continueOnFail) throw nodeError;
 		return [items.map((_, itemIndex) => errorItem(nodeError, itemIndex, []))];
 	}
-	const run: RunContext = { auth, client, mailboxOf: mailboxResolver(this, auth) };
+	const run: RunContext = { auth, store, mailboxOf: mailboxResolver(this, auth) };
 
 	const outcomes: Outcome[] =
 		operation.kind === 'batch'
@@ -90,7 +90,7 @@ async function runItems(this: IExecuteFunctions, run: RunContext, operation: Ite
 			run.mailboxOf(itemIndex);
 			outcomes.push({ ok: true, items: await operation.execute.call(this, run, itemIndex) });
 		} catch (error) {
-			const nodeError = ewsNodeError(this, run, error, itemIndex, 'The request');
+			const nodeError = mailNodeError(this, run, error, itemIndex, 'The request');
 			if (!continueOnFail) throw nodeError;
 			outcomes.push({ ok: false, error: nodeError });
 		}
@@ -100,7 +100,7 @@ async function runItems(this: IExecuteFunctions, run: RunContext, operation: Ite
 
 async function runBatch(this: IExecuteFunctions, run: RunContext, operation: BatchOperation, count: number, continueOnFail: boolean): Promise<Outcome[]> {
 	const outcomes: Outcome[] = new Array(count);
-	// 1. Read every item's parameters first: bad input fails before any EWS call.
+	// 1. Read every item's parameters first: bad input fails before any mailbox call.
 	const groups = new Map<string, { mailbox: string; indexes: number[]; inputs: unknown[] }>();
 	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
 		try {
@@ -112,14 +112,14 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 			group.indexes.push(itemIndex);
 			group.inputs.push(input);
 		} catch (error) {
-			const nodeError = ewsNodeError(this, run, error, itemIndex, operation.action);
+			const nodeError = mailNodeError(this, run, error, itemIndex, operation.action);
 			if (!continueOnFail) throw nodeError;
 			outcomes[itemIndex] = { ok: false, error: nodeError };
 		}
 	}
 	const failAll = (indexes: number[], error: unknown) => {
 		// The whole call failed (throttled beyond the retries, access denied…): every item of the group fails alike.
-		for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: ewsNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
+		for (const itemIndex of indexes) outcomes[itemIndex] = { ok: false, error: mailNodeError(this, run, error, itemIndex, operation.action, operation.callField ?? operation.field) };
 	};
 	// 2. Ids of mailboxes outside Allowed Mailboxes fail their own item, for every group before any group runs.
 	const ready: Array<{ mailbox: string; indexes: number[]; inputs: unknown[] }> = [];
@@ -139,7 +139,7 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 		const kept = (values: number[] | unknown[]) => values.filter((_, position) => !refusals[position]);
 		if (kept(group.indexes).length) ready.push({ mailbox: group.mailbox, indexes: kept(group.indexes) as number[], inputs: kept(group.inputs) });
 	}
-	// 3. One transport call per group; the transport splits it into batches of ids.
+	// 3. One store call per group; the back end splits it into batches of ids.
 	for (const group of ready) {
 		try {
 			const results = await operation.run.call(this, run, group.mailbox, group.inputs);
@@ -147,7 +147,7 @@ async function runBatch(this: IExecuteFunctions, run: RunContext, operation: Bat
 				const result = results[position];
 				outcomes[itemIndex] = result.ok
 					? { ok: true, items: [{ json: result.value as IDataObject }] }
-					: { ok: false, error: ewsNodeError(this, run, new MailError(result.failure), itemIndex, operation.action, operation.field) };
+					: { ok: false, error: mailNodeError(this, run, new MailError(result.failure), itemIndex, operation.action, operation.field) };
 			});
 		} catch (error) {
 			failAll(group.indexes, error);

@@ -1,8 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { ItemResult } from '../../shared/mail/store';
-import type { IdUse } from '../helpers/idGuard';
-import type { RunContext } from '../helpers/utils';
+import type { ExchangeAuth } from '../../shared/auth/exchangeAuth';
+import type { IdUse, ItemResult, MailStore } from '../../shared/mail/store';
+
+/** What every operation gets from the router: the credential, the mailbox interface, the mailbox per item. */
+export interface RunContext {
+	auth: ExchangeAuth;
+	/** The credential's mailbox API (EWS or Graph) behind one interface. */
+	store: MailStore;
+	/** The mailbox of item `i`, already checked against Allowed Mailboxes. */
+	mailboxOf(itemIndex: number): string;
+}
 
 /** An operation run once per input item. Returns output items (without pairedItem: the router adds it). */
 export interface ItemOperation {
@@ -14,7 +22,7 @@ export interface ItemOperation {
 /**
  * An operation whose input items go out together: `prepare` reads one item's parameters (and
  * throws on bad input before any call); items with the same mailbox and `key` form one group, and
- * `run` handles a group with one transport call (batched by the transport), one result per input.
+ * `run` handles a group with one store call (batched by the back end), one result per input.
  */
 export interface BatchOperation<I = unknown> {
 	kind: 'batch';
@@ -42,4 +50,9 @@ export function showFor(resource: string, operation: string, properties: INodePr
 			show: { ...property.displayOptions?.show, resource: [resource], operation: [operation] },
 		},
 	}));
+}
+
+/** Each result's value turned into an output, failures passed on as they are. */
+export function outputsOf<T>(results: Array<ItemResult<T>>, output: (value: T, position: number) => IDataObject): Array<ItemResult<IDataObject>> {
+	return results.map((result, position) => (result.ok ? { ok: true, value: output(result.value, position) } : result));
 }

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { WELL_KNOWN_FOLDERS } from '../../shared/mail/store';
+import { WELL_KNOWN_FOLDERS, type DeleteMode } from '../../shared/mail/store';
+import { valuesOf } from '../../shared/parameters';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftExchangeOAuth2Api';
 
@@ -54,18 +55,7 @@ export const mailboxProperties: INodeProperties[] = [
 	},
 ];
 
-const WELL_KNOWN_OPTIONS: Record<keyof typeof WELL_KNOWN_FOLDERS, string> = {
-	inbox: 'Inbox',
-	sentitems: 'Sent Items',
-	deleteditems: 'Deleted Items',
-	drafts: 'Drafts',
-	junkemail: 'Junk Email',
-	outbox: 'Outbox',
-	msgfolderroot: 'Top of Mailbox',
-	archiveinbox: 'Archive Mailbox Inbox',
-};
-
-const WELL_KNOWN_NAMES = Object.keys(WELL_KNOWN_OPTIONS);
+const WELL_KNOWN_NAMES = Object.keys(WELL_KNOWN_FOLDERS);
 
 /** The names, any letter case, surrounding blanks allowed (n8n anchors the pattern and applies no flags). */
 const WELL_KNOWN_PATTERN = `\\s*(${WELL_KNOWN_NAMES.map((name) => [...name].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join('')).join('|')})\\s*`;
@@ -132,3 +122,24 @@ export const messageIdProperty: INodeProperties = {
 	description: 'The "ID" of a message returned by this node (an Exchange item ID, not the Internet Message-ID)',
 };
 
+/** Message → Delete, Folder → Delete and Empty. */
+export const deleteModeProperty: INodeProperties = {
+	displayName: 'Delete Mode',
+	name: 'deleteMode',
+	type: 'options',
+	options: [
+		{ name: 'Move to Deleted Items', value: 'moveToDeletedItems', description: 'Recoverable from the Deleted Items folder' },
+		{ name: 'Soft Delete', value: 'soft', description: 'Gone from the folders, recoverable by an admin or "Recover deleted items"' },
+		{ name: 'Hard Delete', value: 'hard', description: 'Permanently deleted' },
+	],
+	default: 'moveToDeletedItems',
+};
+
+/** What a delete did, in words, for the output (a destructive operation says what it did). */
+export const DELETE_MODE_WORDS: Record<DeleteMode, string> = {
+	moveToDeletedItems: 'moved to Deleted Items',
+	soft: 'soft-deleted (recoverable with "Recover deleted items")',
+	hard: 'permanently deleted',
+};
+
+export const DELETE_MODES = valuesOf<DeleteMode>(deleteModeProperty.options);

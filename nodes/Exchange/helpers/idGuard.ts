@@ -1,11 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
-import { foreignIdRefusal, isMailboxAllowed, type MailboxPolicy } from '../../shared/auth/allowedMailboxes';
-import { MailError, type FolderRef, type IdRefusal, type IdUse, type ItemResult } from '../../shared/mail/store';
-import { owningMailboxes, refusedIds } from '../../shared/transport/ews/ownership';
-import { ewsNodeError, type RunContext } from './utils';
-
-export type { IdUse } from '../../shared/mail/store';
+import { foreignIdRefusal, type MailboxPolicy } from '../../shared/auth/allowedMailboxes';
+import { MailError, type FolderRef, type IdRefusal, type IdUse } from '../../shared/mail/store';
+import type { RunContext } from '../actions/types';
+import { mailNodeError } from './utils';
 
 /** The id of a folder reference given by ID (paths and well-known names are always in the item's own mailbox). */
 export const folderIdUse = (ref: FolderRef, field: string): IdUse[] => ('id' in ref ? [{ field, id: ref.id }] : []);
@@ -18,17 +16,18 @@ export function foreignIdError(node: INode, policy: MailboxPolicy, refusal: IdRe
 }
 
 /**
- * Allowed Mailboxes for ids. An id names its mailbox, and Exchange acts on that mailbox whenever the
- * user the request acts as may open it, whatever the Mailbox field says; so ids are placed
- * (ConvertId) and refused when their mailbox is not allowed. `uses[i]` are the ids of item
- * `itemIndexes[i]`; the answer is its refusal or undefined. No call when every mailbox is allowed.
+ * Allowed Mailboxes for ids. An id can name its mailbox (EWS ids do), and the server acts on that
+ * mailbox whenever the user the request acts as may open it, whatever the Mailbox field says; so
+ * the store places each id and it is refused when its mailbox is not allowed. `uses[i]` are the
+ * ids of item `itemIndexes[i]`; the answer is its refusal or undefined. No call when every mailbox
+ * is allowed.
  */
 export async function idRefusals(ctx: IExecuteFunctions, run: RunContext, mailbox: string, uses: IdUse[][], itemIndexes: number[], action: string): Promise<Array<Error | undefined>> {
-	const refusals = await refusedIds(async (ids) => await owningMailboxes(run.client, mailbox, ids), run.auth.mailboxPolicy, uses);
+	const refusals = await run.store.refusedIds(mailbox, run.auth.mailboxPolicy, uses);
 	return refusals.map((refusal, position) => {
 		if (!refusal) return undefined;
 		const error = foreignIdError(ctx.getNode(), run.auth.mailboxPolicy, refusal, itemIndexes[position]);
-		return ewsNodeError(ctx, run, error, itemIndexes[position], action, refusal.use.field);
+		return mailNodeError(ctx, run, error, itemIndexes[position], action, refusal.use.field);
 	});
 }
 
@@ -36,13 +35,4 @@ export async function idRefusals(ctx: IExecuteFunctions, run: RunContext, mailbo
 export async function assertIdsAllowed(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, mailbox: string, uses: IdUse[], action: string): Promise<void> {
 	const [refusal] = await idRefusals(ctx, run, mailbox, [uses], [itemIndex], action);
 	if (refusal) throw refusal;
-}
-
-/** The mailbox one id belongs to (asked whether or not the credential restricts mailboxes), refused like above when it is not allowed. */
-export async function allowedOwnerOf(ctx: IExecuteFunctions, run: RunContext, itemIndex: number, mailbox: string, use: IdUse, action: string): Promise<string> {
-	// owningMailboxes answers every id it was given.
-	const owner = (await owningMailboxes(run.client, mailbox, [use.id])).get(use.id) as ItemResult<string>;
-	const refusal: IdRefusal | undefined = !owner.ok ? { use, failure: owner.failure } : isMailboxAllowed(run.auth.mailboxPolicy, owner.value) ? undefined : { use, owner: owner.value };
-	if (refusal) throw ewsNodeError(ctx, run, foreignIdError(ctx.getNode(), run.auth.mailboxPolicy, refusal, itemIndex), itemIndex, action, use.field);
-	return (owner as { value: string }).value;
 }

@@ -3,8 +3,7 @@ import { NodeOperationError, type IExecuteFunctions, type ILoadOptionsFunctions,
 import { loadExchangeAuth, type AuthenticationKind } from '../../shared/auth/exchangeAuth';
 import { toNodeApiError } from '../../shared/errors/nodeErrors';
 import { mailboxToUse, nodeParameters } from '../../shared/parameters';
-import { EwsClient } from '../../shared/transport/ews/client';
-import { listFolders } from '../../shared/transport/ews/folders';
+import { openMailStore } from '../../shared/mail/open';
 import { DELEGATED_CREDENTIAL_TYPE } from '../descriptions/common';
 
 /**
@@ -26,7 +25,7 @@ export async function searchFolders(this: ILoadOptionsFunctions, filter?: string
 	}
 	const mailbox = mailboxToUse(parameters, auth);
 	try {
-		const folders = await listFolders(new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '' }), mailbox);
+		const folders = await openMailStore(auth).listFolders(mailbox, { wellKnown: 'msgfolderroot' }, true);
 		const needle = (filter ?? '').trim().toLowerCase();
 		return {
 			results: folders

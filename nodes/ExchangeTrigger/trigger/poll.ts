@@ -1,13 +1,7 @@
-import type { FolderId } from 'ews-javascript-api';
 import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
-import { downloadAttachments } from '../../shared/transport/ews/attachments';
-import { MailError as EwsError, type ArrivedMessage as SyncedItem, type DownloadedAttachment, type FolderRef, type MailFailure as EwsFailure } from '../../shared/mail/store';
-import type { EwsClient } from '../../shared/transport/ews/client';
-import { resolveFolder } from '../../shared/transport/ews/folders';
-import { findMessageIds, getMessages, getMimes, moveMessages, updateMessages } from '../../shared/transport/ews/messages';
-import { MAX_SYNC_CHANGES, syncFolderItems } from '../../shared/transport/ews/sync';
+import { MailError, type ArrivedMessage, type DownloadedAttachment, type FolderRef, type MailFailure, type MailStore } from '../../shared/mail/store';
 import { describeFailure, failureOf, isolated, messageOf, valueOrFailure } from './isolation';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
@@ -41,16 +35,18 @@ export interface PollSettings {
 }
 
 export interface PollContext {
-	client: EwsClient;
+	store: MailStore;
 	now: () => Date;
 	warn: (message: string) => void;
 	prepareBinary: (content: Buffer, fileName: string, mimeType: string) => Promise<IBinaryData>;
 }
 
-const RESYNC_CODES = new Set(['ErrorInvalidSyncStateData', 'ErrorSyncFolderNotFound']);
+/** Changes asked for per page while skipping to "now" (New Mail Only): as many as the API gives (EWS: 512). */
+const FAST_FORWARD_PAGE = 1000;
 
 interface Collected {
-	created: SyncedItem[];
+	created: ArrivedMessage[];
+	/** The change feed's cursor after what was collected. */
 	syncState: string | undefined;
 }
 
@@ -58,14 +54,14 @@ interface Collected {
  * Reads sync pages until the poll's budget is used or the folder is caught up. Each call asks for
  * at most the remaining budget, so the resulting state covers exactly the changes handled here.
  */
-async function collect(context: PollContext, settings: PollSettings, folderId: FolderId, state: TriggerState, budget: number): Promise<Collected> {
+async function collect(context: PollContext, settings: PollSettings, folderId: string, state: TriggerState, budget: number): Promise<Collected> {
 	let syncState = state.syncState;
-	const created: SyncedItem[] = [];
+	const created: ArrivedMessage[] = [];
 	const withReceivedTime = state.cutoff !== undefined;
 	for (;;) {
-		const remaining = state.fastForward ? MAX_SYNC_CHANGES : budget - created.length;
+		const remaining = state.fastForward ? FAST_FORWARD_PAGE : budget - created.length;
 		if (remaining <= 0) break;
-		const page = await syncFolderItems(context.client, settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime });
+		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime });
 		syncState = page.cursor;
 		if (!state.fastForward) created.push(...page.created);
 		if (!page.moreAvailable) {
@@ -98,7 +94,7 @@ function addError(message: MessageShape, text: string): void {
 }
 
 /** The documented shape for a message Exchange would not hand over: only its id (and receive time) is known. */
-function unreadableMessage(synced: SyncedItem, failure: EwsFailure): MessageShape {
+function unreadableMessage(synced: ArrivedMessage, failure: MailFailure): MessageShape {
 	const message: MessageShape = {
 		subject: '',
 		from: null,
@@ -125,7 +121,7 @@ function unreadableMessage(synced: SyncedItem, failure: EwsFailure): MessageShap
 
 const safeName = (name: string, fallback: string) => name.replace(/[\\/:*?"<>|\r\n]+/g, '_').trim().slice(0, 100) || fallback;
 
-type Fetched<T> = { value?: T; failure?: EwsFailure };
+type Fetched<T> = { value?: T; failure?: MailFailure };
 
 /** Content Exchange handed over, as n8n binary data; or what went wrong, as text. */
 async function toBinary(context: PollContext, fetched: Fetched<{ content: Buffer; fileName: string; mimeType: string }> | undefined): Promise<{ binary: IBinaryData } | { problem: string }> {
@@ -146,16 +142,19 @@ async function attachBinaries(context: PollContext, settings: PollSettings, mess
 	const options = settings.output.attachments;
 	const downloads = new Map<string, Fetched<DownloadedAttachment>>();
 	if (options) {
-		const wanted = messages.flatMap((message) => message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes));
-		const sizes = new Map(wanted.map((a) => [a.id, a.size]));
-		const results = await isolated(
-			wanted.map((a) => a.id),
-			async (ids) => await downloadAttachments(context.client, settings.mailbox, ids, ids.map((id) => sizes.get(id) ?? 0)),
+		const wanted = messages.flatMap((message) =>
+			message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes).map((a) => ({ messageId: message.id, attachmentId: a.id, size: a.size })),
 		);
-		results.forEach((result, index) => downloads.set(wanted[index].id, valueOrFailure(result)));
+		const byId = new Map(wanted.map((ref) => [ref.attachmentId, ref]));
+		const results = await isolated(
+			context.store.api,
+			wanted.map((ref) => ref.attachmentId),
+			async (ids) => await context.store.downloadAttachments(settings.mailbox, ids.map((id) => byId.get(id) ?? { messageId: '', attachmentId: id })),
+		);
+		results.forEach((result, index) => downloads.set(wanted[index].attachmentId, valueOrFailure(result)));
 	}
 	// The .eml of every message, batched too.
-	const mimes = settings.output.eml ? await isolated(messages.map((m) => m.id), async (ids) => await getMimes(context.client, settings.mailbox, ids)) : [];
+	const mimes = settings.output.eml ? await isolated(context.store.api, messages.map((m) => m.id), async (ids) => await context.store.getMimes(settings.mailbox, ids)) : [];
 	for (const [index, message] of messages.entries()) {
 		const binary: IBinaryKeyData = {};
 		if (options) {
@@ -196,11 +195,11 @@ async function runAfterEmit(context: PollContext, settings: PollSettings, items:
 	if (action.kind === 'nothing' || messages.length === 0) return;
 	let results: Array<{ ok: boolean; value?: unknown; failure?: { code: string; message: string } }>;
 	try {
-		if (action.kind === 'markRead') results = await updateMessages(context.client, settings.mailbox, messages.map((m) => ({ id: m.id, isRead: true })));
-		else if (action.kind === 'category') results = await updateMessages(context.client, settings.mailbox, messages.map((m) => ({ id: m.id, categories: [...new Set([...m.categories, action.name])] })));
-		else results = await moveMessages(context.client, settings.mailbox, messages.map((m) => m.id), action.folder);
+		if (action.kind === 'markRead') results = await context.store.updateMessages(settings.mailbox, messages.map((m) => ({ id: m.id, isRead: true })));
+		else if (action.kind === 'category') results = await context.store.updateMessages(settings.mailbox, messages.map((m) => ({ id: m.id, categories: [...new Set([...m.categories, action.name])] })));
+		else results = await context.store.moveMessages(settings.mailbox, messages.map((m) => m.id), action.folder);
 	} catch (error) {
-		const failure = failureOf(error);
+		const failure = failureOf(error, context.store.api);
 		results = messages.map(() => ({ ok: false, failure }));
 	}
 	results.forEach((result, index) => {
@@ -223,15 +222,15 @@ async function runAfterEmit(context: PollContext, settings: PollSettings, items:
  */
 export async function pollFolder(context: PollContext, settings: PollSettings, stored: TriggerState): Promise<{ items: INodeExecutionData[]; state: TriggerState }> {
 	const state = copyState(stored);
-	const folderId = await resolveFolder(context.client, settings.mailbox, settings.folder);
+	const folderId = await context.store.resolveFolderId(settings.mailbox, settings.folder);
 	let collected: Collected;
 	// The receive-time bound of this poll, captured before collect() clears it on catching up.
 	let cutoff = state.cutoff;
 	try {
 		collected = await collect(context, settings, folderId, state, settings.maxMessages);
 	} catch (error) {
-		if (!(error instanceof EwsError) || !RESYNC_CODES.has(error.code)) throw error;
-		// The sync state is no longer accepted: read the folder again from the start, but only
+		if (!(error instanceof MailError) || error.kind !== 'invalidCursor') throw error;
+		// The cursor is no longer accepted: read the folder again from the start, but only
 		// emit what is newer than the high-water mark (with a margin) and not emitted before.
 		context.warn(`Microsoft Exchange Trigger: ${error.code} for ${settings.mailbox}; resynchronising the folder (already emitted mail is skipped)`);
 		delete state.syncState;
@@ -244,8 +243,9 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 
 	const candidates = collected.created.filter((item) => !cutoff || !item.receivedAt || item.receivedAt >= cutoff);
 	const fetched = await isolated(
+		context.store.api,
 		candidates.map((c) => c.id),
-		async (ids) => await getMessages(context.client, settings.mailbox, ids, { body: settings.output.body, headers: settings.output.headers }),
+		async (ids) => await context.store.getMessages(settings.mailbox, ids, { body: settings.output.body, headers: settings.output.headers }),
 	);
 
 	const recent = new Set(state.recent);
@@ -255,7 +255,7 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 	for (const [index, result] of fetched.entries()) {
 		const { value, failure } = valueOrFailure(result);
 		// Deleted or moved away between the sync and the fetch: nothing left to emit.
-		if (failure?.code === 'ErrorItemNotFound') continue;
+		if (failure?.kind === 'notFound') continue;
 		const message = value ?? unreadableMessage(candidates[index], failure!);
 		if (!value) unreadable.add(message);
 		if (isRepeat(context, message, recent, seenNow, cutoff !== undefined)) continue;
@@ -304,9 +304,9 @@ function isRepeat(context: PollContext, message: MessageShape, recent: Set<strin
 
 /** "Fetch test event": the newest message of the folder, without touching the cursor. */
 export async function newestMessage(context: PollContext, settings: PollSettings): Promise<INodeExecutionData[]> {
-	const [id] = await findMessageIds(context.client, settings.mailbox, settings.folder, {}, 1);
+	const [id] = await context.store.findMessageIds(settings.mailbox, settings.folder, {}, 1);
 	if (!id) return [];
-	const [result] = await getMessages(context.client, settings.mailbox, [id], { body: settings.output.body, headers: settings.output.headers });
+	const [result] = await context.store.getMessages(settings.mailbox, [id], { body: settings.output.body, headers: settings.output.headers });
 	const { value, failure } = valueOrFailure(result);
 	const message = value ?? unreadableMessage({ id }, failure!);
 	const item: INodeExecutionData = { json: message };

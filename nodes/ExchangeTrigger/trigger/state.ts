@@ -2,14 +2,17 @@ import { createHash } from 'crypto';
 
 /**
  * What the trigger remembers between polls, in the workflow's static data (JSON, small): the
- * SyncFolderItems cursor and a bounded record of what it emitted. Nothing lives in module memory,
+ * change-feed cursor and a bounded record of what it emitted. Nothing lives in module memory,
  * so any main instance (queue mode, restarts) continues where the last poll ended.
  */
 export interface TriggerState {
 	version: 1;
 	/** Hash of (credential, mailbox, folder): when it changes the cursor starts over on purpose. */
 	cursorKey: string;
-	/** Opaque EWS sync state; undefined until the first synchronisation completed a page. */
+	/**
+	 * The change feed's opaque cursor (MailStore.changes); undefined until the first page was read.
+	 * Named syncState since 0.1, which stored an EWS SyncState here: kept, so a saved state keeps working.
+	 */
 	syncState?: string;
 	/** Only emit mail received at or after this time (start window, or the bound of a resync). */
 	cutoff?: string;

@@ -1,7 +1,11 @@
 /**
  * What Microsoft's error codes mean for an admin, and how to fix them. One place for the whole
- * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures, EWS ResponseCodes and HTTP statuses.
+ * package: Entra ID (AADSTS…), SMTP replies (5.7.x), TLS failures, and the mail APIs' failures
+ * (MAIL_CATALOGUES: EWS ResponseCodes and HTTP statuses here, Graph's codes in graphCatalogue.ts).
  */
+
+import type { MailApi } from '../mail/store';
+import { diagnoseGraphFailure } from './graphCatalogue';
 
 export interface Diagnosis {
 	/** Microsoft's code as the admin would search for it: AADSTS7000215, 535 5.7.139, … */
@@ -359,7 +363,7 @@ export function diagnoseNetworkError(error: unknown, facts: DiagnosisFacts = {})
 	};
 }
 
-/** What an EWS failure carries for its message (transport/ews/errors.ts: EwsFailure). */
+/** What an EWS failure carries for its message (a MailFailure of api 'ews', from transport/ews/errors.ts). */
 export interface EwsFailureFacts {
 	code: string;
 	message?: string;
@@ -587,4 +591,34 @@ export function diagnoseEwsFailure(facts: EwsFailureFacts): Diagnosis | undefine
 		};
 	}
 	return diagnoseEwsConnection(facts);
+}
+
+/** One catalogue per mail API: its failure codes → message + fix. */
+export interface MailCatalogue {
+	api: MailApi;
+	diagnose(failure: MailFailureFacts): Diagnosis | undefined;
+}
+
+/** What a mail API failure (MailFailure of mail/store.ts) carries for its message. */
+export type MailFailureFacts = EwsFailureFacts & { api?: MailApi };
+
+/**
+ * The mail API catalogues, keyed on the API's own code. A failure is looked up in its API's
+ * catalogue first, then in the others in this order (EWS, then Graph): Graph answers some EWS
+ * codes too (ErrorItemNotFound, ErrorAccessDenied, …). A failure without an API is EWS's (0.1).
+ */
+export const MAIL_CATALOGUES: MailCatalogue[] = [
+	{ api: 'ews', diagnose: diagnoseEwsFailure },
+	// Lazy: graphCatalogue.ts imports this file's Entra, TLS and network catalogues.
+	{ api: 'graph', diagnose: (failure) => diagnoseGraphFailure(failure) },
+];
+
+export function diagnoseMailFailure(failure: MailFailureFacts): Diagnosis | undefined {
+	const api = failure.api ?? 'ews';
+	const ordered = [...MAIL_CATALOGUES.filter((catalogue) => catalogue.api === api), ...MAIL_CATALOGUES.filter((catalogue) => catalogue.api !== api)];
+	for (const catalogue of ordered) {
+		const diagnosis = catalogue.diagnose(failure);
+		if (diagnosis) return diagnosis;
+	}
+	return undefined;
 }

@@ -4,7 +4,10 @@
  * ours for failures without an answer); the HTTP status decides where no code is known.
  */
 import type { MailFailure } from '../mail/store';
-import { diagnoseEntraError, diagnoseNetworkError, diagnoseTlsError, type Diagnosis } from './catalogue';
+import { diagnoseEntraError, diagnoseNetworkError, diagnoseTlsError, type Diagnosis, type MailFailureFacts } from './catalogue';
+
+/** What a Graph failure (a MailFailure with api 'graph') carries for its message. */
+type GraphFailure = MailFailureFacts & Partial<Pick<MailFailure, 'kind' | 'tenantId' | 'endpoint'>>;
 
 /** A value for a fix, or the bare word that stands for it (n8n renders descriptions as HTML: no angle brackets). */
 function named(value: string | undefined, word: string): string {
@@ -12,16 +15,16 @@ function named(value: string | undefined, word: string): string {
 	return trimmed && !/[<>&"]/.test(trimmed) ? trimmed : word;
 }
 
-const mailboxOf = (f: MailFailure) => named(f.mailbox, 'MAILBOX');
-const appOf = (f: MailFailure) => named(f.clientId, 'CLIENT_ID');
-const tenantOf = (f: MailFailure) => named(f.tenantId, 'TENANT_ID');
-const hostOf = (f: MailFailure) => named(f.server, 'graph.microsoft.com');
+const mailboxOf = (f: GraphFailure) => named(f.mailbox, 'MAILBOX');
+const appOf = (f: GraphFailure) => named(f.clientId, 'CLIENT_ID');
+const tenantOf = (f: GraphFailure) => named(f.tenantId, 'TENANT_ID');
+const hostOf = (f: GraphFailure) => named(f.server, 'graph.microsoft.com');
 
 /** The permissions the package asks for, by credential kind (README "Microsoft Graph"). */
 const GRAPH_PERMISSIONS = 'Microsoft Graph application permissions Mail.ReadWrite and Mail.Send (delegated: Mail.ReadWrite, Mail.Send, Mail.ReadWrite.Shared, offline_access)';
 
 /** Scoping an app-only Graph app to some mailboxes, and the Entra grant that would override it. */
-function scopeFix(f: MailFailure): string {
+function scopeFix(f: GraphFailure): string {
 	return (
 		`If the app is scoped to some mailboxes with RBAC for Applications, add ${mailboxOf(f)} to the scope: ` +
 		`\`New-ManagementRoleAssignment -App ${appOf(f)} -Role "Application Mail.ReadWrite" -CustomResourceScope SCOPE_NAME\` ` +
@@ -31,7 +34,7 @@ function scopeFix(f: MailFailure): string {
 	);
 }
 
-type Entry = (f: MailFailure) => Omit<Diagnosis, 'code'>;
+type Entry = (f: GraphFailure) => Omit<Diagnosis, 'code'>;
 
 const GRAPH: Record<string, Entry> = {
 	ErrorAccessDenied: (f) => ({
@@ -116,7 +119,7 @@ const GRAPH: Record<string, Entry> = {
 GRAPH['AADSTS1002012'] = GRAPH['AADSTS70011'];
 
 /** By HTTP status, when Graph's code is unknown or absent. */
-function byStatus(f: MailFailure): Diagnosis | undefined {
+function byStatus(f: GraphFailure): Diagnosis | undefined {
 	const status = f.httpStatus ?? 0;
 	const code = `HTTP ${status}`;
 	if (status >= 300 && status < 400) {
@@ -147,7 +150,7 @@ function byStatus(f: MailFailure): Diagnosis | undefined {
 }
 
 /** Diagnosis for a Graph failure: by Graph's code, then the HTTP status, then the socket. */
-export function diagnoseGraphFailure(failure: MailFailure): Diagnosis | undefined {
+export function diagnoseGraphFailure(failure: GraphFailure): Diagnosis | undefined {
 	if (failure.api !== 'graph') return undefined;
 	const known = GRAPH[failure.code];
 	if (known) return { code: failure.code, ...known(failure) };

@@ -2,16 +2,14 @@ import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n
 
 import {
 	diagnoseEntraError,
-	diagnoseEwsFailure,
+	diagnoseMailFailure,
 	diagnoseNetworkError,
 	diagnoseSmtpReply,
 	diagnoseTlsError,
 	type Diagnosis,
 	type DiagnosisFacts,
 } from './catalogue';
-import { MailError } from '../mail/store';
 import { CredentialFieldError } from './credentialFieldError';
-import { diagnoseGraphFailure } from './graphCatalogue';
 import { redactSecrets } from './redact';
 
 /**
@@ -55,11 +53,10 @@ export function diagnose(error: unknown, facts: DiagnosisFacts = {}): Diagnosis 
 	const server = (error as { server?: unknown } | undefined)?.server;
 	const known = typeof server === 'string' && !facts.server ? { ...facts, server } : facts;
 	const reply = smtpReplyOf(error);
-	const ewsFailure = (error as { failure?: { code?: unknown } } | undefined)?.failure;
-	// Graph failures have their own catalogue (graphCatalogue.ts): EWS fixes would mislead.
-	const graphFailure = error instanceof MailError && error.failure.api === 'graph' ? error.failure : undefined;
+	// A MailError (mail/store.ts) carries its failure: the mail API catalogues know its code.
+	const mailFailure = (error as { failure?: { code?: unknown } } | undefined)?.failure;
 	return (
-		(graphFailure ? diagnoseGraphFailure(graphFailure) : ewsFailure && typeof ewsFailure.code === 'string' ? diagnoseEwsFailure(ewsFailure as { code: string }) : undefined) ??
+		(mailFailure && typeof mailFailure.code === 'string' ? diagnoseMailFailure(mailFailure as { code: string }) : undefined) ??
 		(reply ? diagnoseSmtpReply(reply, known) : undefined) ??
 		diagnoseEntraError(error, known) ??
 		diagnoseTlsError(error, known) ??

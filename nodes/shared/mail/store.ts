@@ -5,7 +5,7 @@ import type { AttachmentInfo, BodyChoice, MailAddress, MessageShape } from './me
  * The mailbox as the nodes see it, whatever protocol is behind it. The Exchange node, its list
  * search and the trigger call only this interface; `transport/ews/store.ts` implements it over
  * EWS SOAP and `transport/graph/store.ts` over Microsoft Graph. Which one an execution gets is the
- * credential's choice (its Mailbox API field), made in `mailStoreFor` (nodes/shared/mail/open.ts).
+ * credential's choice (its Mailbox API field), made in `openMailStore` (nodes/shared/mail/open.ts).
  *
  * Every method takes the mailbox (SMTP address) it acts in, already checked against Allowed
  * Mailboxes. Calls that act on many ids answer one result per id, in order; a failure of the

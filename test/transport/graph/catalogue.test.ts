@@ -116,3 +116,13 @@ describe('catalogue', () => {
 		expect(diagnoseGraphFailure({ api: 'graph', kind: 'unauthorized', code: 'AADSTS7000215', message: 'invalid_client', clientId: FACTS.clientId })).toMatchObject({ code: 'AADSTS7000215', message: expect.stringMatching(/client secret/) });
 	});
 });
+
+describe('hooked into the mail API catalogues', () => {
+	it('a Graph MailError thrown by the store is explained by the Graph catalogue, an EWS one still by EWS', async () => {
+		const { diagnose } = await import('../../../nodes/shared/errors/nodeErrors');
+		const { MailError } = await import('../../../nodes/shared/mail/store');
+		expect(diagnose(new MailError(answer(404, 'ErrorItemNotFound')))?.fix).toMatch(/Graph IDs \(immutable\)/);
+		expect(diagnose(new MailError({ api: 'ews', kind: 'notFound', code: 'ErrorItemNotFound', message: 'x' }))?.fix).toMatch(/moving an item gives it a new ID/);
+		expect(diagnose(new MailError(answer(403, 'ErrorAccessDenied', 'Access to OData is disabled.')))?.fix).toContain('New-ManagementRoleAssignment -App 3b9e1f42-7c5a-4d8e-a1f6-0e2d4c6b8a91');
+	});
+});

@@ -1,8 +1,6 @@
 import { NodeOperationError, type IBinaryKeyData, type INodeProperties } from 'n8n-workflow';
 
 import { restrictsMailboxes } from '../../../shared/auth/allowedMailboxes';
-
-import { downloadAttachments, listAttachments } from '../../../shared/transport/ews/attachments';
 import { unwrap } from '../../../shared/mail/store';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';
@@ -42,16 +40,16 @@ export const operation: ItemOperation = {
 		// An attachment ID names its mailbox too, and ConvertId does not take attachment IDs: under
 		// Allowed Mailboxes, it must be one of the attachments of the (checked) message.
 		const checkAttachment = attachmentId !== '' && restrictsMailboxes(run.auth.mailboxPolicy);
-		const listed = !attachmentId || checkAttachment ? await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId)) : [];
+		const listed = !attachmentId || checkAttachment ? await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await run.store.listAttachments(mailbox, messageId)) : [];
 		if (checkAttachment && !listed.some((attachment) => attachment.id === attachmentId)) {
 			throw new NodeOperationError(this.getNode(), 'The ID in "Attachment ID" is not an attachment of the message in "Message ID"', {
 				itemIndex,
 				description: 'The credential has Allowed Mailboxes, so an attachment is downloaded only from the message it belongs to. Take both IDs from the same message (Attachment → Get Many lists them), or leave "Attachment ID" empty to download them all.',
 			});
 		}
-		const ids = attachmentId ? [attachmentId] : listed.filter((attachment) => !attachment.isInline).map((attachment) => attachment.id);
+		const refs = attachmentId ? [{ messageId, attachmentId }] : listed.filter((attachment) => !attachment.isInline).map((attachment) => ({ messageId, attachmentId: attachment.id, size: attachment.size }));
 		const results = await withField(this, run, itemIndex, 'Downloading the attachment', attachmentId ? 'Attachment ID' : 'Message ID', async () => {
-			const downloaded = await downloadAttachments(run.client, mailbox, ids);
+			const downloaded = await run.store.downloadAttachments(mailbox, refs);
 			return downloaded.map(unwrap);
 		});
 		const binary: IBinaryKeyData = {};

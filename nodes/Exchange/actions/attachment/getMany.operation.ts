@@ -1,4 +1,3 @@
-import { listAttachments } from '../../../shared/transport/ews/attachments';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
@@ -12,7 +11,7 @@ export const operation: ItemOperation = {
 		const mailbox = run.mailboxOf(itemIndex);
 		const messageId = itemParameters(this, itemIndex).id('messageId', 'Message ID');
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id: messageId }], 'Listing attachments');
-		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await listAttachments(run.client, mailbox, messageId));
+		const attachments = await withField(this, run, itemIndex, 'Listing attachments', 'Message ID', async () => await run.store.listAttachments(mailbox, messageId));
 		return attachments.map((attachment) => ({ json: { ...attachment, messageId } }));
 	},
 };

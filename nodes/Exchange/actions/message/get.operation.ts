@@ -1,7 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { BodyChoice } from '../../../shared/mail/messageShape';
-import { getMessages } from '../../../shared/transport/ews/messages';
 import { messageIdProperty } from '../../descriptions/common';
 import { readOptions } from '../../descriptions/message';
 import { itemParameters, ParameterReader, valuesOf } from '../../../shared/parameters';
@@ -39,6 +38,6 @@ export const operation: BatchOperation<{ id: string; body: BodyChoice; headers: 
 	},
 	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
-		return await getMessages(run.client, mailbox, inputs.map((input) => input.id), { body: inputs[0].body, headers: inputs[0].headers });
+		return await run.store.getMessages(mailbox, inputs.map((input) => input.id), { body: inputs[0].body, headers: inputs[0].headers });
 	},
 };

@@ -2,7 +2,6 @@ import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { itemParameters } from '../../../shared/parameters';
 import { unwrap, type MessageFilter } from '../../../shared/mail/store';
-import { findMessageIds, getMessages } from '../../../shared/transport/ews/messages';
 import { folderLocator } from '../../descriptions/common';
 import { assertIdsAllowed, folderIdUse } from '../../helpers/idGuard';
 import { withField } from '../../helpers/utils';
@@ -73,11 +72,11 @@ export const operation: ItemOperation = {
 		};
 		const { body, headers } = outputOptions(parameters);
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(folder, 'Folder'), 'Listing messages');
-		const ids = await withField(this, run, itemIndex, 'Listing messages', 'Folder', async () => await findMessageIds(run.client, mailbox, folder, filter, limit));
-		// A message deleted between FindItem and GetItem is skipped, not an error.
-		const messages = await getMessages(run.client, mailbox, ids, { body, headers });
+		const ids = await withField(this, run, itemIndex, 'Listing messages', 'Folder', async () => await run.store.findMessageIds(mailbox, folder, filter, limit));
+		// A message deleted between listing and reading is skipped, not an error.
+		const messages = await run.store.getMessages(mailbox, ids, { body, headers });
 		return messages
-			.filter((result) => result.ok || result.failure.code !== 'ErrorItemNotFound')
+			.filter((result) => result.ok || result.failure.kind !== 'notFound')
 			.map((result) => ({ json: unwrap(result) }));
 	},
 };

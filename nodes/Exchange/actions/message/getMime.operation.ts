@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { getMime } from '../../../shared/transport/ews/messages';
+import { unwrap } from '../../../shared/mail/store';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters } from '../../../shared/parameters';
 import { assertIdsAllowed } from '../../helpers/idGuard';
@@ -27,7 +27,7 @@ export const operation: ItemOperation = {
 		const id = parameters.id('messageId', 'Message ID');
 		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], 'Getting the MIME content');
-		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => await getMime(run.client, mailbox, id));
+		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => unwrap((await run.store.getMimes(mailbox, [id]))[0]));
 		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
 		return [{ json: { id, mailbox, size: mime.length }, binary: { [property]: binary } }];
 	},

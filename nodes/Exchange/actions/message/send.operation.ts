@@ -1,7 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import type { BodyFormat } from '../../../shared/mail/store';
-import { sendMessage } from '../../../shared/transport/ews/compose';
 import { bodyFormatProperty, composeOptions } from '../../descriptions/message';
 import { itemParameters, valuesOf } from '../../../shared/parameters';
 import { composeOptionsOf, withField } from '../../helpers/utils';
@@ -72,7 +71,7 @@ export const operation: ItemOperation = {
 			...(await composeOptionsOf(this, parameters)),
 		};
 		const asDelegate = run.auth.kind === 'delegated' && mailbox.toLowerCase() !== (run.auth.signedInUser ?? '').toLowerCase();
-		const summary = await withField(this, run, itemIndex, 'Sending the message', 'To Email', async () => await sendMessage(run.client, mailbox, message, { asDelegate }));
+		const summary = await withField(this, run, itemIndex, 'Sending the message', 'To Email', async () => await run.store.sendMessage(mailbox, message, { asDelegate }));
 		return [{ json: { sent: true, ...summary } as unknown as IDataObject }];
 	},
 };

@@ -1,10 +1,9 @@
-import { NodeOperationError, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type INodeProperties } from 'n8n-workflow';
 
-import type { ItemResult, MessageUpdate } from '../../../shared/mail/store';
-import { updateMessages } from '../../../shared/transport/ews/messages';
+import type { MessageUpdate } from '../../../shared/mail/store';
 import { messageIdProperty } from '../../descriptions/common';
 import { itemParameters, valuesOf } from '../../../shared/parameters';
-import { showFor, type BatchOperation } from '../types';
+import { outputsOf, showFor, type BatchOperation } from '../types';
 import { IMPORTANCE_OPTIONS } from '../../../shared/mail/fields';
 
 const properties: INodeProperties[] = [
@@ -81,11 +80,10 @@ export const operation: BatchOperation<MessageUpdate> = {
 	},
 	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
-		const results = await updateMessages(run.client, mailbox, inputs);
-		return results.map((result, position): ItemResult<IDataObject> => {
-			if (!result.ok) return result;
+		const results = await run.store.updateMessages(mailbox, inputs);
+		return outputsOf(results, (updated, position) => {
 			const { id, ...changes } = inputs[position];
-			return { ok: true, value: { id, changeKey: result.value.changeKey, mailbox, ...changes } };
+			return { id, changeKey: updated.changeKey, mailbox, ...changes };
 		});
 	},
 };
