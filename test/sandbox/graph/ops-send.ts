@@ -98,9 +98,14 @@ function responseDraft(ctx: GraphContext, original: StoredItem, kind: ResponseKi
 
 async function respond(ctx: GraphContext, ref: string, kind: ResponseKind, sendNow: boolean): Promise<GraphReply> {
 	const original = resolveMessage(ctx, ref);
-	if (sendNow && isMime(ctx)) {
-		deliver(ctx, { ...(await mimeDraft(ctx)), inReplyTo: kind === 'forward' ? undefined : original.internetMessageId }, true);
-		return accepted();
+	if (isMime(ctx)) {
+		// The MIME is the whole response; the original only lends its thread.
+		const draft: Draft = { ...(await mimeDraft(ctx)), inReplyTo: kind === 'forward' ? undefined : original.internetMessageId, conversationId: original.conversationId };
+		if (sendNow) {
+			deliver(ctx, draft, true);
+			return accepted();
+		}
+		return messageReply(ctx, ctx.store.addItem(resolveFolder(ctx, 'drafts').id, { ...draft, isDraft: true, isRead: true }), 201);
 	}
 	const text = ctx.request.body.toString('utf8').trim();
 	const parameters = { comment: STRING, message: entity('Message'), ...(kind === 'forward' ? { toRecipients: arrayOf(entity('Recipient')) } : {}) };

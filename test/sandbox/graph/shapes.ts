@@ -69,11 +69,12 @@ const MESSAGE_PROPERTIES: Record<string, (item: StoredItem, options: ShapeOption
 		...(item.flag.dueDate ? { dueDateTime: utc(item.flag.dueDate) } : {}),
 		...(item.flag.completeDate ? { completedDateTime: utc(item.flag.completeDate) } : {}),
 	}),
-	// Only with $select, as on Graph:
 	uniqueBody: (item, options) => body(item, options.textBody),
 	internetMessageHeaders: (_item, _options, headers) => headers ?? [],
 };
-const DEFAULT_MESSAGE_PROPERTIES = Object.keys(MESSAGE_PROPERTIES).filter((name) => name !== 'uniqueBody' && name !== 'internetMessageHeaders');
+/** Only with $select: not in GET's default answer (message-get.md example 1). */
+const SELECT_ONLY = new Set(['uniqueBody', 'internetMessageHeaders', 'conversationIndex']);
+const DEFAULT_MESSAGE_PROPERTIES = Object.keys(MESSAGE_PROPERTIES).filter((name) => !SELECT_ONLY.has(name));
 
 /** The property names of a $select for `type`, as declared (refuses unknown ones, like Graph). */
 export function parseSelect(select: string | null, type: 'Message' | 'MailFolder' | 'Attachment'): string[] | undefined {
@@ -144,4 +145,14 @@ export function attachmentJson(attachment: StoredAttachment, select?: string[], 
 	};
 	if (!select) return all;
 	return Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith('@') || name === 'id' || select.includes(name)));
+}
+
+/** $expand on messages: attachments, optionally with its own $select (attachments($select=name,size)). */
+export function parseExpand(expand: string | null): { select?: string[] } | undefined {
+	if (expand === null) return undefined;
+	const match = /^\s*attachments(?:\(\$select=([^)]*)\))?\s*$/i.exec(expand);
+	if (match) return { select: match[1] === undefined ? undefined : parseSelect(match[1], 'Attachment') };
+	const name = expand.split('(')[0].trim();
+	if (!findProperty('Message', name)) throw errors.unknownProperty(name, 'Message');
+	throw errors.badQuery(`Parsing OData Select and Expand failed: the property '${name}' cannot be expanded here.`);
 }
