@@ -335,24 +335,23 @@ export class GraphMailStore implements MailStore {
 
 	async getMessages(mailbox: string, ids: string[], options: { body: BodyChoice; headers?: boolean }): Promise<Array<ItemResult<MessageShape>>> {
 		const fields = [...MESSAGE_FIELDS, ...(options.body !== 'none' ? ['body'] : []), ...(options.headers ? ['internetMessageHeaders'] : [])];
-		const items: BatchItem[] = ids.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?$select=${fields.join(',')}`, ...(options.body === 'text' ? { headers: { Prefer: 'outlook.body-content-type="text"' } } : {}) }));
+		// The attachment list comes along ($expand), as the EWS shape lists attachments.
+		const query = `?$select=${fields.join(',')}&$expand=${enc(`attachments($select=${ATTACHMENT_FIELDS})`)}`;
+		const items: BatchItem[] = ids.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}${query}`, ...(options.body === 'text' ? { headers: { Prefer: 'outlook.body-content-type="text"' } } : {}) }));
 		// Both bodies: the text one in a second request per message, with the text preference.
 		if (options.body === 'both') items.push(...ids.map((id): BatchItem => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?$select=body`, headers: { Prefer: 'outlook.body-content-type="text"' } })));
 		const results = await runBatch<Graph.Message>(this.client, mailbox, items, { idempotent: true });
-		// The attachment list of the messages that have attachments, in $batch calls too (the EWS shape lists them).
-		const withAttachments = ids.filter((_, index) => results[index].ok && (results[index] as { value: Graph.Message }).value.hasAttachments === true);
-		const lists = await runBatch<GraphList<Graph.Attachment>>(this.client, mailbox, withAttachments.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}/attachments?$select=${ATTACHMENT_FIELDS}` })), { idempotent: true });
-		const attachmentsOf = new Map(withAttachments.map((id, index) => [id, lists[index]]));
-		await this.addContentIds(mailbox, [...attachmentsOf].flatMap(([id, list]) => (list.ok ? (list.value.value ?? []).map((attachment) => ({ messageId: id, attachment })) : [])));
-		return ids.map((id, index): ItemResult<MessageShape> => {
+		const listed = ids.flatMap((id, index) => {
+			const result = results[index];
+			return result.ok ? (result.value.attachments ?? []).map((attachment) => ({ messageId: id, attachment })) : [];
+		});
+		await this.addContentIds(mailbox, listed);
+		return ids.map((_, index): ItemResult<MessageShape> => {
 			const message = results[index];
 			if (!message.ok) return message;
 			const text = options.body === 'both' ? results[ids.length + index] : undefined;
 			if (text && !text.ok) return text;
-			const attachments = attachmentsOf.get(id);
-			if (attachments && !attachments.ok) return attachments;
-			const value = attachments ? { ...message.value, attachments: attachments.value.value ?? [] } : message.value;
-			return { ok: true, value: toMessageShape(value, options.body, text?.ok ? (text.value.body?.content ?? '') : undefined) };
+			return { ok: true, value: toMessageShape(message.value, options.body, text?.ok ? (text.value.body?.content ?? '') : undefined) };
 		});
 	}
 
