@@ -60,6 +60,12 @@ describe('folders', () => {
 		expect(await failureOf(store.resolveFolderId(MAILBOX, { path: 'Inbox/No such folder' }))).toMatchObject({ kind: 'notFound', code: 'ErrorFolderNotFound' });
 		expect(await failureOf(store.resolveFolderId(MAILBOX, { wellKnown: 'archiveinbox' }))).toMatchObject({ code: 'GraphNoArchiveMailbox' });
 
+		sandbox().graph.clearRequests();
+		expect(await store.resolveFolderId(MAILBOX, { path: `Inbox/${name}/C` })).toBe(child.id);
+		// One filtered listing per level below the top.
+		expect(sandbox().graph.httpCounts()).toEqual({ 'GET /mailFolders/{id}/childFolders': 3 });
+		expect(await store.deleteFolder(MAILBOX, { id: child.id }, 'hard')).toEqual({ id: null });
+		expect(await failureOf(store.getFolder(MAILBOX, { id: child.id }))).toMatchObject({ kind: 'notFound' });
 		const moved = await store.deleteFolder(MAILBOX, { id: created.id }, 'moveToDeletedItems');
 		expect((await store.getFolder(MAILBOX, { id: moved.id as string })).parentId).toBe(await store.resolveFolderId(MAILBOX, { wellKnown: 'deleteditems' }));
 	});
@@ -159,6 +165,11 @@ describe('messages', () => {
 		};
 		expect(folderOf(ids[0])).toBe(sandbox().ews.store.distinguishedFolder(MAILBOX, 'deleteditems')?.id);
 		expect(folderOf(ids[1])).toBe(sandbox().ews.store.distinguishedFolder(MAILBOX, 'recoverableitemsdeletions')?.id);
+		const [purged] = await store.deleteMessages(MAILBOX, [ids[2]], 'hard');
+		expect(purged.ok).toBe(true);
+		expect([undefined, sandbox().ews.store.distinguishedFolder(MAILBOX, 'recoverableitemspurges')?.id]).toContain(folderOf(ids[2]));
+		const [unreachable] = await store.getMessages(MAILBOX, [ids[2]], { body: 'none' });
+		expect(unreachable).toMatchObject({ ok: false, failure: { kind: 'notFound' } });
 	});
 
 	it('gets MIME through $value', async () => {

@@ -191,16 +191,11 @@ export class GraphMailStore implements MailStore {
 		return await this.get<Graph.MailFolder>(mailbox, `${this.folderUrl(mailbox, id)}?$select=${FOLDER_FIELDS}`);
 	}
 
-	/** The child of `parentId` with this display name (case-insensitive, as Exchange compares names). */
+	/** The child of `parentId` with this display name: one filtered listing (Exchange compares names case-insensitively). */
 	private async childNamed(mailbox: string, parentId: string, name: string): Promise<Graph.MailFolder | undefined> {
-		const url = `${this.folderUrl(mailbox, parentId)}/childFolders?$select=${FOLDER_FIELDS}&$top=250&includeHiddenFolders=true`;
-		for (let next: string | undefined = url; next; ) {
-			const page: GraphList<Graph.MailFolder> = await this.get<GraphList<Graph.MailFolder>>(mailbox, next);
-			const found = (page.value ?? []).find((folder) => (folder.displayName ?? '').toLowerCase() === name.toLowerCase());
-			if (found) return found;
-			next = page['@odata.nextLink'];
-		}
-		return undefined;
+		const filter = enc(`displayName eq ${quote(name)}`);
+		const matches = await this.all<Graph.MailFolder>(mailbox, `${this.folderUrl(mailbox, parentId)}/childFolders?$filter=${filter}&$select=${FOLDER_FIELDS}&includeHiddenFolders=true`);
+		return matches.find((folder) => (folder.displayName ?? '').toLowerCase() === name.toLowerCase());
 	}
 
 	/** The folder a reference points at. A path costs one listing per level (the first may be a well-known name). */
