@@ -256,3 +256,28 @@ describe('more of the interface', () => {
 		expect(['notFound', 'invalidId']).toContain(failure.kind);
 	});
 });
+
+describe('opening the store', () => {
+	it('openMailStore gives the Graph store for Mailbox API Graph, on the cloud\'s Graph URL', async () => {
+		const { openMailStore } = await import('../../../nodes/shared/mail/open');
+		const { graphAuth } = await import('./graphSandbox');
+		const auth = graphAuth(sandbox());
+		const store = openMailStore({ ...auth, endpoints: { ...auth.endpoints, graphUrl: sandbox().graphUrl } as typeof auth.endpoints }, { wait: async () => undefined });
+		expect(store.api).toBe('graph');
+		expect(await store.resolveFolderId(MAILBOX, { wellKnown: 'inbox' })).toBeTruthy();
+		expect(sandbox().graph.requests.length).toBeGreaterThan(0);
+	});
+
+	it('works with a delegated token: the signed-in user\'s own mailbox through /users/{address}', async () => {
+		const { GraphClient } = await import('../../../nodes/shared/transport/graph/client');
+		const { GraphMailStore } = await import('../../../nodes/shared/transport/graph/store');
+		const { graphAuth } = await import('./graphSandbox');
+		const { graphUserToken } = await import('../../sandbox/graph/test-client');
+		const auth = { ...graphAuth(sandbox()), kind: 'delegated' as const, getAccessToken: async () => graphUserToken(sandbox()) };
+		const store = new GraphMailStore(new GraphClient(auth, { graphUrl: sandbox().graphUrl }));
+		const subject = `Delegated ${Date.now()}`;
+		sandbox().ews.store.deliver(DEMO.user, { from: 'ann@fabrikam.test', to: DEMO.user, subject, text: 'x' });
+		const ids = await store.findMessageIds(DEMO.user, { wellKnown: 'inbox' }, { subjectContains: subject });
+		expect(ids).toHaveLength(1);
+	});
+});
