@@ -1,12 +1,7 @@
 /** The Microsoft Exchange node, Attachment resource, against the real sandbox. */
-import { type Sandbox } from '../../sandbox';
 import { appOnly, deliver, run, SHARED, unique, useExchangeSandbox } from './setup';
 
-const sandboxOf = useExchangeSandbox();
-let sandbox: Sandbox;
-beforeAll(() => {
-	sandbox = sandboxOf();
-});
+const sandbox = useExchangeSandbox();
 
 describe('attachments', () => {
 	it('lists attachments and downloads them byte for byte (file and attached message)', async () => {

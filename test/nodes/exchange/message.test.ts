@@ -1,15 +1,11 @@
 /** The Microsoft Exchange node, Message resource, against the real sandbox. */
 import type { IDataObject } from 'n8n-workflow';
 
-import { DEMO, type Sandbox } from '../../sandbox';
+import { DEMO } from '../../sandbox';
 import { binaryItem } from '../../support/executeContext';
 import { appOnly, deliver, folder, items, run, runExpectingError, SHARED, unique, useExchangeSandbox } from './setup';
 
-const sandboxOf = useExchangeSandbox();
-let sandbox: Sandbox;
-beforeAll(() => {
-	sandbox = sandboxOf();
-});
+const sandbox = useExchangeSandbox();
 
 describe('message: Get Many', () => {
 	it('lists a folder with filters, limit and body/headers options, in the documented shape', async () => {
@@ -58,8 +54,8 @@ describe('message: Get Many', () => {
 		for (let i = 0; i < 260; i++) deliver(SHARED, `${tag} ${i}`, { folder: 'Archive' });
 		const output = await run(appOnly({ resource: 'message', operation: 'getMany', folder: folder('path', 'Archive'), returnAll: true, filters: { subjectContains: tag }, options: { body: 'none' } }));
 		expect(output).toHaveLength(260);
-		expect(sandbox.ews.counts().FindItem).toBe(2); // 250 per restricted page
-		expect(sandbox.ews.counts().GetItem).toBe(Math.ceil(260 / 50));
+		expect(sandbox().ews.counts().FindItem).toBe(2); // 250 per restricted page
+		expect(sandbox().ews.counts().GetItem).toBe(Math.ceil(260 / 50));
 	});
 });
 
@@ -67,7 +63,7 @@ describe('batching: N input items → ⌈N / batch⌉ EWS calls, results in inpu
 	it('Get: 120 ids in 3 GetItem calls', async () => {
 		const ids = Array.from({ length: 120 }, (_, i) => deliver(SHARED, `get ${i}`));
 		const output = await run(appOnly((i) => ({ resource: 'message', operation: 'get', messageId: ids[i], options: { body: 'none' } }), { items: items(120) }));
-		expect(sandbox.ews.counts()).toEqual({ GetItem: 3 });
+		expect(sandbox().ews.counts()).toEqual({ GetItem: 3 });
 		expect(output.map((o) => o.json.id)).toEqual(ids);
 		expect(output.map((o) => o.pairedItem)).toEqual(ids.map((_, item) => ({ item })));
 	});
@@ -76,19 +72,19 @@ describe('batching: N input items → ⌈N / batch⌉ EWS calls, results in inpu
 		const tag = unique('Move');
 		const ids = Array.from({ length: 150 }, (_, i) => deliver(SHARED, `${tag} ${i}`));
 		const output = await run(appOnly((i) => ({ resource: 'message', operation: 'move', messageId: ids[i], destination: folder('path', 'Archive') }), { items: items(150) }));
-		expect(sandbox.ews.counts()).toEqual({ FindFolder: 1, MoveItem: 2 });
+		expect(sandbox().ews.counts()).toEqual({ FindFolder: 1, MoveItem: 2 });
 		expect(output).toHaveLength(150);
 		expect(output.every((o, i) => o.json.sourceId === ids[i] && o.json.moved === true && typeof o.json.id === 'string' && o.json.id !== ids[i])).toBe(true);
-		const archived = sandbox.ews.store.listItems(SHARED, 'Archive').filter((item) => item.subject.startsWith(tag));
+		const archived = sandbox().ews.store.listItems(SHARED, 'Archive').filter((item) => item.subject.startsWith(tag));
 		expect(archived).toHaveLength(150);
-		expect(sandbox.ews.store.getItem(ids[0])).toBeUndefined();
+		expect(sandbox().ews.store.getItem(ids[0])).toBeUndefined();
 	});
 
 	it('groups by parameter: two destination folders → one MoveItem per folder', async () => {
 		const ids = Array.from({ length: 4 }, (_, i) => deliver(SHARED, `split ${i}`));
 		await run(appOnly((i) => ({ resource: 'message', operation: 'move', messageId: ids[i], destination: folder('wellKnown', i % 2 ? 'junkemail' : 'drafts') }), { items: items(4) }));
-		expect(sandbox.ews.counts()).toEqual({ MoveItem: 2 });
-		expect(sandbox.ews.store.listItems(SHARED, 'junkemail').map((item) => item.subject)).toEqual(expect.arrayContaining(['split 1', 'split 3']));
+		expect(sandbox().ews.counts()).toEqual({ MoveItem: 2 });
+		expect(sandbox().ews.store.listItems(SHARED, 'junkemail').map((item) => item.subject)).toEqual(expect.arrayContaining(['split 1', 'split 3']));
 	});
 
 	it('Copy, Mark as Read / Unread, Update and Delete batch too, and change the store', async () => {
@@ -98,28 +94,28 @@ describe('batching: N input items → ⌈N / batch⌉ EWS calls, results in inpu
 
 		const copied = await run(each({ resource: 'message', operation: 'copy', destination: folder('wellKnown', 'drafts') }));
 		expect(copied.map((o) => o.json.copied)).toEqual([true, true, true]);
-		expect(sandbox.ews.store.listItems(SHARED, 'drafts').filter((item) => item.subject.startsWith(tag))).toHaveLength(3);
+		expect(sandbox().ews.store.listItems(SHARED, 'drafts').filter((item) => item.subject.startsWith(tag))).toHaveLength(3);
 
-		sandbox.ews.clearRequests();
+		sandbox().ews.clearRequests();
 		await run(each({ resource: 'message', operation: 'markAsRead' }));
-		expect(ids.map((id) => sandbox.ews.store.getItem(id)?.isRead)).toEqual([true, true, true]);
+		expect(ids.map((id) => sandbox().ews.store.getItem(id)?.isRead)).toEqual([true, true, true]);
 		// Marks: one UpdateItem for all three items (no GetItem first).
-		expect(sandbox.ews.counts()).toEqual({ UpdateItem: 1 });
+		expect(sandbox().ews.counts()).toEqual({ UpdateItem: 1 });
 		await run(each({ resource: 'message', operation: 'markAsUnread' }));
-		expect(ids.map((id) => sandbox.ews.store.getItem(id)?.isRead)).toEqual([false, false, false]);
+		expect(ids.map((id) => sandbox().ews.store.getItem(id)?.isRead)).toEqual([false, false, false]);
 
 		const updated = await run(each({ resource: 'message', operation: 'update', updateFields: { categories: 'Processed, Finance', flag: 'flagged', importance: 'high' } }));
 		expect(updated[0].json).toMatchObject({ id: ids[0], categories: ['Processed', 'Finance'], flag: 'flagged', importance: 'high' });
-		const stored = sandbox.ews.store.getItem(ids[2])!;
+		const stored = sandbox().ews.store.getItem(ids[2])!;
 		expect(stored.categories).toEqual(['Processed', 'Finance']);
 		expect(stored.flag.status).toBe('Flagged');
 		expect(stored.importance).toBe('High');
 
-		sandbox.ews.clearRequests();
+		sandbox().ews.clearRequests();
 		await run(appOnly((i) => ({ resource: 'message', operation: 'delete', messageId: ids[i], deleteMode: i === 0 ? 'hard' : 'moveToDeletedItems' }), { items: items(3) }));
-		expect(sandbox.ews.counts()).toEqual({ DeleteItem: 2 });
-		expect(ids.map((id) => sandbox.ews.store.getItem(id))).toEqual([undefined, undefined, undefined]);
-		expect(sandbox.ews.store.listItems(SHARED, 'deleteditems').filter((item) => item.subject.startsWith(tag)).map((item) => item.subject).sort()).toEqual([`${tag} 1`, `${tag} 2`]);
+		expect(sandbox().ews.counts()).toEqual({ DeleteItem: 2 });
+		expect(ids.map((id) => sandbox().ews.store.getItem(id))).toEqual([undefined, undefined, undefined]);
+		expect(sandbox().ews.store.listItems(SHARED, 'deleteditems').filter((item) => item.subject.startsWith(tag)).map((item) => item.subject).sort()).toEqual([`${tag} 1`, `${tag} 2`]);
 	});
 
 	it('a bad id fails only its own item (continueOnFail), naming the field; the others succeed', async () => {
@@ -130,12 +126,12 @@ describe('batching: N input items → ⌈N / batch⌉ EWS calls, results in inpu
 		expect(output[0].json.isRead).toBe(true);
 		expect(output[1].json.error).toMatch(/^"Message ID": .*ErrorInvalidIdMalformed/);
 		expect(output[2].json.isRead).toBe(true);
-		expect(sandbox.ews.counts()).toEqual({ UpdateItem: 1 });
+		expect(sandbox().ews.counts()).toEqual({ UpdateItem: 1 });
 	});
 
 	it('without continueOnFail a bad id throws a NodeApiError for that item', async () => {
 		const id = deliver(SHARED, 'gone');
-		sandbox.ews.store.removeItem(id);
+		sandbox().ews.store.removeItem(id);
 		const error = await runExpectingError(appOnly({ resource: 'message', operation: 'get', messageId: id }));
 		expect(error.constructor.name).toBe('NodeApiError');
 		expect(error.message).toMatch(/"Message ID": Getting the message failed: The item was not found .*\(ErrorItemNotFound\)/);
@@ -164,22 +160,22 @@ describe('message: Send, Reply, Forward', () => {
 			),
 		);
 		expect(output[0].json).toMatchObject({ sent: true, mailbox: SHARED, subject, attachments: ['invoice.pdf'], savedToSentItems: true });
-		expect(sandbox.ews.counts()).toEqual({ CreateItem: 1 });
-		const received = sandbox.ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === subject)!;
+		expect(sandbox().ews.counts()).toEqual({ CreateItem: 1 });
+		const received = sandbox().ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === subject)!;
 		expect(received.from?.email).toBe(SHARED);
 		expect(received.html).toContain('<p>Hello</p>');
 		expect(received.importance).toBe('High');
 		expect(received.attachments).toHaveLength(1);
 		expect(Buffer.compare(received.attachments[0].content, bytes)).toBe(0);
-		expect(sandbox.ews.store.listItems(DEMO.noreplyMailbox, 'inbox').some((item) => item.subject === subject)).toBe(true);
-		expect(sandbox.ews.store.listItems(SHARED, 'sentitems').some((item) => item.subject === subject)).toBe(true);
+		expect(sandbox().ews.store.listItems(DEMO.noreplyMailbox, 'inbox').some((item) => item.subject === subject)).toBe(true);
+		expect(sandbox().ews.store.listItems(SHARED, 'sentitems').some((item) => item.subject === subject)).toBe(true);
 	});
 
 	it('send only (no copy) when Save to Sent Items is off', async () => {
 		const subject = unique('NoCopy');
 		await run(appOnly({ resource: 'message', operation: 'send', toEmail: DEMO.user, subject, bodyContent: 'x', options: { saveToSentItems: false } }));
-		expect(sandbox.ews.store.listItems(SHARED, 'sentitems').some((item) => item.subject === subject)).toBe(false);
-		expect(sandbox.ews.store.sent.some((sent) => sent.subject === subject)).toBe(true);
+		expect(sandbox().ews.store.listItems(SHARED, 'sentitems').some((item) => item.subject === subject)).toBe(false);
+		expect(sandbox().ews.store.sent.some((sent) => sent.subject === subject)).toBe(true);
 	});
 
 	it('reply threads on the original; reply all reaches every recipient but the mailbox itself', async () => {
@@ -187,13 +183,13 @@ describe('message: Send, Reply, Forward', () => {
 		const id = deliver(SHARED, subject, { from: DEMO.user, to: [SHARED], cc: [DEMO.noreplyMailbox], messageId: '<question-1@contoso.test>' });
 		const [output] = await run(appOnly({ resource: 'message', operation: 'reply', messageId: id, comment: 'Thanks, on it.' }));
 		expect(output.json).toMatchObject({ sent: true, kind: 'reply', respondedTo: id });
-		const reply = sandbox.ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === `RE: ${subject}`)!;
+		const reply = sandbox().ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === `RE: ${subject}`)!;
 		expect(reply.inReplyTo).toBe('<question-1@contoso.test>');
 		expect(reply.text).toMatch(/^Thanks, on it\./);
-		expect(sandbox.ews.store.listItems(DEMO.noreplyMailbox, 'inbox').some((item) => item.subject === `RE: ${subject}`)).toBe(false);
+		expect(sandbox().ews.store.listItems(DEMO.noreplyMailbox, 'inbox').some((item) => item.subject === `RE: ${subject}`)).toBe(false);
 
 		await run(appOnly({ resource: 'message', operation: 'reply', messageId: id, replyAll: true, comment: 'All', options: { subject: `RE: ${subject} (all)` } }));
-		const sent = sandbox.ews.store.sent.find((message) => message.subject === `RE: ${subject} (all)`)!;
+		const sent = sandbox().ews.store.sent.find((message) => message.subject === `RE: ${subject} (all)`)!;
 		expect(sent.deliveredTo.sort()).toEqual([DEMO.user, DEMO.noreplyMailbox].sort());
 	});
 
@@ -208,11 +204,11 @@ describe('message: Send, Reply, Forward', () => {
 				{ items: [binaryItem({}, { data: { data: extra, fileName: 'extra.txt', mimeType: 'text/plain' } })] },
 			),
 		);
-		const forwarded = sandbox.ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === `FW: ${subject}`)!;
+		const forwarded = sandbox().ews.store.listItems(DEMO.user, 'inbox').find((item) => item.subject === `FW: ${subject}`)!;
 		expect(forwarded.html).toContain('<b>FYI</b>');
 		const byName = Object.fromEntries(forwarded.attachments.map((a) => [a.name, a.content]));
 		expect(Buffer.compare(byName['orig.bin'], original)).toBe(0);
 		expect(Buffer.compare(byName['extra.txt'], extra)).toBe(0);
-		expect(sandbox.ews.store.listItems(SHARED, 'drafts').some((item) => item.subject.includes(subject))).toBe(false);
+		expect(sandbox().ews.store.listItems(SHARED, 'drafts').some((item) => item.subject.includes(subject))).toBe(false);
 	});
 });

@@ -1,16 +1,10 @@
-import { destinationIds, destinationProperties, readDestination, type DestinationInput } from '../../helpers/destination';
+import { destinationBatch, destinationProperties, type DestinationInput } from '../../helpers/destination';
 import { outputsOf, showFor, type BatchOperation } from '../types';
 
 export const operation: BatchOperation<DestinationInput> = {
-	kind: 'batch',
+	...destinationBatch,
 	description: showFor('message', 'copy', destinationProperties('copy')),
 	action: 'Copying the message',
-	field: 'Message ID',
-	callField: 'Destination Folder',
-	prepare(_run, itemIndex) {
-		return readDestination(this, itemIndex);
-	},
-	ids: destinationIds,
 	async run(run, mailbox, inputs) {
 		// Items of one group share the destination: the router groups by it.
 		const results = await run.store.copyMessages(mailbox, inputs.map((input) => input.id), inputs[0].folder);

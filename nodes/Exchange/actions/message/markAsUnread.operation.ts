@@ -1,16 +1,11 @@
 import { messageIdProperty } from '../../descriptions/common';
-import { itemParameters } from '../../../shared/parameters';
+import { messageIdBatch } from '../../helpers/messageIdBatch';
 import { outputsOf, showFor, type BatchOperation } from '../types';
 
 export const operation: BatchOperation<{ id: string }> = {
-	kind: 'batch',
+	...messageIdBatch,
 	description: showFor('message', 'markAsUnread', [messageIdProperty]),
 	action: 'Marking the message as unread',
-	field: 'Message ID',
-	prepare(_run, itemIndex) {
-		return { key: '', input: { id: itemParameters(this, itemIndex).id('messageId', 'Message ID') } };
-	},
-	ids: (input) => [{ field: 'Message ID', id: input.id }],
 	async run(run, mailbox, inputs) {
 		const results = await run.store.updateMessages(mailbox, inputs.map((input) => ({ id: input.id, isRead: false })));
 		return outputsOf(results, (updated, position) => ({ id: inputs[position].id, changeKey: updated.changeKey, mailbox, isRead: false }));
