@@ -1,17 +1,15 @@
 // Graph stand-in: $batch semantics, the per-folder message delta, fault injection and request counts.
-import { DEMO, startSandbox, type Sandbox } from '../index';
+import { DEMO, type Sandbox } from '../index';
 import { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, MAX_BATCH_REQUESTS } from './index';
-import { errorCode, graphClient, SHARED, type GraphClient } from './test-client';
+import { errorCode, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;
-type Json = Record<string, any>;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
 });
-afterAll(() => sandbox.stop());
 beforeEach(() => sandbox.graph.reset());
 
 let counter = 0;

@@ -1,16 +1,14 @@
 // Graph stand-in: every mail endpoint over the shared store, called over HTTPS with Graph tokens.
-import { DEMO, startSandbox, type Sandbox } from '../index';
-import { errorCode, graphClient, graphUserToken, SHARED, type GraphClient } from './test-client';
+import { DEMO, type Sandbox } from '../index';
+import { errorCode, graphClient, graphUserToken, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;
-type Json = Record<string, any>;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
 });
-afterAll(() => sandbox.stop());
 
 let counter = 0;
 /** A fresh folder below the shared mailbox's Inbox (Graph id), so tests don't see each other's mail. */

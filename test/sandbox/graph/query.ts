@@ -199,26 +199,19 @@ export function parseFilter<T = StoredItem>(filter: string, schema: FilterSchema
 		const right = literal(next());
 		return (item) => compare(accessor(item), op, right);
 	};
-	const and = (): Predicate => {
-		let left = primary();
-		while (peek()?.text.toLowerCase() === 'and') {
+	/** operand (WORD operand)*, joined left to right. */
+	const chain = (operand: () => Predicate, word: 'and' | 'or'): (() => Predicate) => () => {
+		let left = operand();
+		while (peek()?.text.toLowerCase() === word) {
 			next();
-			const right = primary();
+			const right = operand();
 			const previous = left;
-			left = (item) => previous(item) && right(item);
+			left = word === 'and' ? (entity) => previous(entity) && right(entity) : (entity) => previous(entity) || right(entity);
 		}
 		return left;
 	};
-	const or = (): Predicate => {
-		let left = and();
-		while (peek()?.text.toLowerCase() === 'or') {
-			next();
-			const right = and();
-			const previous = left;
-			left = (item) => previous(item) || right(item);
-		}
-		return left;
-	};
+	const and = chain(primary, 'and');
+	const or = chain(and, 'or');
 	const test = or();
 	if (at < tokens.length) throw errors.badQuery(`Invalid filter clause: unexpected '${tokens[at].text}'.`);
 	return { test, properties };
