@@ -307,6 +307,8 @@ export class GraphMailStore implements MailStore {
 
 	async findMessageIds(mailbox: string, folder: FolderRef, filter: MessageFilter, limit?: number): Promise<string[]> {
 		const folderId = await this.resolveFolderId(mailbox, folder);
+		// Graph's $top is 1..1000.
+		if (limit !== undefined && limit < 1) return [];
 		const top = Math.min(limit ?? PAGE_SIZE, PAGE_SIZE);
 		const params = [`$select=id`, `$top=${top}`];
 		if (filter.query) {
