@@ -5,6 +5,7 @@
  */
 
 import type { MailApi } from '../mail/store';
+import { diagnoseGraphFailure } from './graphCatalogue';
 
 export interface Diagnosis {
 	/** Microsoft's code as the admin would search for it: AADSTS7000215, 535 5.7.139, … */
@@ -608,7 +609,8 @@ export type MailFailureFacts = EwsFailureFacts & { api?: MailApi };
  */
 export const MAIL_CATALOGUES: MailCatalogue[] = [
 	{ api: 'ews', diagnose: diagnoseEwsFailure },
-	// Graph: the Graph back end adds its catalogue (errors/graphCatalogue.ts) here.
+	// Lazy: graphCatalogue.ts imports this file's Entra, TLS and network catalogues.
+	{ api: 'graph', diagnose: (failure) => diagnoseGraphFailure(failure) },
 ];
 
 export function diagnoseMailFailure(failure: MailFailureFacts): Diagnosis | undefined {

@@ -1,6 +1,8 @@
 import type { ExchangeAuth } from '../auth/exchangeAuth';
 import { EwsClient, type EwsClientOptions } from '../transport/ews/client';
 import { EwsMailStore } from '../transport/ews/store';
+import { GraphClient } from '../transport/graph/client';
+import { GraphMailStore } from '../transport/graph/store';
 import type { MailStore } from './store';
 
 /** Transport settings an execution may tune (tests: a wait recorder instead of real sleeps, short timeouts). */
@@ -12,6 +14,7 @@ export type MailStoreOptions = Pick<EwsClientOptions, 'wait' | 'timeoutMs' | 'de
  */
 export function openMailStore(auth: ExchangeAuth, options: MailStoreOptions = {}): MailStore {
 	const api = auth.mailboxApi ?? 'ews';
-	if (api === 'graph') throw new Error('The Microsoft Graph mailbox API is not available yet: set "Mailbox API" in the credential to EWS');
+	// graphUrl: the cloud's Graph endpoint (clouds.ts, with the credentials' Mailbox API field).
+	if (api === 'graph') return new GraphMailStore(new GraphClient(auth, { graphUrl: (auth.endpoints as { graphUrl?: string }).graphUrl ?? '', wait: options.wait, deadlineMs: options.deadlineMs, maxAttempts: options.maxAttempts }));
 	return new EwsMailStore(new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '', ...options }));
 }

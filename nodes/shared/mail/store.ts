@@ -127,6 +127,8 @@ export interface MailFailure {
 	endpoint?: string;
 	server?: string;
 	clientId?: string;
+	/** The tenant of the token (Graph fixes name it), if known. */
+	tenantId?: string;
 	mailbox?: string;
 }
 

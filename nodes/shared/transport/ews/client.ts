@@ -4,24 +4,16 @@ import type { ExchangeService } from 'ews-javascript-api';
 import type { ExchangeAuth } from '../../auth/exchangeAuth';
 import { readTokenClaims } from '../../auth/tokenClaims';
 import { MailError, type MailFailure } from '../../mail/store';
+import { backOffDelay, type RetryOptions } from '../retry';
 import { isRetryable, normalizeEwsError } from './errors';
 import { ewsLibrary } from './library';
 import { DEFAULT_EWS_DEADLINE_MS, deadlineFailure, EwsHttpClient } from './xhr';
 
-export interface EwsClientOptions {
+/** maxConcurrencyPerMailbox: Exchange Online allows 27 EWS requests per user in all. */
+export interface EwsClientOptions extends RetryOptions {
 	ewsUrl: string;
 	/** Longest silence on a connection. */
 	timeoutMs?: number;
-	/** Longest time for one attempt of a call, every request and answer of it included. */
-	deadlineMs?: number;
-	/** Attempts for a throttled idempotent call, the first included. */
-	maxAttempts?: number;
-	/** Requests in flight per mailbox from this client (Exchange Online allows 27 per user in all). */
-	maxConcurrencyPerMailbox?: number;
-	/** Upper bound for one wait between attempts. */
-	maxBackOffMs?: number;
-	/** For tests: how to wait. Defaults to n8n's sleep (no timers of our own). */
-	wait?: (ms: number) => Promise<void>;
 }
 
 export interface CallOptions {
@@ -148,9 +140,7 @@ export class EwsClient {
 
 	/** BackOffMilliseconds when Exchange sends it, else exponential with jitter; both capped. */
 	backOff(attempt: number, failure: MailFailure): number {
-		if (failure.backOffMs) return Math.min(failure.backOffMs, this.options.maxBackOffMs);
-		const exponential = Math.min(500 * 2 ** (attempt - 1), this.options.maxBackOffMs);
-		return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+		return backOffDelay(attempt, failure.backOffMs, this.options.maxBackOffMs);
 	}
 
 	private async renewToken(): Promise<void> {
