@@ -7,6 +7,7 @@ import { addControlRoutes } from './control';
 import { demoApps, demoUsers } from './demo';
 import { Entra } from './entra';
 import { EwsService } from './ews';
+import { GraphService } from './graph';
 import { Router } from './routes';
 import { SmtpService } from './smtp';
 import type { Sandbox, SandboxOptions } from './types';
@@ -19,6 +20,7 @@ export { EntraError } from './entra-errors';
 export { MAX_MESSAGE_BYTES } from './smtp';
 export { summarizeMessage, type MessageSummary } from './control';
 export { EwsService, EWS_PATH, type EwsRequestRecord, type EwsFault, type FaultOptions as EwsFaultOptions } from './ews';
+export { GraphService, GRAPH_PATH, type GraphRequestRecord, type GraphFault, type GraphFaultOptions } from './graph';
 
 export const DEFAULT_AUDIENCES = ['https://outlook.office365.com', 'https://outlook.office.com'];
 
@@ -60,6 +62,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		ews.register(httpsRouter);
 		started.push({ close: () => ews.stop() });
 
+		// Graph over the same store: a message delivered once is visible to both protocols.
+		const graph = new GraphService({ entra, origin, store: ews.store, log });
+		graph.register(httpsRouter);
+
 		const smtp = new SmtpService({ host, port: options.ports?.smtp ?? 0, key: tls.keyPem, cert: tls.certPem, entra, log });
 		await smtp.listen();
 		started.push({ close: () => smtp.stop() });
@@ -70,7 +76,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		const controlPort = await listen(controlServer, options.ports?.control ?? 0, host);
 		started.push({ close: () => closeServer(controlServer) });
 
-		log(`sandbox: entra + ews ${origin}, smtp ${host}:${smtp.port}, control http://${urlHost(host)}:${controlPort}`);
+		log(`sandbox: entra + ews + graph ${origin}, smtp ${host}:${smtp.port}, control http://${urlHost(host)}:${controlPort}`);
 		let stopping: Promise<void> | undefined;
 		return {
 			ca: tls.caCertPem,
@@ -78,6 +84,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			entra,
 			smtp,
 			ews,
+			graph,
+			graphUrl: graph.url,
 			control: { url: `http://${urlHost(host)}:${controlPort}`, addRoute: controlRouter.addRoute.bind(controlRouter) },
 			https: { origin, port: httpsPort, addRoute: httpsRouter.addRoute.bind(httpsRouter) },
 			stop: () => (stopping ??= closeAll(started)),

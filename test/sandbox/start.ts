@@ -129,6 +129,7 @@ async function main(): Promise<void> {
 		console.log(`  Drop a mail     npm run sandbox:mail -- --to ${DEMO.sharedMailbox} --subject "Invoice 42" --attach ${sample}`);
 		console.log(`                  (the active invoice inbox workflow moves it to Inbox/Processed and replies within a minute)`);
 		console.log(`  Sandbox Entra   ${sandbox.entra.origin}   SMTP ${sandbox.smtp.host}:${sandbox.smtp.port}`);
+		console.log(`  Mailbox APIs    Graph ${sandbox.graphUrl}   EWS ${sandbox.ews.url}   (one store: mail shows on both)`);
 		console.log(`  Sandbox CA      ${path.join(stateDir, 'tls', 'ca.crt')}   ("Connect my account" opens the sandbox's sign-in`);
 		console.log(`                  page: trust this CA in the browser, or accept the certificate warning once)`);
 		console.log(`  State folder    ${stateDir}   (delete it to start from scratch)`);

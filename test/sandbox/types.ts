@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParsedMail } from 'mailparser';
 import type { EwsService } from './ews';
+import type { GraphService } from './graph';
 
 export interface RegisteredApp {
 	tenantId: string; // GUID
@@ -62,6 +63,10 @@ export interface Sandbox {
 	smtp: SmtpStandIn;
 	/** EWS stand-in at `${https.origin}/EWS/Exchange.asmx` (url, store, requests, counts(), failNext(), setLatency()…). */
 	ews: EwsService;
+	/** Microsoft Graph v1.0 stand-in over the same mailboxes as `ews` (requests, counts(), failNext(), setAppScope()…). */
+	graph: GraphService;
+	/** `${https.origin}/v1.0`, the Graph base URL (graph.microsoft.com/v1.0 in the sandbox). */
+	graphUrl: string;
 	control: { url: string } & RouteRegistry; // plain http://host:port
 	/** The HTTPS server Entra runs on; other stand-ins (EWS) add their routes here. */
 	https: { origin: string; port: number } & RouteRegistry;

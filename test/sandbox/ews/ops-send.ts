@@ -6,7 +6,7 @@ import { textFromHtml } from './shapes';
 import { composeMime, type Address, type Importance, type StoredAttachment, type StoredFolder, type StoredItem } from './store';
 import { attr, base64Bytes, bool, child, children, el, text, type Element, local } from './xml';
 
-type Draft = Partial<Omit<StoredItem, 'attachments'>> & { attachments: Omit<StoredAttachment, 'id' | 'lastModified'>[] };
+export type Draft = Partial<Omit<StoredItem, 'attachments'>> & { attachments: Omit<StoredAttachment, 'id' | 'lastModified'>[] };
 
 const mailboxesIn = (container: Element | undefined): Address[] =>
 	children(container, 'Mailbox').map((mailbox) => {
@@ -108,8 +108,8 @@ function draftFromResponse(ctx: OpContext, element: Element, sender: string): Dr
 	};
 }
 
-/** Delivers a message: recipients' inboxes in the sandbox, the outbound log, and (optionally) a copy for the sender. */
-function send(ctx: OpContext, draft: Draft, senderMailbox: string, saveCopyIn?: StoredFolder): StoredItem | undefined {
+/** Delivers a message: recipients' inboxes in the sandbox, the outbound log, and (optionally) a copy for the sender (also Graph's sendMail). */
+export function send(ctx: Pick<OpContext, 'store'>, draft: Draft, senderMailbox: string, saveCopyIn?: StoredFolder): StoredItem | undefined {
 	const recipients = [...(draft.to ?? []), ...(draft.cc ?? []), ...(draft.bcc ?? [])];
 	if (recipients.length === 0) throw new EwsError('ErrorInvalidRecipients');
 	const box = ctx.store.mailbox(senderMailbox);

@@ -61,6 +61,8 @@ export type Importance = 'Low' | 'Normal' | 'High';
 
 export interface StoredItem {
 	id: string;
+	/** Stays with the item through moves inside its mailbox (Graph's immutable id); a copy gets a new one. */
+	immutableId: string;
 	changeKey: string;
 	mailbox: string;
 	folderId: string;
@@ -102,10 +104,12 @@ export interface StoredFolder {
 	displayName: string;
 	folderClass: string;
 	distinguishedId?: string;
+	/** Graph's isHidden (set when Graph creates the folder hidden); EWS does not read it. */
+	isHidden?: boolean;
 	deleted: boolean;
 	/** Change log for SyncFolderItems; `seq` only grows. */
 	seq: number;
-	changes: { seq: number; type: ChangeType; itemId: string }[];
+	changes: { seq: number; type: ChangeType; itemId: string; immutableId?: string }[];
 }
 
 export type ChangeType = 'create' | 'update' | 'delete' | 'readflag';
@@ -188,6 +192,8 @@ export class MailboxStore {
 	private readonly mailboxes = new Map<string, Mailbox>();
 	private readonly folders = new Map<string, StoredFolder>();
 	private readonly items = new Map<string, StoredItem>();
+	/** immutableId -> the item's current id (Graph resolves immutable ids through it). */
+	private readonly byImmutableId = new Map<string, string>();
 	/** Per item, every change key it has had and the fields the change that made it touched ('*' = unknown). */
 	private readonly keyHistory = new Map<string, { changeKey: string; fields: string[] }[]>();
 	readonly sent: SentMessage[] = [];
@@ -380,6 +386,7 @@ export class MailboxStore {
 			importance: 'Normal',
 			...fields,
 			id: newId('item', folder.mailbox),
+			immutableId: randomBytes(16).toString('hex'),
 			changeKey: newChangeKey(),
 			mailbox: folder.mailbox,
 			folderId: folder.id,
@@ -393,6 +400,7 @@ export class MailboxStore {
 			})),
 		};
 		this.items.set(item.id, item);
+		this.byImmutableId.set(item.immutableId, item.id);
 		this.keyHistory.set(item.id, [{ changeKey: item.changeKey, fields: [] }]);
 		this.log(folder, 'create', item.id);
 		return item;
@@ -400,6 +408,12 @@ export class MailboxStore {
 
 	getItem(id: string): StoredItem | undefined {
 		return this.items.get(id);
+	}
+
+	/** The item that has this immutable id now (wherever it was moved to), if it still exists. */
+	itemByImmutableId(immutableId: string): StoredItem | undefined {
+		const id = this.byImmutableId.get(immutableId);
+		return id === undefined ? undefined : this.items.get(id);
 	}
 
 	listItems(mailbox: string, folder: string): StoredItem[] {
@@ -448,6 +462,8 @@ export class MailboxStore {
 		this.removeItem(id);
 		const moved: StoredItem = { ...item, id: newId('item', target.mailbox), changeKey: newChangeKey(), mailbox: target.mailbox, folderId: target.id };
 		this.items.set(moved.id, moved);
+		if (moved.mailbox !== item.mailbox) moved.immutableId = randomBytes(16).toString('hex'); // another mailbox: a new immutable id, as Graph documents
+		this.byImmutableId.set(moved.immutableId, moved.id);
 		this.keyHistory.set(moved.id, [{ changeKey: moved.changeKey, fields: [] }]);
 		this.log(target, 'create', moved.id);
 		return moved;
@@ -455,7 +471,7 @@ export class MailboxStore {
 
 	copyItem(id: string, folderId: string): StoredItem {
 		const item = this.requireItem(id);
-		const { id: _id, changeKey: _changeKey, mailbox: _mailbox, folderId: _folderId, ...fields } = item;
+		const { id: _id, immutableId: _immutableId, changeKey: _changeKey, mailbox: _mailbox, folderId: _folderId, ...fields } = item;
 		return this.addItem(folderId, {
 			...fields,
 			to: [...item.to],
@@ -471,9 +487,10 @@ export class MailboxStore {
 	removeItem(id: string): void {
 		const item = this.requireItem(id);
 		this.items.delete(id);
+		if (this.byImmutableId.get(item.immutableId) === id) this.byImmutableId.delete(item.immutableId);
 		this.keyHistory.delete(id);
 		const folder = this.folders.get(item.folderId);
-		if (folder) this.log(folder, 'delete', id);
+		if (folder) this.log(folder, 'delete', id, item.immutableId);
 	}
 
 	addAttachment(itemId: string, attachment: Omit<StoredAttachment, 'id' | 'lastModified'>): StoredAttachment {
@@ -560,9 +577,9 @@ export class MailboxStore {
 		return folder;
 	}
 
-	private log(folder: StoredFolder, type: ChangeType, itemId: string): void {
+	private log(folder: StoredFolder, type: ChangeType, itemId: string, immutableId = this.items.get(itemId)?.immutableId): void {
 		folder.seq = ++this.sequence;
-		folder.changes.push({ seq: folder.seq, type, itemId });
+		folder.changes.push({ seq: folder.seq, type, itemId, immutableId });
 	}
 
 	private requireFolder(id: string): StoredFolder {
