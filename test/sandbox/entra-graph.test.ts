@@ -65,7 +65,7 @@ describe('delegated Graph tokens', () => {
 	const graphScope = `${GRAPH}/Mail.ReadWrite ${GRAPH}/Mail.Send ${GRAPH}/Mail.ReadWrite.Shared ${GRAPH}/Mail.Send.Shared offline_access openid`;
 
 	it('a sign-in for the Graph Mail scopes gets a Graph token with those scp', async () => {
-		const data = await delegatedTokenData(sandbox, graphScope);
+		const data = (await delegatedTokenData(sandbox, graphScope)) as Record<string, unknown>;
 		const claims = decodePayload(String(data.access_token));
 		expect(claims.aud).toBe(GRAPH);
 		expect(String(claims.scp).split(' ')).toEqual(['Mail.ReadWrite', 'Mail.Send', 'Mail.ReadWrite.Shared', 'Mail.Send.Shared']);
