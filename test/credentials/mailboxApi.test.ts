@@ -79,3 +79,35 @@ describe.each([
 		}
 	});
 });
+
+/** A `={{ … }}` credential default evaluated with `$self` = the decrypted credential (n8n resolves it at sign-in). */
+function evaluate(expression: string, self: Data): unknown {
+	const body = expression.replace(/^=\{\{/, '').replace(/\}\}$/, '');
+	return new Function('$self', `return (${body});`)(self);
+}
+
+describe('the delegated sign-in asks for the Mailbox API\'s scopes only', () => {
+	const runtime = merged(delegated);
+	const scopeOf = (saved: Data) => {
+		const data = decrypted(runtime, { tenantId: 'contoso.onmicrosoft.com', ...saved });
+		return evaluate(String(data.scope), data);
+	};
+	const graph = (host: string) => ['Mail.ReadWrite', 'Mail.Send', 'Mail.ReadWrite.Shared', 'Mail.Send.Shared'].map((name) => `https://${host}/${name}`).join(' ');
+
+	it.each([
+		['global', 'outlook.office365.com', 'graph.microsoft.com'],
+		['usGovHigh', 'outlook.office365.us', 'graph.microsoft.us'],
+		['usGovDod', 'webmail.apps.mil', 'dod-graph.microsoft.us'],
+		['china', 'partner.outlook.cn', 'microsoftgraph.chinacloudapi.cn'],
+	])('%s: EWS for a 0.1 credential, Graph Mail.* on the cloud\'s Graph host once chosen', (cloud, exchangeHost, graphHost) => {
+		expect(scopeOf({ cloud })).toBe(`https://${exchangeHost}/EWS.AccessAsUser.All offline_access openid`);
+		expect(scopeOf({ cloud, mailboxApi: 'graph' })).toBe(`${graph(graphHost)} offline_access openid`);
+	});
+
+	it('Custom: EWS on the typed resource, or Graph on the typed Graph resource', () => {
+		const custom = { cloud: 'custom', authorityHost: 'adfs.contoso.com', resource: 'https://mail.contoso.com' };
+		expect(scopeOf(custom)).toBe('https://mail.contoso.com/EWS.AccessAsUser.All offline_access openid');
+		expect(scopeOf({ ...custom, customMailboxApi: 'graph' })).toBe(`${graph('graph.microsoft.com')} offline_access openid`);
+		expect(scopeOf({ ...custom, customMailboxApi: 'graph', graphResource: 'https://graph.contoso.test' })).toBe(`${graph('graph.contoso.test')} offline_access openid`);
+	});
+});
