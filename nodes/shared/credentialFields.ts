@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { CLOUD_OPTIONS, CLOUD_PRESETS, cloudExpression } from './clouds';
+import { CLOUD_OPTIONS, cloudExpression } from './clouds';
 import type { MailApi } from './mail/store';
 
 /**
@@ -55,7 +55,7 @@ export const customGraphUrlFields: INodeProperties[] = [
 		displayName: 'Graph URL',
 		name: 'graphUrl',
 		type: 'string',
-		default: CLOUD_PRESETS.global.graphUrl,
+		default: 'https://graph.microsoft.com/v1.0',
 		description: 'Microsoft Graph v1.0 endpoint the Exchange nodes call. The token goes only there.',
 		displayOptions: showForCustomGraph,
 	},
@@ -63,7 +63,7 @@ export const customGraphUrlFields: INodeProperties[] = [
 		displayName: 'Graph Resource',
 		name: 'graphResource',
 		type: 'string',
-		default: CLOUD_PRESETS.global.graphResource,
+		default: 'https://graph.microsoft.com',
 		description: 'The Microsoft Graph resource the token is for (its audience)',
 		displayOptions: showForCustomGraph,
 	},
