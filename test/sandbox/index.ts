@@ -63,7 +63,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		started.push({ close: () => ews.stop() });
 
 		// Graph over the same store: a message delivered once is visible to both protocols.
-		const graph = new GraphService({ entra, origin, store: ews.store, log });
+		const graph = new GraphService({ entra, origin, store: ews.store, log, audiences: options.graphAudiences });
 		graph.register(httpsRouter);
 
 		const smtp = new SmtpService({ host, port: options.ports?.smtp ?? 0, key: tls.keyPem, cert: tls.certPem, entra, log });

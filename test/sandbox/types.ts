@@ -36,6 +36,8 @@ export interface SandboxOptions {
 	tokenLifetimeSeconds?: number; // default 3600
 	/** Resources the tenant knows; default ['https://outlook.office365.com','https://outlook.office.com'] (+ the sandbox's own https origin). */
 	audiences?: string[];
+	/** Token audiences the Graph stand-in accepts; default the global Graph resource (https://graph.microsoft.com and its app id). */
+	graphAudiences?: string[];
 	tlsDir?: string; // optional: reuse/persist CA + server key/cert in this folder
 	/** EWS schema folder (messages.xsd, types.xsd, xml.xsd); default ../shared/ews-schemas beside the repository. */
 	ewsSchemaDir?: string;

@@ -1,17 +1,15 @@
 // Graph stand-in: $batch semantics, the per-folder message delta, fault injection and request counts.
-import { DEMO, startSandbox, type Sandbox } from '../index';
+import { DEMO, type Sandbox } from '../index';
 import { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, MAX_BATCH_REQUESTS } from './index';
-import { errorCode, graphClient, SHARED, type GraphClient } from './test-client';
+import { errorCode, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;
-type Json = Record<string, any>;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
 });
-afterAll(() => sandbox.stop());
 beforeEach(() => sandbox.graph.reset());
 
 let counter = 0;
@@ -200,6 +198,22 @@ describe('faults', () => {
 		expect((await graph('GET', inbox)).status).toBe(200);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 		expect(sandbox.graph.requests[0].status).toBe(0);
+	});
+
+	test(`more than 4 concurrent requests for one app and mailbox → 429 ApplicationThrottled (MailboxConcurrency)`, async () => {
+		sandbox.graph.setLatency(300);
+		try {
+			const replies = await Promise.all(Array.from({ length: 5 }, () => graph('GET', inbox)));
+			const statuses = replies.map((reply) => reply.status).sort();
+			expect(statuses).toEqual([200, 200, 200, 200, 429]);
+			const throttled = replies.find((reply) => reply.status === 429);
+			expect([errorCode(throttled!), throttled!.json<Json>().error.message, throttled!.headers['retry-after']]).toEqual(['ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', '1']);
+			expect(sandbox.graph.peakConcurrency.get(DEMO.sharedMailbox)).toBe(4);
+			// Another mailbox has its own four.
+			expect((await Promise.all([graph('GET', inbox), graph('GET', `/users/${DEMO.noreplyMailbox}/mailFolders/inbox`)])).map((reply) => reply.status)).toEqual([200, 200]);
+		} finally {
+			sandbox.graph.setLatency(0);
+		}
 	});
 
 	test('counts requests per endpoint', async () => {

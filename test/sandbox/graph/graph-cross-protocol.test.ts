@@ -1,22 +1,20 @@
 // One store, two protocols: what happens on one side is what the other side sees (ews-javascript-api for EWS,
 // plain HTTPS for Graph).
 import type { ExchangeService } from 'ews-javascript-api';
-import { DEMO, startSandbox, type Sandbox } from '../index';
+import { DEMO, type Sandbox } from '../index';
 import { appToken, ews, exchangeService, rejection } from '../ews/test-client';
-import { graphClient, SHARED, type GraphClient } from './test-client';
+import { SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 process.env.TZ = 'UTC';
 let sandbox: Sandbox;
 let graph: GraphClient;
 let svc: ExchangeService;
-type Json = Record<string, any>;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
 	svc = exchangeService(sandbox, { token: appToken(sandbox), impersonate: DEMO.sharedMailbox }).svc;
 });
-afterAll(() => sandbox.stop());
 
 /** Messages of a folder as EWS lists them (FindItem), impersonating the folder's mailbox. */
 async function ewsSubjects(folder: 'inbox' | 'archive', mailbox: string = DEMO.sharedMailbox) {

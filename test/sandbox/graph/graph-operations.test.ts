@@ -1,16 +1,14 @@
 // Graph stand-in: every mail endpoint over the shared store, called over HTTPS with Graph tokens.
-import { DEMO, startSandbox, type Sandbox } from '../index';
-import { errorCode, graphClient, graphUserToken, SHARED, type GraphClient } from './test-client';
+import { DEMO, type Sandbox } from '../index';
+import { errorCode, graphClient, graphUserToken, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;
-type Json = Record<string, any>;
-
-beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
 });
-afterAll(() => sandbox.stop());
 
 let counter = 0;
 /** A fresh folder below the shared mailbox's Inbox (Graph id), so tests don't see each other's mail. */
@@ -80,6 +78,17 @@ describe('mailFolders', () => {
 		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${id}`))).toBe('ErrorItemNotFound');
 	});
 
+	test('$filter on displayName; permanentDelete of a folder', async () => {
+		const parent = await freshFolder();
+		for (const name of ['Alpha', 'Beta', 'Alphabet']) await graph('POST', `${SHARED}/mailFolders/${parent}/childFolders`, { body: { displayName: name } });
+		const starts = values(await graph('GET', `${SHARED}/mailFolders/${parent}/childFolders?$filter=${encodeURIComponent("startswith(displayName,'alpha')")}`));
+		expect(starts.map((folder) => folder.displayName).sort()).toEqual(['Alpha', 'Alphabet']);
+		const [beta] = values(await graph('GET', `${SHARED}/mailFolders/${parent}/childFolders?$filter=${encodeURIComponent("displayName eq 'Beta'")}`));
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${parent}/childFolders?$filter=${encodeURIComponent("colour eq 'x'")}`))).toBe('RequestBroker--ParseUri');
+		expect((await graph('POST', `${SHARED}/mailFolders/${beta.id}/permanentDelete`)).status).toBe(204);
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${beta.id}`))).toBe('ErrorItemNotFound');
+	});
+
 	test('well-known folders cannot be deleted, renamed or moved', async () => {
 		expect(errorCode(await graph('DELETE', `${SHARED}/mailFolders/inbox`))).toBe('ErrorDeleteDistinguishedFolder');
 		expect(errorCode(await graph('PATCH', `${SHARED}/mailFolders/inbox`, { body: { displayName: 'x' } }))).toBe('ErrorCannotRenameDistinguishedFolder');
@@ -146,6 +155,16 @@ describe('messages: list', () => {
 		expect(subjects(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$search="from:northwind subject:invoice"&$top=50`)).sort()).toEqual(['List 00 invoice', 'List 06 invoice']);
 	});
 
+	test('$expand=attachments (with its own $select), $count=true, $orderBy in any case; unknown options refused', async () => {
+		const reply = await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$filter=hasAttachments%20eq%20true&$expand=attachments($select=name,size)&$select=subject&$count=true`);
+		expect(reply.json<Json>()['@odata.count']).toBe(1);
+		expect(values(reply)[0].attachments).toEqual([{ '@odata.type': '#microsoft.graph.fileAttachment', id: expect.any(String), name: 'a.txt', size: 1 }]);
+		expect(subjects(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$orderBy=subject%20asc&$top=1`))).toEqual(['List 00 invoice']);
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$expand=singleValueExtendedProperties`))).toBe('BadRequest');
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$expand=nothing`))).toBe('RequestBroker--ParseUri');
+		expect(errorCode(await graph('GET', `${SHARED}/mailFolders/${folder}/messages?$levels=2`))).toBe('BadRequest');
+	});
+
 	test('the whole mailbox (/messages) spans folders but not Recoverable Items', async () => {
 		const reply = await graph('GET', `${SHARED}/messages?$filter=${encodeURIComponent("startswith(subject,'List 0')")}&$top=100`);
 		expect(subjects(reply)).toHaveLength(10);
@@ -183,6 +202,30 @@ describe('messages: one message', () => {
 		expect((await graph('DELETE', `${SHARED}/messages/${id}`)).status).toBe(204);
 		const deleted = values(await graph('GET', `${SHARED}/mailFolders/deleteditems/messages?$top=1000`));
 		expect(deleted.map((message) => message.subject)).toContain('One');
+	});
+
+	test('permanentDelete purges a message (not in Deleted Items, not reachable)', async () => {
+		const folder = await freshFolder();
+		const ewsId = deliverTo(`g${counter}`, { subject: 'Purge me' });
+		const [message] = values(await graph('GET', `${SHARED}/mailFolders/${folder}/messages`));
+		expect((await graph('POST', `${SHARED}/messages/${message.id}/permanentDelete`)).status).toBe(204);
+		expect(errorCode(await graph('GET', `${SHARED}/messages/${message.id}`))).toBe('ErrorItemNotFound');
+		expect(sandbox.ews.store.getItem(ewsId)).toBeUndefined();
+		expect(sandbox.ews.store.listItems(DEMO.sharedMailbox, 'recoverableitemspurges').map((item) => item.subject)).toContain('Purge me');
+	});
+
+	test('translateExchangeIds: ewsId ↔ restId ↔ restImmutableEntryId; ids of another mailbox get errorDetails', async () => {
+		const ewsId = sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'a@b.test', to: DEMO.sharedMailbox, subject: 'Translate me' });
+		const otherMailbox = sandbox.ews.store.deliver(DEMO.user, { from: 'a@b.test', to: DEMO.user, subject: 'elsewhere' });
+		const translate = async (inputIds: string[], sourceIdType: string, targetIdType: string) =>
+			values(await graph('POST', `${SHARED}/translateExchangeIds`, { body: { inputIds, sourceIdType, targetIdType } }));
+		const [rest, foreign] = await translate([ewsId, otherMailbox], 'ewsId', 'restId');
+		expect(foreign).toMatchObject({ sourceId: otherMailbox, errorDetails: { code: 'ErrorItemNotFound' } });
+		expect((await graph('GET', `${SHARED}/messages/${rest.targetId}?$select=subject`)).json<Json>().subject).toBe('Translate me');
+		const [immutable] = await translate([rest.targetId], 'restId', 'restImmutableEntryId');
+		const [back] = await translate([immutable.targetId], 'restImmutableEntryId', 'ewsId');
+		expect(back.targetId).toBe(ewsId);
+		expect((await graph('POST', `${SHARED}/translateExchangeIds`, { body: { inputIds: [ewsId], sourceIdType: 'entryId', targetIdType: 'restId' } })).status).toBe(400);
 	});
 
 	test('a regular id changes on a move; an immutable id (Prefer: IdType="ImmutableId") survives it', async () => {

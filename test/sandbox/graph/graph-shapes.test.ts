@@ -4,11 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEMO, startSandbox, type Sandbox } from '../index';
-import { graphClient, SHARED, type GraphClient } from './test-client';
+import { graphClient, SHARED, type GraphClient, type Json } from './test-client';
 
 const EXAMPLES = resolve(__dirname, '..', '..', '..', '..', 'shared', 'reference', 'graph-examples');
 const describeIf = existsSync(EXAMPLES) ? describe : describe.skip;
-type Json = Record<string, any>;
 
 /** Method, URL, content type and body of a documented .http file. */
 function readHttp(file: string): { firstLine: string; contentType?: string; body: string } {

@@ -1,20 +1,21 @@
 // Graph stand-in: each rule Graph enforces is seen to refuse, with Graph's status and error code.
-import { DEMO, startSandbox, type Sandbox } from '../index';
+import { DEMO, type Sandbox } from '../index';
 import { exchangeService, ews, appToken as ewsAppToken, rejection } from '../ews/test-client';
-import { errorCode, GRAPH_RESOURCE, graphAppToken, graphClient, graphUserToken, SHARED, type GraphClient } from './test-client';
+import { GRAPH_RESOURCE, graphAppToken, graphUserToken, SHARED, type GraphClient, type Json } from './test-client';
+import { withGraphSandbox } from '../../support/useGraphSandbox';
 
 let sandbox: Sandbox;
 let graph: GraphClient;
-type Json = Record<string, any>;
 let messageId: string;
+withGraphSandbox((started, client) => {
+	sandbox = started;
+	graph = client;
+});
 
 beforeAll(async () => {
-	sandbox = await startSandbox();
-	graph = graphClient(sandbox);
 	sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'a@fabrikam.test', to: DEMO.sharedMailbox, subject: 'Strict' });
 	messageId = (await graph('GET', `${SHARED}/mailFolders/inbox/messages?$top=1`)).json<Json>().value[0].id;
 });
-afterAll(() => sandbox.stop());
 
 const expectError = async (reply: Promise<{ status: number; json: <T>() => T }>, status: number, code: string, message?: RegExp) => {
 	const answer = await reply;

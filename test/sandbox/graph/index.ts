@@ -1,7 +1,8 @@
 // Microsoft Graph v1.0 stand-in (graph.microsoft.com/v1.0) for mail, on the sandbox's HTTPS server and over the
 // same MailboxStore as the EWS stand-in, so one message is visible to both protocols.
-// Order per request, as on Graph: fault injection → latency → bearer token (401) → route (400/405) → mailbox
-// (/me only for delegated tokens; unknown users) → roles/scopes and the app's mailbox scope (403) → the operation.
+// Order per request, as on Graph: fault injection → bearer token (401) → route (400/405) → mailbox (/me only for
+// delegated tokens; unknown users) → roles/scopes and the app's mailbox scope (403) → Outlook's 4 concurrent requests
+// per app and mailbox (429) → latency → the operation.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Entra } from '../entra';
@@ -16,6 +17,7 @@ import { GraphFaultQueue, type GraphFault, type GraphFaultOptions } from './faul
 import { deltaRoutes } from './delta';
 import { attachmentRoutes, handleUpload } from './ops-attachments';
 import { folderRoutes } from './ops-folders';
+import { idRoutes } from './ops-ids';
 import { messageRoutes } from './ops-messages';
 import { sendRoutes } from './ops-send';
 
@@ -26,13 +28,17 @@ export { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, DELTA_TOKEN_CACHE } from 
 export { MAX_BATCH_REQUESTS } from './batch';
 export { MAX_POST_ATTACHMENT_BYTES, MAX_UPLOAD_CHUNK_BYTES } from './ops-attachments';
 export const UPLOAD_PATH = '/graph-upload';
+/** Outlook's concurrent requests per app and mailbox; one more answers 429 ApplicationThrottled (MailboxConcurrency). */
+export const MAILBOX_CONCURRENCY_LIMIT = 4;
 
 export const GRAPH_PATH = '/v1.0';
 /** Largest request body (sendMail with a 35 MB message, base64-inflated). */
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 // Delta before the message routes: /mailFolders/{id}/messages/delta would match /mailFolders/{id}/messages/{id}.
-const ROUTES: Route[] = [...deltaRoutes, ...folderRoutes, ...messageRoutes, ...sendRoutes, ...attachmentRoutes];
+/** OData system query options Graph's mail endpoints know (others are refused, not ignored). */
+const SYSTEM_QUERY_OPTIONS = new Set(['$select', '$filter', '$orderby', '$top', '$skip', '$search', '$expand', '$count', '$skiptoken', '$deltatoken', '$format']);
+const ROUTES: Route[] = [...deltaRoutes, ...folderRoutes, ...messageRoutes, ...sendRoutes, ...attachmentRoutes, ...idRoutes];
 
 export interface GraphRequestRecord {
 	/** 'GET /messages/{id}', 'POST $batch', 'PUT upload' … (what counts() groups by). */
@@ -76,6 +82,9 @@ export class GraphService {
 	private latencyMs = 0;
 	private readonly appScopes = new Map<string, AppScope>();
 	private readonly restDisabled = new Set<string>();
+	private readonly inFlight = new Map<string, number>();
+	/** Most requests that were in flight at once per mailbox (bench: proof of the transport's concurrency cap). */
+	readonly peakConcurrency = new Map<string, number>();
 	readonly uploadSessions = new Map<string, UploadSession>();
 	readonly deltaTokens = new Map<string, unknown>();
 
@@ -141,9 +150,10 @@ export class GraphService {
 		this.requests.length = 0;
 	}
 
-	/** Clears requests, queued faults and latency (the store, scopes and tokens are kept). */
+	/** Clears requests, queued faults, latency and peak concurrency (the store, scopes and tokens are kept). */
 	reset(): void {
 		this.clearRequests();
+		this.peakConcurrency.clear();
 		this.faults.clear();
 		this.latencyMs = 0;
 	}
@@ -183,7 +193,10 @@ export class GraphService {
 	 * One Graph request, over HTTP or as a member of a $batch. Undefined when the connection was dropped.
 	 * `drop` destroys the HTTP connection (never called for batch members).
 	 */
-	async execute(request: GraphRequest, inBatch: boolean, drop?: () => void): Promise<GraphReply | undefined> {
+	async execute(original: GraphRequest, inBatch: boolean, drop?: () => void): Promise<GraphReply | undefined> {
+		// System query option names are case-insensitive on Graph ($orderBy = $orderby).
+		const query = new URLSearchParams([...original.query].map(([name, value]): [string, string] => [name.startsWith('$') ? name.toLowerCase() : name, value]));
+		const request: GraphRequest = { ...original, query };
 		const record: GraphRequestRecord = { endpoint: 'unknown', method: request.method, path: request.path, inBatch, status: 0, at: new Date() };
 		this.requests.push(record);
 		const finish = (reply: GraphReply) => {
@@ -207,20 +220,33 @@ export class GraphService {
 				if (fault.kind === 'delay') await sleep(fault.ms);
 				else return finish({ status: fault.status, headers: fault.headers, json: fault.body });
 			}
-			if (this.latencyMs > 0 && !inBatch) await sleep(this.latencyMs);
-
 			const principal = authenticate(this.config.entra, request.headers.authorization, this.config.audiences ?? GRAPH_AUDIENCES);
 			if (isBatch) {
 				if (inBatch) throw errors.badQuery('A $batch cannot contain another $batch.');
 				if (request.method !== 'POST') throw errors.methodNotAllowed();
+				if (this.latencyMs > 0) await sleep(this.latencyMs);
 				return finish(await runBatch(this, request));
 			}
 			if (!matched) throw errors.resourceNotFound(request.path.split('/').filter(Boolean).slice(-1)[0] ?? '');
 			if (matched.methodMismatch) throw errors.methodNotAllowed();
+			const unknownOption = [...request.query.keys()].find((name) => name.startsWith('$') && !SYSTEM_QUERY_OPTIONS.has(name.toLowerCase()));
+			if (unknownOption) throw errors.badQuery(`The query parameter '${unknownOption}' is not supported.`);
 			const ctx = this.context(principal, request, matched.mailboxSegment);
 			record.mailbox = ctx.mailbox;
 			authorize(principal, ctx.mailbox, matched.route.permission, this.scopeOf(principal));
-			return finish(await matched.route.handler(ctx, matched.params));
+			const slot = `${principal.clientId.toLowerCase()}|${ctx.mailbox}`;
+			const running = this.inFlight.get(slot) ?? 0;
+			if (running >= MAILBOX_CONCURRENCY_LIMIT) {
+				throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1' });
+			}
+			this.inFlight.set(slot, running + 1);
+			this.peakConcurrency.set(ctx.mailbox, Math.max(this.peakConcurrency.get(ctx.mailbox) ?? 0, running + 1));
+			try {
+				if (this.latencyMs > 0 && !inBatch) await sleep(this.latencyMs);
+				return finish(await matched.route.handler(ctx, matched.params));
+			} finally {
+				this.inFlight.set(slot, (this.inFlight.get(slot) ?? 1) - 1);
+			}
 		} catch (error) {
 			if (!(error instanceof GraphError)) {
 				this.config.log(`graph: ${request.method} ${request.path} failed inside the sandbox: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

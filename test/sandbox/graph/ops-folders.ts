@@ -3,7 +3,7 @@
 import type { StoredFolder } from '../ews/store';
 import { folderCounts, isMailFolder, jsonBody, noContent, ok, page, resolveFolder, route, type GraphContext, type Route } from './context';
 import { errors, GraphError } from './errors';
-import { pageSize } from './query';
+import { FOLDER_FILTER, pageSize, parseFilter } from './query';
 import { STRING, prop, validateActionBody, validateEntity } from './schema';
 import { folderJson, parseSelect } from './shapes';
 
@@ -15,9 +15,11 @@ function folderReply(ctx: GraphContext, folder: StoredFolder, status = 200) {
 function listChildren(ctx: GraphContext, parent: StoredFolder, contextPath: string) {
 	const includeHidden = ctx.request.query.get('includeHiddenFolders') === 'true';
 	const select = parseSelect(ctx.request.query.get('$select'), 'MailFolder');
+	const filterText = ctx.request.query.get('$filter');
+	const filter = filterText === null ? undefined : parseFilter(filterText, FOLDER_FILTER);
 	const children = ctx.store
 		.childFolders(parent.id)
-		.filter((folder) => isMailFolder(folder) && (includeHidden || !folder.isHidden))
+		.filter((folder) => isMailFolder(folder) && (includeHidden || !folder.isHidden) && (!filter || filter.test(folder)))
 		.sort((a, b) => a.displayName.localeCompare(b.displayName));
 	const { value, nextLink } = page(ctx, children, pageSize(ctx.request.query.get('$top')));
 	return ok({
@@ -90,6 +92,12 @@ export const folderRoutes: Route[] = [
 			ctx.store.renameFolder(folder.id, name);
 		}
 		return folderReply(ctx, folder);
+	}),
+	route('POST', '/mailFolders/{id}/permanentDelete', 'write', (ctx, [id]) => {
+		const folder = resolveFolder(ctx, id);
+		if (isDistinguished(folder)) throw errors.distinguishedFolder();
+		ctx.store.deleteFolder(folder.id, 'HardDelete');
+		return noContent();
 	}),
 	route('DELETE', '/mailFolders/{id}', 'write', (ctx, [id]) => {
 		const folder = resolveFolder(ctx, id);

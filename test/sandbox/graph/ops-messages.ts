@@ -6,14 +6,21 @@ import { isMailFolder, jsonBody, noContent, ok, page, resolveFolder, resolveMess
 import { errors, GraphError } from './errors';
 import { checkFilterOrder, pageSize, parseFilter, parseOrderBy, searchPredicate, sortItems } from './query';
 import { STRING, findProperty, prop, validateActionBody, validateEntity } from './schema';
-import { headersOf, messageJson, parseSelect } from './shapes';
+import { attachmentJson, headersOf, messageJson, parseExpand, parseSelect } from './shapes';
 import { draftFields, toImportance } from './compose';
 
-/** Selected headers need the MIME (internetMessageHeaders); everything else is read from the record. */
-export async function messageReply(ctx: GraphContext, item: StoredItem, status = 200, contextPath = 'messages/$entity') {
-	const select = parseSelect(ctx.request.query.get('$select'), 'Message');
+/** A message as $select and $expand of the request ask; selected headers need the MIME (internetMessageHeaders). */
+async function shapeMessage(ctx: GraphContext, item: StoredItem, select: string[] | undefined, expand: ReturnType<typeof parseExpand>) {
 	const headers = select?.includes('internetMessageHeaders') ? headersOf(await ctx.store.mimeOf(item)) : undefined;
-	return ok({ '@odata.context': `${ctx.contextRoot}/${contextPath}`, ...messageJson(item, ctx.shape, select, headers) }, status, preferenceApplied(ctx));
+	const json = messageJson(item, ctx.shape, select, headers);
+	if (expand) json.attachments = item.attachments.map((attachment) => attachmentJson(attachment, expand.select));
+	return json;
+}
+
+export async function messageReply(ctx: GraphContext, item: StoredItem, status = 200, contextPath = 'messages/$entity') {
+	const query = ctx.request.query;
+	const json = await shapeMessage(ctx, item, parseSelect(query.get('$select'), 'Message'), parseExpand(query.get('$expand')));
+	return ok({ '@odata.context': `${ctx.contextRoot}/${contextPath}`, ...json }, status, preferenceApplied(ctx));
 }
 
 export const preferenceApplied = (ctx: GraphContext): Record<string, string> =>
@@ -28,6 +35,7 @@ async function list(ctx: GraphContext, folderRef?: string) {
 	// Not documented word for word; Graph refuses the combination (search-query-parameter.md).
 	if (search !== null && filterText !== null) throw new GraphError(400, 'SearchWithFilter', "The query parameter '$filter' is not supported with '$search'.");
 	const select = parseSelect(query.get('$select'), 'Message');
+	const expand = parseExpand(query.get('$expand'));
 	const top = pageSize(query.get('$top'));
 	const filter = filterText === null ? undefined : parseFilter(filterText);
 	const orderBy = orderText === null ? [] : parseOrderBy(orderText);
@@ -40,11 +48,11 @@ async function list(ctx: GraphContext, folderRef?: string) {
 	if (filter) items = items.filter(filter.test);
 	if (search !== null) items = items.filter(searchPredicate(search));
 	const { value, nextLink } = page(ctx, sortItems(items, orderBy), top);
-	const needHeaders = select?.includes('internetMessageHeaders');
 	const shaped = [];
-	for (const item of value) shaped.push(messageJson(item, ctx.shape, select, needHeaders ? headersOf(await ctx.store.mimeOf(item)) : undefined));
+	for (const item of value) shaped.push(await shapeMessage(ctx, item, select, expand));
+	const count = query.get('$count') === 'true' ? { '@odata.count': items.length } : {};
 	return ok(
-		{ '@odata.context': `${ctx.contextRoot}/${folderRef ? `mailFolders('${folderRef}')/messages` : 'messages'}`, value: shaped, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
+		{ '@odata.context': `${ctx.contextRoot}/${folderRef ? `mailFolders('${folderRef}')/messages` : 'messages'}`, ...count, value: shaped, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
 		200,
 		preferenceApplied(ctx),
 	);
@@ -120,6 +128,11 @@ export const messageRoutes: Route[] = [
 	route('PATCH', '/mailFolders/{id}/messages/{id}', 'write', (ctx, [, id]) => messageReply(ctx, update(ctx, id))),
 	route('DELETE', '/messages/{id}', 'write', (ctx, [id]) => {
 		ctx.store.deleteItem(resolveMessage(ctx, id).id, 'MoveToDeletedItems');
+		return noContent();
+	}),
+	// Purges (Recoverable Items), as a hard delete does on Exchange Online with single item recovery on.
+	route('POST', '/messages/{id}/permanentDelete', 'write', (ctx, [id]) => {
+		ctx.store.deleteItem(resolveMessage(ctx, id).id, 'HardDelete');
 		return noContent();
 	}),
 	route('POST', '/messages/{id}/move', 'write', (ctx, [id]) => {

@@ -1,7 +1,7 @@
 // The OData query options of message lists, as Exchange's Graph endpoint applies them: $filter (a parsed
 // subset: eq/ne/gt/ge/lt/le, and/or/not, contains/startswith, categories/any), $orderby with Exchange's
 // InefficientFilter rule, $top (1..1000, default 10), $skip, $search (alone only) and $select.
-import type { StoredItem } from '../ews/store';
+import type { StoredFolder, StoredItem } from '../ews/store';
 import { textFromHtml } from '../ews/shapes';
 import { errors } from './errors';
 import { findProperty } from './schema';
@@ -29,6 +29,20 @@ const PROPERTIES: Record<string, (item: StoredItem) => Value> = {
 	conversationid: (item) => item.conversationId,
 	internetmessageid: (item) => item.internetMessageId,
 	inferenceclassification: () => 'focused',
+};
+
+/** What $filter may name on an entity: its properties and its string collections (for any()). */
+export interface FilterSchema<T> {
+	typeName: 'Message' | 'MailFolder';
+	properties: Record<string, (entity: T) => Value>;
+	collections: Record<string, (entity: T) => string[]>;
+}
+
+export const MESSAGE_FILTER: FilterSchema<StoredItem> = { typeName: 'Message', properties: PROPERTIES, collections: { categories: (item) => item.categories } };
+export const FOLDER_FILTER: FilterSchema<StoredFolder> = {
+	typeName: 'MailFolder',
+	properties: { displayname: (folder) => folder.displayName, ishidden: (folder) => folder.isHidden ?? false },
+	collections: {},
 };
 
 interface Token {
@@ -78,18 +92,17 @@ function tokenize(filter: string): Token[] {
 	return tokens;
 }
 
-type Predicate = (item: StoredItem) => boolean;
-
-export interface ParsedFilter {
-	test: Predicate;
+export interface ParsedFilter<T = StoredItem> {
+	test: (entity: T) => boolean;
 	/** Properties in order of first appearance (for the InefficientFilter rule). */
 	properties: string[];
 }
 
 const COMPARATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
 
-/** Parses `$filter` for messages; unknown properties and unsupported syntax answer as Graph does. */
-export function parseFilter(filter: string): ParsedFilter {
+/** Parses `$filter` (messages by default); unknown properties and unsupported syntax answer as Graph does. */
+export function parseFilter<T = StoredItem>(filter: string, schema: FilterSchema<T> = MESSAGE_FILTER as unknown as FilterSchema<T>): ParsedFilter<T> {
+	type Predicate = (entity: T) => boolean;
 	const tokens = tokenize(filter);
 	const properties: string[] = [];
 	let at = 0;
@@ -99,12 +112,12 @@ export function parseFilter(filter: string): ParsedFilter {
 		const token = next();
 		if (!token || token.text !== text) throw errors.badQuery(`Invalid filter clause: '${text}' expected.`);
 	};
-	const property = (name: string): ((item: StoredItem) => Value) => {
+	const property = (name: string): ((entity: T) => Value) => {
 		const key = name.toLowerCase();
-		const accessor = PROPERTIES[key];
+		const accessor = schema.properties[key];
 		if (!accessor) {
 			const top = name.split('/')[0];
-			if (!findProperty('Message', top)) throw errors.unknownProperty(top, 'Message');
+			if (!findProperty(schema.typeName, top)) throw errors.unknownProperty(top, schema.typeName);
 			throw errors.badQuery(`Invalid filter clause: the property '${name}' cannot be used in $filter.`);
 		}
 		if (!properties.includes(key)) properties.push(key);
@@ -163,18 +176,20 @@ export function parseFilter(filter: string): ParsedFilter {
 				return fn === 'contains' ? value.toLowerCase().includes(needle.toLowerCase()) : value.toLowerCase().startsWith(needle.toLowerCase());
 			};
 		}
-		if (/^categories\/any$/i.test(token.text) && peek()?.text === '(') {
+		const collection = /^(\w+)\/any$/i.exec(token.text)?.[1]?.toLowerCase();
+		if (collection && schema.collections[collection] && peek()?.text === '(') {
+			const values = schema.collections[collection];
 			next();
 			const variable = next()?.text;
 			expect(':');
 			const path = next()?.text;
-			if (path !== variable) throw errors.badQuery('Invalid filter clause: categories/any compares the lambda variable.');
+			if (path !== variable) throw errors.badQuery(`Invalid filter clause: ${collection}/any compares the lambda variable.`);
 			const op = next()?.text.toLowerCase();
-			if (op !== 'eq') throw errors.badQuery('Invalid filter clause: categories/any supports eq only.');
+			if (op !== 'eq') throw errors.badQuery(`Invalid filter clause: ${collection}/any supports eq only.`);
 			const value = literal(next());
 			expect(')');
-			if (!properties.includes('categories')) properties.push('categories');
-			return (item) => item.categories.some((category) => category.toLowerCase() === String(value).toLowerCase());
+			if (!properties.includes(collection)) properties.push(collection);
+			return (entity) => values(entity).some((entry) => entry.toLowerCase() === String(value).toLowerCase());
 		}
 		if (token.kind !== 'word') throw errors.badQuery(`Invalid filter clause: unexpected '${token.text}'.`);
 		if (peek()?.text === '(') throw errors.badQuery(`Invalid filter clause: the function '${token.text}' is not supported.`);
@@ -184,26 +199,19 @@ export function parseFilter(filter: string): ParsedFilter {
 		const right = literal(next());
 		return (item) => compare(accessor(item), op, right);
 	};
-	const and = (): Predicate => {
-		let left = primary();
-		while (peek()?.text.toLowerCase() === 'and') {
+	/** operand (WORD operand)*, joined left to right. */
+	const chain = (operand: () => Predicate, word: 'and' | 'or'): (() => Predicate) => () => {
+		let left = operand();
+		while (peek()?.text.toLowerCase() === word) {
 			next();
-			const right = primary();
+			const right = operand();
 			const previous = left;
-			left = (item) => previous(item) && right(item);
+			left = word === 'and' ? (entity) => previous(entity) && right(entity) : (entity) => previous(entity) || right(entity);
 		}
 		return left;
 	};
-	const or = (): Predicate => {
-		let left = and();
-		while (peek()?.text.toLowerCase() === 'or') {
-			next();
-			const right = and();
-			const previous = left;
-			left = (item) => previous(item) || right(item);
-		}
-		return left;
-	};
+	const and = chain(primary, 'and');
+	const or = chain(and, 'or');
 	const test = or();
 	if (at < tokens.length) throw errors.badQuery(`Invalid filter clause: unexpected '${tokens[at].text}'.`);
 	return { test, properties };
@@ -232,7 +240,7 @@ export function parseOrderBy(orderby: string): OrderBy[] {
  * Exchange's rule for $filter with $orderby (user-list-messages.md): the $orderby properties appear in $filter,
  * in the same order, before any other property; otherwise InefficientFilter.
  */
-export function checkFilterOrder(filter: ParsedFilter, orderBy: OrderBy[]): void {
+export function checkFilterOrder(filter: ParsedFilter<StoredItem>, orderBy: OrderBy[]): void {
 	orderBy.forEach((order, index) => {
 		if (filter.properties[index] !== order.property) throw errors.inefficientFilter();
 	});

@@ -146,3 +146,13 @@ export function attachmentJson(attachment: StoredAttachment, select?: string[], 
 	if (!select) return all;
 	return Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith('@') || name === 'id' || select.includes(name)));
 }
+
+/** $expand on messages: attachments, optionally with its own $select (attachments($select=name,size)). */
+export function parseExpand(expand: string | null): { select?: string[] } | undefined {
+	if (expand === null) return undefined;
+	const match = /^\s*attachments(?:\(\$select=([^)]*)\))?\s*$/i.exec(expand);
+	if (match) return { select: match[1] === undefined ? undefined : parseSelect(match[1], 'Attachment') };
+	const name = expand.split('(')[0].trim();
+	if (!findProperty('Message', name)) throw errors.unknownProperty(name, 'Message');
+	throw errors.badQuery(`Parsing OData Select and Expand failed: the property '${name}' cannot be expanded here.`);
+}

@@ -41,3 +41,7 @@ export function graphClient(sandbox: Sandbox, defaultToken: () => string = () =>
 export const errorCode = (reply: HttpsReply) => reply.json<{ error?: { code?: string } }>().error?.code;
 
 export const SHARED = `/users/${DEMO.sharedMailbox}`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
