@@ -7,18 +7,20 @@ import {
 	cloudField,
 	customAuthorityHostField,
 	customEwsUrlField,
+	customGraphUrlFields,
 	customResourceField,
 	customSmtpHostField,
 	customSmtpPortField,
 	customSmtpSecurityField,
+	mailboxApiFields,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
 /**
  * App-only access (OAuth2 client credentials) to Exchange: the app signs in as itself with a client
- * secret or a certificate. One token carries every Exchange role granted to the app, so the same
- * credential sends over SMTP (SMTP.SendAsApp) and opens mailboxes over EWS (full_access_as_app).
- * Tokens are minted with MSAL by the nodes; nothing is stored back into the credential.
+ * secret or a certificate. It opens mailboxes over the Mailbox API (Microsoft Graph: Mail.ReadWrite and
+ * Mail.Send; EWS: full_access_as_app) and sends over SMTP (SMTP.SendAsApp), with one token per resource
+ * (Graph, Exchange). Tokens are minted with MSAL by the nodes; nothing is stored back into the credential.
  */
 export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 	name = 'microsoftExchangeAppOnlyApi';
@@ -32,15 +34,17 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 	properties: INodeProperties[] = [
 		{
 			displayName:
-				'Register an app in Entra ID, add the Office 365 Exchange Online application permissions it needs (SMTP.SendAsApp to send, full_access_as_app for mailboxes), grant admin consent, and register its service principal in Exchange. Step by step: see the README of this package.',
+				'Register an app in Entra ID and add the application permissions it needs: for mailboxes over Microsoft Graph, Mail.ReadWrite and Mail.Send (Microsoft Graph); over EWS, full_access_as_app; to send over SMTP, SMTP.SendAsApp (both Office 365 Exchange Online). Grant admin consent, and scope the app to its mailboxes (RBAC for Applications). Step by step: see the README of this package.',
 			name: 'setupNotice',
 			type: 'notice',
 			default: '',
 		},
 		cloudField,
+		...mailboxApiFields,
 		customAuthorityHostField,
 		customResourceField,
 		customEwsUrlField,
+		...customGraphUrlFields,
 		customSmtpHostField,
 		customSmtpPortField,
 		customSmtpSecurityField,
@@ -107,7 +111,8 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 			name: 'usedFor',
 			type: 'multiOptions',
 			options: [
-				{ name: 'Mailbox Access Over EWS (full_access_as_app)', value: 'ews' },
+				// The value stays 'ews' (saved data); the role it needs follows the Mailbox API.
+				{ name: 'Mailbox Access (Graph: Mail.ReadWrite, Mail.Send; EWS: full_access_as_app)', value: 'ews' },
 				{ name: 'Sending Mail Over SMTP (SMTP.SendAsApp)', value: 'smtp' },
 			],
 			default: ['ews', 'smtp'],
@@ -126,7 +131,7 @@ export class MicrosoftExchangeAppOnlyApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'invoices@contoso.com',
-			description: 'Optional. The credential test opens the inbox of this mailbox over EWS to prove full_access_as_app works for it.',
+			description: 'Optional. The credential test opens the inbox of this mailbox over the Mailbox API, to prove the app may open it.',
 		},
 		allowedMailboxesField,
 		caCertificateField,

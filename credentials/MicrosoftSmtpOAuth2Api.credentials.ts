@@ -11,6 +11,7 @@ import {
 	customSmtpPortField,
 	customSmtpSecurityField,
 	delegatedOAuth2Fields,
+	SMTP_SCOPE_EXPRESSION,
 	tenantIdField,
 } from '../nodes/shared/credentialFields';
 
@@ -47,7 +48,7 @@ export class MicrosoftSmtpOAuth2Api implements ICredentialType {
 		customSmtpPortField,
 		customSmtpSecurityField,
 		tenantIdField,
-		...delegatedOAuth2Fields('/SMTP.Send offline_access'),
+		...delegatedOAuth2Fields(SMTP_SCOPE_EXPRESSION),
 		allowedMailboxesField,
 		caCertificateField,
 		allowUnauthorizedCertsField,

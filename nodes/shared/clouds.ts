@@ -19,8 +19,12 @@ export interface CloudEndpoints {
 	smtpHost: string;
 	smtpPort: number;
 	smtpSecurity: SmtpSecurity;
-	/** The "Office 365 Exchange Online" resource: prefix of every scope we request. */
+	/** The "Office 365 Exchange Online" resource: prefix of every EWS and SMTP scope we request. */
 	resource: string;
+	/** Microsoft Graph v1.0 base URL of the cloud (no trailing slash), used when the credential's Mailbox API is Graph. */
+	graphUrl: string;
+	/** The Microsoft Graph resource: prefix of every Graph scope; a Graph token is for it alone. */
+	graphResource: string;
 }
 
 export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints> = {
@@ -31,6 +35,8 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		smtpPort: 587,
 		smtpSecurity: 'starttls',
 		resource: 'https://outlook.office365.com',
+		graphUrl: 'https://graph.microsoft.com/v1.0',
+		graphResource: 'https://graph.microsoft.com',
 	},
 	usGovHigh: {
 		authorityHost: 'login.microsoftonline.us',
@@ -39,6 +45,8 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		smtpPort: 587,
 		smtpSecurity: 'starttls',
 		resource: 'https://outlook.office365.us',
+		graphUrl: 'https://graph.microsoft.us/v1.0',
+		graphResource: 'https://graph.microsoft.us',
 	},
 	usGovDod: {
 		authorityHost: 'login.microsoftonline.us',
@@ -47,6 +55,8 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		smtpPort: 587,
 		smtpSecurity: 'starttls',
 		resource: 'https://webmail.apps.mil',
+		graphUrl: 'https://dod-graph.microsoft.us/v1.0',
+		graphResource: 'https://dod-graph.microsoft.us',
 	},
 	china: {
 		authorityHost: 'login.partner.microsoftonline.cn',
@@ -55,18 +65,20 @@ export const CLOUD_PRESETS: Record<Exclude<CloudName, 'custom'>, CloudEndpoints>
 		smtpPort: 587,
 		smtpSecurity: 'starttls',
 		resource: 'https://partner.outlook.cn',
+		graphUrl: 'https://microsoftgraph.chinacloudapi.cn/v1.0',
+		graphResource: 'https://microsoftgraph.chinacloudapi.cn',
 	},
 };
 
 export const CLOUD_OPTIONS: Array<{ name: string; value: CloudName; description: string }> = [
-	{ name: 'Global (Microsoft 365, GCC)', value: 'global', description: 'Hosts: login.microsoftonline.com, outlook.office365.com' },
-	{ name: 'US Government GCC High', value: 'usGovHigh', description: 'Hosts: login.microsoftonline.us, outlook.office365.us' },
-	{ name: 'US Government DoD', value: 'usGovDod', description: 'Hosts: login.microsoftonline.us, webmail.apps.mil' },
-	{ name: 'China (21Vianet)', value: 'china', description: 'Hosts: login.partner.microsoftonline.cn, partner.outlook.cn' },
+	{ name: 'Global (Microsoft 365, GCC)', value: 'global', description: 'Hosts: login.microsoftonline.com, graph.microsoft.com, outlook.office365.com' },
+	{ name: 'US Government GCC High', value: 'usGovHigh', description: 'Hosts: login.microsoftonline.us, graph.microsoft.us, outlook.office365.us' },
+	{ name: 'US Government DoD', value: 'usGovDod', description: 'Hosts: login.microsoftonline.us, dod-graph.microsoft.us, webmail.apps.mil' },
+	{ name: 'China (21Vianet)', value: 'china', description: 'Hosts: login.partner.microsoftonline.cn, microsoftgraph.chinacloudapi.cn, partner.outlook.cn' },
 	{
 		name: 'Custom (On-Premises, Hybrid or Test)',
 		value: 'custom',
-		description: 'Type the authority host, EWS URL and SMTP host yourself',
+		description: 'Type the authority host, EWS or Graph URL and SMTP host yourself',
 	},
 ];
 
@@ -79,6 +91,8 @@ export interface CloudFields {
 	smtpPort?: number | string;
 	smtpSecurity?: string;
 	resource?: string;
+	graphUrl?: string;
+	graphResource?: string;
 }
 
 function stripScheme(host: string): string {
@@ -116,6 +130,20 @@ function customEwsUrl(value: string): string {
 	return value;
 }
 
+/** An https:// URL without user info or a trailing slash, or the field's error naming `label`. */
+function customHttpsUrl(value: string, label: string, fix: string): string {
+	let url: URL | undefined;
+	try {
+		url = new URL(value);
+	} catch {
+		url = undefined;
+	}
+	if (!url || url.protocol !== 'https:' || url.username || url.password || url.search || url.hash) {
+		throw new CredentialFieldError(label, `"${label}" is not an https:// address: "${value}"`, fix);
+	}
+	return value.replace(/\/+$/, '');
+}
+
 function customSmtpHost(value: string): string {
 	if (value && !HOST.test(value)) {
 		throw new CredentialFieldError('SMTP Host', `"SMTP Host" is not a host name: "${value}"`, 'Enter only the host name, e.g. smtp.office365.com or mail.contoso.com; the port goes into "SMTP Port".');
@@ -151,6 +179,8 @@ export function resolveCloudEndpoints(fields: CloudFields): CloudEndpoints {
 		smtpPort: customSmtpPort(fields.smtpPort),
 		smtpSecurity: fields.smtpSecurity === 'tls' ? 'tls' : 'starttls',
 		resource: String(fields.resource).trim().replace(/\/+$/, ''),
+		graphUrl: customHttpsUrl(String(fields.graphUrl ?? '').trim() || CLOUD_PRESETS.global.graphUrl, 'Graph URL', 'Enter the Microsoft Graph v1.0 address, e.g. https://graph.microsoft.com/v1.0 (https only: a token never crosses the network unencrypted).'),
+		graphResource: customHttpsUrl(String(fields.graphResource ?? '').trim() || CLOUD_PRESETS.global.graphResource, 'Graph Resource', 'Enter the Microsoft Graph resource the token is for, e.g. https://graph.microsoft.com.'),
 	};
 }
 
@@ -168,7 +198,7 @@ export function tokenEndpoint(endpoints: CloudEndpoints, tenantId: string): stri
  * above so the credentials never carry a second copy of the endpoints. Kept free of regular
  * expressions: n8n evaluates it in its own expression sandbox.
  */
-export function cloudExpression(key: 'authorityHost' | 'resource'): string {
+export function cloudExpression(key: 'authorityHost' | 'resource' | 'graphResource'): string {
 	const map: Record<string, string> = {};
 	for (const [name, preset] of Object.entries(CLOUD_PRESETS)) map[name] = preset[key];
 	return `(${JSON.stringify(map)}[$self["cloud"]] || $self["${key}"])`;

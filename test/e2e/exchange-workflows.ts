@@ -3,8 +3,8 @@
 // Exchange nodes whose parameters differ per test, and this keeps each one readable in one place.
 import { randomUUID } from 'node:crypto';
 
-import { DEMO, type Sandbox } from '../sandbox';
-import type { CredentialExport, OAuthTokenData } from './harness';
+import { DEMO, startSandbox, type Sandbox } from '../sandbox';
+import { assertBuilt, authorizationCodeFlow, createUserFolder, ensureN8n, installPackage, packPackage, type CredentialExport, type OAuthTokenData } from './harness';
 
 export const PKG = 'n8n-nodes-exchange-oauth';
 export const EXCHANGE_NODE = `${PKG}.exchange`;
@@ -13,6 +13,30 @@ export const APP_ONLY_TYPE = 'microsoftExchangeAppOnlyApi';
 export const DELEGATED_TYPE = 'microsoftExchangeOAuth2Api';
 /** What the delegated EWS credential asks for (its hidden scope with the default resource). */
 export const EWS_DELEGATED_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access openid';
+
+/** A started sandbox and a fresh n8n user folder with the packed (built) package installed. */
+export async function sandboxAndInstalledN8n(): Promise<{ sandbox: Sandbox; userFolder: string }> {
+	assertBuilt();
+	const [, tarball] = await Promise.all([ensureN8n(), packPackage()]);
+	const sandbox = await startSandbox();
+	const userFolder = await createUserFolder({ caPem: sandbox.ca });
+	await installPackage(userFolder, tarball);
+	return { sandbox, userFolder };
+}
+
+/** Delegated EWS token data of the demo user, as the credential's Connect button stores it. */
+export function ewsSignIn(sandbox: Sandbox, redirectUri: string): Promise<OAuthTokenData> {
+	return authorizationCodeFlow({
+		authorizeUrl: sandbox.entra.authorizeUrl(DEMO.tenantId),
+		tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
+		clientId: DEMO.delegatedClientId,
+		clientSecret: DEMO.delegatedClientSecret,
+		redirectUri,
+		scope: EWS_DELEGATED_SCOPE,
+		loginHint: DEMO.user,
+		ca: sandbox.ca,
+	});
+}
 
 export interface CredentialRef {
 	type: typeof APP_ONLY_TYPE | typeof DELEGATED_TYPE;

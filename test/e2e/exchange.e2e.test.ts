@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 
-import { DEMO, startSandbox, type Sandbox } from '../sandbox';
+import { DEMO, type Sandbox } from '../sandbox';
 import * as h from './harness';
 import * as wf from './exchange-workflows';
 
@@ -216,11 +216,7 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 	}
 
 	beforeAll(async () => {
-		h.assertBuilt();
-		const [, tarball] = await Promise.all([h.ensureN8n(), h.packPackage()]);
-		sandbox = await startSandbox();
-		userFolder = await h.createUserFolder({ caPem: sandbox.ca });
-		await h.installPackage(userFolder, tarball);
+		({ sandbox, userFolder } = await wf.sandboxAndInstalledN8n());
 
 		// An app-only app that holds SMTP.SendAsApp but not full_access_as_app.
 		sandbox.entra.registerApp({
@@ -235,16 +231,7 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		});
 
 		// Delegated token data for EWS, as the credential's Connect button would store it.
-		delegatedTokens = await h.authorizationCodeFlow({
-			authorizeUrl: sandbox.entra.authorizeUrl(DEMO.tenantId),
-			tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
-			clientId: DEMO.delegatedClientId,
-			clientSecret: DEMO.delegatedClientSecret,
-			redirectUri: REDIRECT_URI,
-			scope: wf.EWS_DELEGATED_SCOPE,
-			loginHint: DEMO.user,
-			ca: sandbox.ca,
-		});
+		delegatedTokens = await wf.ewsSignIn(sandbox, REDIRECT_URI);
 		expect(String(delegatedTokens.scope ?? '')).toContain('EWS.AccessAsUser.All');
 
 		await h.importCredentials(userFolder, [

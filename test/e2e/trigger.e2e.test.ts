@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 
-import { DEMO, startSandbox, type Sandbox } from '../sandbox';
+import { DEMO, type Sandbox } from '../sandbox';
 import * as h from './harness';
 import * as wf from './exchange-workflows';
 
@@ -109,11 +109,7 @@ describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start
 	const earlierOutput: string[] = [];
 
 	beforeAll(async () => {
-		h.assertBuilt();
-		const [, tarball] = await Promise.all([h.ensureN8n(), h.packPackage()]);
-		sandbox = await startSandbox();
-		userFolder = await h.createUserFolder({ caPem: sandbox.ca });
-		await h.installPackage(userFolder, tarball);
+		({ sandbox, userFolder } = await wf.sandboxAndInstalledN8n());
 
 		const cred = { type: wf.APP_ONLY_TYPE, id: 'e2eTrigAppOnly1', name: 'E2E trigger app-only' } as const;
 		credential = wf.appOnlyCredential(sandbox, { ...cred, allowedMailboxes: MAILBOX, testMailbox: MAILBOX });

@@ -33,6 +33,7 @@ export function demoApps(): RegisteredApp[] {
 			clientSecret: DEMO.appOnlyClientSecret,
 			displayName: 'n8n Exchange app-only (sandbox)',
 			roles: ['SMTP.SendAsApp', 'full_access_as_app'],
+			graphRoles: ['Mail.ReadWrite', 'Mail.Send'],
 			delegatedScopes: [],
 			sendAs: [DEMO.sharedMailbox, DEMO.noreplyMailbox],
 		},
@@ -43,7 +44,7 @@ export function demoApps(): RegisteredApp[] {
 			clientSecret: DEMO.delegatedClientSecret,
 			displayName: 'n8n Exchange delegated (sandbox)',
 			roles: [],
-			delegatedScopes: ['SMTP.Send', 'EWS.AccessAsUser.All', 'offline_access', 'openid', 'profile', 'email'],
+			delegatedScopes: ['SMTP.Send', 'EWS.AccessAsUser.All', 'Mail.ReadWrite', 'Mail.Send', 'Mail.ReadWrite.Shared', 'Mail.Send.Shared', 'offline_access', 'openid', 'profile', 'email'],
 			sendAs: [],
 		},
 	];

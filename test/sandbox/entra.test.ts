@@ -163,9 +163,10 @@ describe('client credentials with a secret', () => {
 		expect(delegatedScope.status).toBe(400);
 		expectEntraError(delegatedScope.json(), 'invalid_scope', 1002012);
 
-		const graph = await clientCredentials({ scope: 'https://graph.microsoft.com/.default' });
-		expect(graph.status).toBe(400);
-		expectEntraError(graph.json(), 'invalid_resource', 500011);
+		// Microsoft Graph is in every tenant (entra-graph.test.ts); a resource the tenant does not know is refused.
+		const unknown = await clientCredentials({ scope: 'https://api.fabrikam.example/.default' });
+		expect(unknown.status).toBe(400);
+		expectEntraError(unknown.json(), 'invalid_resource', 500011);
 	});
 
 	it('failNext answers the next N requests with that error, then recovers', async () => {

@@ -54,6 +54,9 @@ interface RefreshTokenGrant {
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 /** Short scope names without a resource prefix mean Microsoft Graph, as on the real service. */
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+/** Microsoft Graph of each cloud: every tenant knows it, whatever the sandbox's `audiences`. */
+export const GRAPH_RESOURCES = [GRAPH_RESOURCE, 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn'];
+const isGraphResource = (resource: string) => GRAPH_RESOURCES.includes(normalizeResource(resource));
 /** Both host names name the one "Office 365 Exchange Online" resource principal. */
 const EXCHANGE_ALIASES = new Set(['https://outlook.office365.com', 'https://outlook.office.com']);
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -80,7 +83,10 @@ export class Entra implements EntraStandIn {
 	private readonly apps = new Map<string, RegisteredApp>();
 	private readonly users: SandboxUser[];
 	private readonly tenantsByAlias = new Map<string, Tenant>();
+	/** What EWS and SMTP accept as `aud` (verifyToken): the Exchange resources. Graph checks its own audience. */
 	private readonly audiences: Set<string>;
+	/** Resources tokens can be minted for: the Exchange ones and Microsoft Graph. */
+	private readonly resources: Set<string>;
 	private readonly codes = new Map<string, AuthorizationCode>();
 	private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
 	private readonly pendingFailures: EntraErrorCode[] = [];
@@ -94,6 +100,7 @@ export class Entra implements EntraStandIn {
 		this.authorityHost = new URL(config.origin).host;
 		this.users = config.users.map((user) => ({ ...user }));
 		this.audiences = new Set(config.audiences.map(normalizeResource));
+		this.resources = new Set([...config.audiences, ...GRAPH_RESOURCES].map(normalizeResource));
 		for (const user of this.users) this.addTenant(user.tenantId, []);
 		for (const app of config.apps) this.registerApp(app);
 		this.addRoutes(router);
@@ -460,15 +467,16 @@ export class Entra implements EntraStandIn {
 		}
 		if (resources.size !== 1) throw new EntraError(28000, { scope: scopeParam });
 		const resource = [...resources][0];
-		if (!this.audiences.has(normalizeResource(resource))) {
+		if (!this.resources.has(normalizeResource(resource))) {
 			throw new EntraError(500011, { resource, tenant: tenant.id, tenantName: tenant.displayName });
 		}
+		// Roles are per resource: the Exchange ones (full_access_as_app, SMTP.SendAsApp) never reach a Graph token.
 		const accessToken = this.mintAccessToken({
 			tenantId: tenant.id,
 			clientId: app.clientId,
 			appName: app.displayName,
 			audience: resource,
-			roles: app.roles,
+			roles: isGraphResource(resource) ? (app.graphRoles ?? []) : app.roles,
 			lifetimeSeconds: this.config.tokenLifetimeSeconds,
 		});
 		return {
@@ -580,7 +588,7 @@ export class Entra implements EntraStandIn {
 			}
 		}
 		if (resource === undefined) throw new EntraError(70011, { scope: requested.join(' ') });
-		if (!this.audiences.has(normalizeResource(resource))) {
+		if (!this.resources.has(normalizeResource(resource))) {
 			throw new EntraError(500011, { resource, tenant: tenant.id, tenantName: tenant.displayName });
 		}
 		return { resource, shortNames, resourceScopes, resourceShortNames };

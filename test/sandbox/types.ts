@@ -12,7 +12,9 @@ export interface RegisteredApp {
 	secretExpiresAt?: Date; // in the past -> AADSTS7000222 when the secret is used
 	certificatePem?: string; // registered certificate (PEM) for client_assertion auth
 	roles: string[]; // application permissions with admin consent, e.g. ['SMTP.SendAsApp','full_access_as_app']
-	delegatedScopes: string[]; // consented delegated scopes, e.g. ['SMTP.Send','EWS.AccessAsUser.All','offline_access','openid']
+	/** Microsoft Graph application permissions with admin consent, e.g. ['Mail.ReadWrite','Mail.Send']; unset/[] = none (the token has no roles). */
+	graphRoles?: string[];
+	delegatedScopes: string[]; // consented delegated scopes (Exchange and Graph names), e.g. ['SMTP.Send','EWS.AccessAsUser.All','Mail.ReadWrite','offline_access','openid']
 	sendAs: string[]; // mailboxes the app's service principal may send as / has FullAccess on; '*' = all
 	displayName?: string;
 	/** Web redirect URIs; when set, authorize/token reject any other redirect_uri with AADSTS50011. Unset = accept any. */

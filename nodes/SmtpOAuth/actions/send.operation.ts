@@ -195,7 +195,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	let auth: ExchangeAuth | undefined;
 	let secrets: string[] = [];
 	try {
-		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE);
+		auth = await loadExchangeAuth(this, kind, DELEGATED_CREDENTIAL_TYPE, 'smtp');
 		secrets = auth.secrets;
 		session = new SmtpSession(smtpServerFor(auth.endpoints, auth.tls), auth.getAccessToken);
 	} catch (error) {

@@ -136,9 +136,6 @@ function buildClient(credential: AppOnlyCredential, authority: string, authority
 	return { client: new ConfidentialClientApplication({ auth, system: { networkClient: network } }), network };
 }
 
-export function appOnlyScope(credential: AppOnlyCredential): string {
-	return `${resolveCloudEndpoints(credential).resource}/.default`;
-}
 
 function validate(credential: AppOnlyCredential) {
 	const tenant = String(credential.tenantId ?? '').trim();
@@ -162,15 +159,16 @@ export function validateAppOnlyCredential(credential: AppOnlyCredential): void {
 }
 
 /**
- * An app-only access token for the Exchange resource of the credential's cloud. One token carries
- * every granted Exchange role (full_access_as_app, SMTP.SendAsApp), so SMTP and EWS share it.
+ * An app-only access token for `resource` (default: the Exchange resource of the credential's cloud). A token is
+ * for one resource: the Exchange one carries every granted Exchange role (full_access_as_app, SMTP.SendAsApp), so
+ * SMTP and EWS share it; Microsoft Graph (Mail.ReadWrite, Mail.Send) needs its own.
  * `forceRefresh` skips the cache: use it once after the server rejected a token.
  */
-export async function acquireAppOnlyToken(credential: AppOnlyCredential, options: { forceRefresh?: boolean } = {}): Promise<AccessToken> {
+export async function acquireAppOnlyToken(credential: AppOnlyCredential, options: { forceRefresh?: boolean; resource?: string } = {}): Promise<AccessToken> {
 	validate(credential);
 	const endpoints = resolveCloudEndpoints(credential);
 	const authority = authorityUrl(endpoints, credential.tenantId);
-	const scope = `${endpoints.resource}/.default`;
+	const scope = `${options.resource ?? endpoints.resource}/.default`;
 	const key = cacheKey(credential, authority, scope);
 	let cached = clients.get(key);
 	if (!cached) {
