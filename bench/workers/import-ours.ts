@@ -1,5 +1,5 @@
 /**
- * Import with the trigger: pollFolder as n8n runs it, a fresh execution (credential load, EwsClient)
+ * Import with the trigger: pollFolder as n8n runs it, a fresh execution (credential load, mail store)
  * per poll, the cursor carried between polls as JSON static data, until the folder is caught up.
  * Also used for the 50 MB case (one message, one attachment).
  */
@@ -8,9 +8,9 @@ import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { initialState, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import { EwsClient } from '../../nodes/shared/transport/ews/client';
 import { ewsLibrary } from '../../nodes/shared/transport/ews/library';
-import type { FolderRef } from '../../nodes/shared/transport/ews/folders';
+import { openMailStore } from '../../nodes/shared/mail/open';
+import type { FolderRef } from '../../nodes/shared/mail/store';
 import { createExecuteContext } from '../../test/support/executeContext';
 import { measure, readInput, runWorker, type WorkerInput } from './common';
 
@@ -43,10 +43,10 @@ runWorker(async () => {
 			items = []; // n8n lets go of the previous poll's items before the next poll
 			const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: input.credential }, trustedCa: input.ca });
 			const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-			const client = new EwsClient(auth, { ewsUrl: input.ewsUrl });
+			const store = openMailStore(auth);
 			const result = await pollFolder(
 				{
-					client,
+					store,
 					now: () => new Date(),
 					warn: (message) => process.stderr.write(`${message}\n`),
 					// n8n's in-memory binary mode (the default): base64 in the item.

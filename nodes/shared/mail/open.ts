@@ -14,7 +14,6 @@ export type MailStoreOptions = Pick<EwsClientOptions, 'wait' | 'timeoutMs' | 'de
  */
 export function openMailStore(auth: ExchangeAuth, options: MailStoreOptions = {}): MailStore {
 	const api = auth.mailboxApi ?? 'ews';
-	// graphUrl: the cloud's Graph endpoint (clouds.ts, with the credentials' Mailbox API field).
-	if (api === 'graph') return new GraphMailStore(new GraphClient(auth, { graphUrl: (auth.endpoints as { graphUrl?: string }).graphUrl ?? '', wait: options.wait, deadlineMs: options.deadlineMs, maxAttempts: options.maxAttempts }));
+	if (api === 'graph') return new GraphMailStore(new GraphClient(auth, { graphUrl: auth.endpoints.graphUrl, wait: options.wait, deadlineMs: options.deadlineMs, maxAttempts: options.maxAttempts }));
 	return new EwsMailStore(new EwsClient(auth, { ewsUrl: auth.endpoints.ewsUrl ?? '', ...options }));
 }

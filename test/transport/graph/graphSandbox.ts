@@ -14,7 +14,7 @@ export function graphAuth(sandbox: Sandbox, roles?: string[]): ExchangeAuth & { 
 	const auth = {
 		kind: 'appOnly' as const,
 		mailboxApi: 'graph' as const,
-		endpoints: { authorityHost: new URL(sandbox.graphUrl).host, ewsUrl: sandbox.ews.url, smtpHost: '', smtpPort: 587, smtpSecurity: 'starttls' as const, resource: 'https://graph.microsoft.com' },
+		endpoints: { authorityHost: new URL(sandbox.graphUrl).host, ewsUrl: sandbox.ews.url, smtpHost: '', smtpPort: 587, smtpSecurity: 'starttls' as const, resource: 'https://outlook.office365.com', graphUrl: sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' },
 		tls: { caCertificate: sandbox.ca },
 		secrets: [] as string[],
 		clientId: DEMO.appOnlyClientId,

@@ -91,7 +91,7 @@ export function testAuth(caCertPem: string): ExchangeAuth & { tokenCalls: boolea
 	return {
 		kind: 'appOnly',
 		mailboxApi: 'graph',
-		endpoints: { authorityHost: 'login.microsoftonline.com', ewsUrl: '', smtpHost: '', smtpPort: 587, smtpSecurity: 'starttls', resource: 'https://graph.microsoft.com' },
+		endpoints: { authorityHost: 'login.microsoftonline.com', ewsUrl: '', smtpHost: '', smtpPort: 587, smtpSecurity: 'starttls', resource: 'https://outlook.office365.com', graphUrl: 'https://graph.microsoft.com/v1.0', graphResource: 'https://graph.microsoft.com' },
 		tls: { caCertificate: caCertPem },
 		secrets: [],
 		clientId: '11111111-2222-3333-4444-555555555555',
