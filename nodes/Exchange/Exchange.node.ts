@@ -22,7 +22,7 @@ export class Exchange implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read, search, move, flag, delete, reply to and forward mail and manage folders in Exchange mailboxes over EWS with OAuth',
+		description: 'Read, search, move, flag, delete, reply to and forward mail and manage folders in Exchange mailboxes with OAuth, over Microsoft Graph or EWS (chosen by the credential)',
 		defaults: { name: 'Microsoft Exchange' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

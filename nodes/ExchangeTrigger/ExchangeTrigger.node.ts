@@ -85,7 +85,7 @@ export class ExchangeTrigger implements INodeType {
 		version: 1,
 		polling: true,
 		subtitle: '={{"Message received"}}',
-		description: 'Starts the workflow when mail arrives in an Exchange folder (EWS): nothing missed, nothing twice',
+		description: 'Starts the workflow when mail arrives in an Exchange folder (Microsoft Graph or EWS): nothing missed, nothing twice',
 		defaults: { name: 'Microsoft Exchange Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -31,7 +31,10 @@ describe('folder paths as the picker prints them', () => {
 		// EWS ids (and the sandbox's) are long padded base64.
 		expect(looksLikeFolderId('AAMkADk0NzIxNGYwLTI2ZTEtNDY2Ni1hM2EwLTE1NWI2ZmE0NDQ3YgAuAAAAAAC5g3h6fHkZQ6lFbHLSpOvgAQDk7tqg9VpiRJXhVOPTqaV7AAAAAAEMAAA=')).toBe(true);
 		expect(looksLikeFolderId('AEZNa4G2fgvahtFM8a+fE8uUaDwq7CbqVwJMA2skDKoEVLIX')).toBe(true);
-		for (const path of ['Inbox', 'Inbox/Processed', 'Sent Items', 'Inbox/Clients/Acme', 'Clients\\/Acme', 'Archive/2026/Invoices and receipts from vendors']) {
+		// Graph ids use the URL-safe alphabet (folder ids "AQMk…", immutable ids "AAkALg…").
+		expect(looksLikeFolderId('AQMkADAwATM0MDAAMS1iNTcwLWI2NTEtMDACLTAwCgAuAAADmiIV-9b_Zk2ik7GRoERvfQEAzR3XE-yU9E2_6-QP5QY8VgAAAgEMAAAA')).toBe(true);
+		expect(looksLikeFolderId('AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A2wvDLJ-TgUO1JdyjXlR9WAAAAAADAAA=')).toBe(true);
+		for (const path of ['Inbox', 'Inbox/Processed', 'Inbox-2024', 'Archive_2026-Invoices-and-receipts-from-vendor', 'Archive-2024-Receipts-From-Contoso-Limited-Q', 'Archive_2026_Invoices_and_receipts_vendors', 'Sent Items', 'Inbox/Clients/Acme', 'Clients\\/Acme', 'Archive/2026/Invoices and receipts from vendors']) {
 			expect([path, looksLikeFolderId(path)]).toEqual([path, false]);
 		}
 	});

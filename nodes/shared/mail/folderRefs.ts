@@ -22,9 +22,12 @@ export function pathSegment(displayName: string): string {
 
 /**
  * Whether a value in the folder picker's list mode is a folder ID (what the list stores) rather
- * than a path (what it stored before, kept working in saved workflows). EWS ids are long base64;
- * a path of that shape would be one name of 40+ letters without spaces, with "/" only as base64 has it.
+ * than a path (what it stored before, kept working in saved workflows). Exchange ids are long padded
+ * base64 whose first byte is 0 or 1 ("AAMk…", "AQMk…", "AAkALg…"): standard base64 on EWS, the
+ * URL-safe alphabet ("-", "_") on Graph, never both in one id. A path of that shape would be one name
+ * of 40+ letters without spaces starting "AA"…"Af", so "Inbox-2024" and "Archive_2026…" stay paths.
  */
 export function looksLikeFolderId(value: string): boolean {
-	return value.length >= 40 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+	if (value.length < 40 || value.length % 4 !== 0 || !/^A[A-Za-f]/.test(value)) return false;
+	return /^[A-Za-z0-9+/]+={0,2}$/.test(value) || /^[A-Za-z0-9_-]+={0,2}$/.test(value);
 }

@@ -1,28 +1,43 @@
-/** The Microsoft Exchange node, Attachment resource, against the real sandbox. */
-import { appOnly, deliver, run, SHARED, unique, useExchangeSandbox } from './setup';
+/** The Microsoft Exchange node, Attachment resource: the same tests on every back end (EWS and Graph, app-only and delegated). */
+import { BACKENDS, deliver, expectServedBy, messageIdOn, on, run, SHARED, unique, useExchangeSandbox } from './setup';
 
-const sandbox = useExchangeSandbox();
+useExchangeSandbox();
 
-describe('attachments', () => {
+describe.each(BACKENDS)('attachments on $label', (backend) => {
+	const test = on(backend);
+	expectServedBy(backend);
+
 	it('lists attachments and downloads them byte for byte (file and attached message)', async () => {
 		const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0, 1, 2, 255, 254]);
 		const inner = 'From: a@example.com\r\nSubject: inner\r\n\r\nhello';
-		const id = deliver(SHARED, unique('Files'), {
-			attachments: [
-				{ filename: 'invoice.pdf', content: pdf, contentType: 'application/pdf' },
-				{ filename: 'original.eml', content: inner, contentType: 'message/rfc822' },
-			],
-		});
-		const listed = await run(appOnly({ resource: 'attachment', operation: 'getMany', messageId: id }));
+		const id = messageIdOn(
+			backend,
+			deliver(SHARED, unique('Files'), {
+				attachments: [
+					{ filename: 'invoice.pdf', content: pdf, contentType: 'application/pdf' },
+					{ filename: 'original.eml', content: inner, contentType: 'message/rfc822' },
+				],
+			}),
+		);
+		const listed = await run(await test({ resource: 'attachment', operation: 'getMany', messageId: id }));
 		expect(listed.map((o) => o.json.name)).toEqual(['invoice.pdf', 'original.eml']);
 
-		const [one] = await run(appOnly({ resource: 'attachment', operation: 'download', messageId: id, attachmentId: listed[0].json.id }));
+		const [one] = await run(await test({ resource: 'attachment', operation: 'download', messageId: id, attachmentId: listed[0].json.id }));
 		expect(Buffer.compare(Buffer.from(one.binary!.data.data, 'base64'), pdf)).toBe(0);
 		expect(one.binary!.data).toMatchObject({ fileName: 'invoice.pdf', mimeType: 'application/pdf' });
 
-		const [all] = await run(appOnly({ resource: 'attachment', operation: 'download', messageId: id, binaryPropertyName: 'file' }));
+		const [all] = await run(await test({ resource: 'attachment', operation: 'download', messageId: id, binaryPropertyName: 'file' }));
 		expect(Object.keys(all.binary!)).toEqual(['file_0', 'file_1']);
-		expect(Buffer.from(all.binary!.file_1.data, 'base64').toString('utf8')).toBe(inner);
+		expect(Buffer.from(all.binary!.file_1.data, 'base64').toString('utf8')).toMatch(/Subject: inner[\s\S]*hello/);
 		expect(all.binary!.file_1.mimeType).toBe('message/rfc822');
+	});
+
+	it('a bad message id fails its own item with continueOnFail, naming the field', async () => {
+		const good = messageIdOn(backend, deliver(SHARED, unique('Att ok'), { attachments: [{ filename: 'a.txt', content: Buffer.from('a') }] }));
+		const ids = [good, 'not-an-exchange-id'];
+		const output = await run(await test((i) => ({ resource: 'attachment', operation: 'getMany', messageId: ids[i] }), { items: [{ json: {} }, { json: {} }], continueOnFail: true }));
+		expect(output.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output[0].json.name).toBe('a.txt');
+		expect(output[1].json.error).toMatch(/"Message ID"/);
 	});
 });

@@ -263,11 +263,12 @@ export function sortItems(items: StoredItem[], orderBy: OrderBy[]): StoredItem[]
 
 /** $search on messages: a quoted phrase, or words; `from:`, `subject:`, `to:`, `body:` narrow a word (KQL-like). */
 export function searchPredicate(search: string): (item: StoredItem) => boolean {
-	const phrase = /^"(.*)"$/s.exec(search.trim())?.[1] ?? search.trim();
-	const terms = phrase.split(/\s+/).filter(Boolean);
+	// The whole value is one quoted string; quotes inside it are escaped (\") and quote a phrase, as in subject:"big deal".
+	const outer = /^"(.*)"$/s.exec(search.trim())?.[1] ?? search.trim();
+	const kql = outer.replace(/\\"/g, '"');
+	const terms = [...kql.matchAll(/(?:(from|subject|to|body):)?(?:"([^"]*)"|(\S+))/gi)].map(([, field, quoted, word]) => ({ field, word: quoted ?? word }));
 	return (item) =>
-		terms.every((term) => {
-			const [, field, word] = /^(from|subject|to|body):(.+)$/i.exec(term) ?? [undefined, undefined, term];
+		terms.every(({ field, word }) => {
 			const needle = (word ?? '').toLowerCase();
 			const body = (item.text ?? textFromHtml(item.html ?? '')).toLowerCase();
 			const from = `${item.from?.name ?? ''} ${item.from?.email ?? ''}`.toLowerCase();

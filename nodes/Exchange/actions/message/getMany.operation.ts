@@ -38,12 +38,12 @@ const properties: INodeProperties[] = [
 			{ displayName: 'Received After', name: 'receivedAfter', type: 'dateTime', default: '', description: 'Only messages received at or after this time' },
 			{ displayName: 'Received Before', name: 'receivedBefore', type: 'dateTime', default: '', description: 'Only messages received before this time' },
 			{
-				displayName: 'Search Query (AQS)',
+				displayName: 'Search Query',
 				name: 'query',
 				type: 'string',
 				default: '',
 				placeholder: 'subject:invoice AND from:contoso.com',
-				description: 'Advanced Query Syntax, searched by Exchange. When set, the other filters are not used (EWS takes one or the other).',
+				description: 'A search text: Advanced Query Syntax (AQS) on EWS, KQL ($search) on Microsoft Graph, searched by Exchange. When set, the other filters are not used (neither API combines them).',
 			},
 			{ displayName: 'Subject Contains', name: 'subjectContains', type: 'string', default: '', description: 'Only messages whose subject contains this text (case-insensitive)' },
 			{ displayName: 'Unread Only', name: 'unreadOnly', type: 'boolean', default: true, description: 'Whether to return only unread messages' },
@@ -68,7 +68,7 @@ export const operation: ItemOperation = {
 			receivedAfter: parameters.date('filters.receivedAfter', 'Received After'),
 			receivedBefore: parameters.date('filters.receivedBefore', 'Received Before'),
 			hasAttachments: parameters.boolean('filters.hasAttachments', 'Has Attachments'),
-			query: parameters.optionalString('filters.query', 'Search Query (AQS)'),
+			query: parameters.optionalString('filters.query', 'Search Query'),
 		};
 		const { body, headers } = outputOptions(parameters);
 		await assertIdsAllowed(this, run, itemIndex, mailbox, folderIdUse(folder, 'Folder'), 'Listing messages');
