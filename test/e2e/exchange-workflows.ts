@@ -3,7 +3,9 @@
 // Exchange nodes whose parameters differ per test, and this keeps each one readable in one place.
 import { randomUUID } from 'node:crypto';
 
+import { DELEGATED_GRAPH_SCOPES } from '../../nodes/shared/credentialFields';
 import { DEMO, startSandbox, type Sandbox } from '../sandbox';
+import { decodeGraphId } from '../sandbox/graph/ids';
 import { assertBuilt, authorizationCodeFlow, createUserFolder, ensureN8n, installPackage, packPackage, type CredentialExport, type OAuthTokenData } from './harness';
 
 export const PKG = 'n8n-nodes-exchange-oauth';
@@ -13,6 +15,13 @@ export const APP_ONLY_TYPE = 'microsoftExchangeAppOnlyApi';
 export const DELEGATED_TYPE = 'microsoftExchangeOAuth2Api';
 /** What the delegated EWS credential asks for (its hidden scope with the default resource). */
 export const EWS_DELEGATED_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access openid';
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+/** What the delegated Graph credential asks for (its hidden scope with the default Graph resource). */
+export const GRAPH_DELEGATED_SCOPE = `${DELEGATED_GRAPH_SCOPES.map((name) => `${GRAPH_RESOURCE}/${name}`).join(' ')} offline_access openid`;
+
+/** The credential's Mailbox API. */
+export type MailboxApi = 'ews' | 'graph';
+export const MAILBOX_APIS: MailboxApi[] = ['ews', 'graph'];
 
 /** A started sandbox and a fresh n8n user folder with the packed (built) package installed. */
 export async function sandboxAndInstalledN8n(): Promise<{ sandbox: Sandbox; userFolder: string }> {
@@ -26,13 +35,18 @@ export async function sandboxAndInstalledN8n(): Promise<{ sandbox: Sandbox; user
 
 /** Delegated EWS token data of the demo user, as the credential's Connect button stores it. */
 export function ewsSignIn(sandbox: Sandbox, redirectUri: string): Promise<OAuthTokenData> {
+	return signIn(sandbox, redirectUri, 'ews');
+}
+
+/** Delegated token data of the demo user for `api`'s scope, as the credential's Connect button stores it. */
+export function signIn(sandbox: Sandbox, redirectUri: string, api: MailboxApi): Promise<OAuthTokenData> {
 	return authorizationCodeFlow({
 		authorizeUrl: sandbox.entra.authorizeUrl(DEMO.tenantId),
 		tokenUrl: sandbox.entra.tokenUrl(DEMO.tenantId),
 		clientId: DEMO.delegatedClientId,
 		clientSecret: DEMO.delegatedClientSecret,
 		redirectUri,
-		scope: EWS_DELEGATED_SCOPE,
+		scope: api === 'graph' ? GRAPH_DELEGATED_SCOPE : EWS_DELEGATED_SCOPE,
 		loginHint: DEMO.user,
 		ca: sandbox.ca,
 	});
@@ -50,9 +64,28 @@ export function ewsUrlOf(sandbox: Sandbox): string {
 	return `${sandbox.https.origin}/EWS/Exchange.asmx`;
 }
 
+/**
+ * The Custom cloud's Mailbox API fields as the editor saves them: nothing for EWS (its default, so 0.1's data and a
+ * new EWS credential look alike), the choice and the sandbox's Graph endpoint for Graph.
+ */
+function mailboxApiData(sandbox: Sandbox, api: MailboxApi = 'ews'): Record<string, string> {
+	return api === 'graph' ? { customMailboxApi: 'graph', graphUrl: sandbox.graphUrl, graphResource: GRAPH_RESOURCE } : {};
+}
+
+/**
+ * The store's id of an id the node output: EWS ids are the store's own; Graph ids (immutable for messages, as the
+ * transport asks) are decoded through the Graph stand-in's id scheme.
+ */
+export function storeIdOf(sandbox: Sandbox, api: MailboxApi, id: unknown, kind: 'item' | 'folder'): string | undefined {
+	if (api === 'ews') return typeof id === 'string' ? id : undefined;
+	const decoded = typeof id === 'string' ? decodeGraphId(id, kind) : undefined;
+	if (decoded?.kind === 'ews') return decoded.ewsId;
+	return decoded ? sandbox.ews.store.itemByImmutableId(decoded.immutableId)?.id : undefined;
+}
+
 export function appOnlyCredential(
 	sandbox: Sandbox,
-	o: { id: string; name: string; clientId?: string; clientSecret?: string; allowedMailboxes?: string; testMailbox?: string },
+	o: { id: string; name: string; clientId?: string; clientSecret?: string; allowedMailboxes?: string; testMailbox?: string; api?: MailboxApi },
 ): CredentialExport {
 	return {
 		id: o.id,
@@ -73,13 +106,15 @@ export function appOnlyCredential(
 			allowedMailboxes: o.allowedMailboxes ?? '',
 			caCertificate: sandbox.ca,
 			allowUnauthorizedCerts: false,
+			...mailboxApiData(sandbox, o.api),
 		},
 	};
 }
 
+/** `tokens` must come from `signIn` with the same `api`. */
 export function delegatedCredential(
 	sandbox: Sandbox,
-	o: { id: string; name: string; tokens: OAuthTokenData; allowedMailboxes?: string },
+	o: { id: string; name: string; tokens: OAuthTokenData; allowedMailboxes?: string; api?: MailboxApi },
 ): CredentialExport {
 	return {
 		id: o.id,
@@ -98,6 +133,7 @@ export function delegatedCredential(
 			caCertificate: sandbox.ca,
 			allowUnauthorizedCerts: false,
 			oauthTokenData: o.tokens,
+			...mailboxApiData(sandbox, o.api),
 		},
 	};
 }

@@ -1,6 +1,9 @@
-// End to end: the Microsoft Exchange node (EWS), installed as a community package into a pinned n8n
-// (2.40.7, and 1.123.81 in the e2e-n8n1 project), against the sandbox's EWS stand-in. Workflows run headless (`n8n execute`), each a chain of
-// Exchange nodes; results are checked in the sandbox's mailbox store, not only in n8n's run data.
+// End to end: the Microsoft Exchange node, installed as a community package into a pinned n8n (2.40.7, and
+// 1.123.81 in the e2e-n8n1 project), on both Mailbox APIs: the sandbox's EWS and Graph stand-ins over one mailbox
+// store. Workflows run headless (`n8n execute`), each a chain of Exchange nodes; results are checked in the
+// sandbox's store, not only in n8n's run data. The same workflows run for each API and credential kind; on 1.123.81
+// Graph runs with the delegated credential only (its sign-in and refresh go through n8n's OAuth2 helpers, the part
+// that differs between the lines), to keep that line's time.
 //
 // Needs `npm run build` beforehand. KEEP_E2E_FOLDER=1 keeps the n8n user folder.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,21 +33,36 @@ interface RecordedRun {
 
 type BinaryMeta = { data?: string; id?: string; fileName?: string; mimeType?: string; fileSize?: string | number };
 
-describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
+type CredentialSet = Record<'app' | 'delegated' | 'appGuarded' | 'delegatedGuarded' | 'appNoMail', wf.CredentialRef>;
+
+/** The suite's credentials for one Mailbox API (ids of at most 16 characters, one set per API). */
+function credentialSet(api: wf.MailboxApi): CredentialSet {
+	const tag = api === 'graph' ? 'Gr' : 'Ew';
+	const label = api === 'graph' ? 'Graph' : 'EWS';
+	return {
+		app: { type: wf.APP_ONLY_TYPE, id: `e2eEx${tag}AppOnly1`, name: `E2E ${label} app-only` },
+		delegated: { type: wf.DELEGATED_TYPE, id: `e2eEx${tag}Delegat1`, name: `E2E ${label} delegated (alex)` },
+		appGuarded: { type: wf.APP_ONLY_TYPE, id: `e2eEx${tag}AppGuard`, name: `E2E ${label} app-only (only invoices@)` },
+		delegatedGuarded: { type: wf.DELEGATED_TYPE, id: `e2eEx${tag}DelGuard`, name: `E2E ${label} delegated (only invoices@)` },
+		appNoMail: { type: wf.APP_ONLY_TYPE, id: `e2eEx${tag}AppNoMai`, name: `E2E ${label} app-only without mailbox permissions` },
+	};
+}
+
+/** What a token without mailbox permissions lacks, per API, as the run data must name it. */
+const MISSING_PERMISSION: Record<wf.MailboxApi, string> = { ews: 'full_access_as_app', graph: 'Mail.ReadWrite' };
+
+/** Which credential kinds run the operations on each API (see the header: Graph on 1.x with delegated only). */
+const onN8n1 = h.n8nLine().version.startsWith('1.');
+const KINDS: Record<wf.MailboxApi, Array<'app' | 'delegated'>> = { ews: ['app', 'delegated'], graph: onN8n1 ? ['delegated'] : ['app', 'delegated'] };
+
+describe(h.onN8n('Microsoft Exchange node (EWS and Graph) against the sandbox'), () => {
 	let sandbox: Sandbox;
 	let userFolder = '';
-	let delegatedTokens: h.OAuthTokenData;
-	const noEwsAppSecret = `no-ews~${randomBytes(12).toString('hex')}`;
-	const noEwsClientId = randomUUID();
+	const delegatedTokens = {} as Record<wf.MailboxApi, h.OAuthTokenData>;
+	const noMailAppSecret = `no-mail~${randomBytes(12).toString('hex')}`;
+	const noMailClientId = randomUUID();
 	const runs: RecordedRun[] = [];
-
-	const creds = {
-		app: { type: wf.APP_ONLY_TYPE, id: 'e2eExAppOnly01', name: 'E2E EWS app-only' },
-		delegated: { type: wf.DELEGATED_TYPE, id: 'e2eExDelegat01', name: 'E2E EWS delegated (alex)' },
-		appGuarded: { type: wf.APP_ONLY_TYPE, id: 'e2eExAppGuard1', name: 'E2E EWS app-only (only invoices@)' },
-		delegatedGuarded: { type: wf.DELEGATED_TYPE, id: 'e2eExDelGuard1', name: 'E2E EWS delegated (only invoices@)' },
-		appNoEws: { type: wf.APP_ONLY_TYPE, id: 'e2eExAppNoEws1', name: 'E2E app-only without full_access_as_app' },
-	} satisfies Record<string, wf.CredentialRef>;
+	const credsOf = { ews: credentialSet('ews'), graph: credentialSet('graph') };
 
 	async function runAndRecord(label: string, workflowId: string): Promise<h.ExecuteResult> {
 		const res = await h.executeWorkflow(userFolder, workflowId);
@@ -88,6 +106,9 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		};
 	}
 
+	/** The store's id of a message or folder id in the node's output. */
+	const storeId = (api: wf.MailboxApi, id: unknown, kind: 'item' | 'folder' = 'item') => wf.storeIdOf(sandbox, api, id, kind);
+
 	/** The whole operation set in one workflow: folders, Get Many with filters, Download, Forward, Reply, Mark as Read, Move. */
 	function operationsWorkflow(workflowId: string, cred: wf.CredentialRef, s: Seeded): object {
 		const n = s.nonce;
@@ -127,7 +148,7 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		return wf.chainWorkflow(workflowId, `e2e exchange operations ${n}`, nodes);
 	}
 
-	async function expectOperationsWork(label: string, cred: wf.CredentialRef) {
+	async function expectOperationsWork(api: wf.MailboxApi, label: string, cred: wf.CredentialRef) {
 		const store = sandbox.ews.store;
 		const s = seed(label);
 		const workflowId = `e2eExOps${label}`.slice(0, 20);
@@ -142,18 +163,20 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		const [scratch] = h.nodeOutput(res.execution, 'Create Scratch');
 		const done = store.folderByPath(MAILBOX, `Inbox/Done ${s.nonce}`);
 		expect(done).toBeDefined();
-		expect(done!.id).toBe(created.id);
+		expect(done!.id).toBe(storeId(api, created.id, 'folder'));
 		expect(renamed.displayName).toBe(`Done ${s.nonce}`);
 		expect(store.folderByPath(MAILBOX, `Inbox/Processed ${s.nonce}`)).toBeUndefined();
 		expect(typeof scratch.id).toBe('string');
-		expect(store.folderIncludingDeleted(String(scratch.id))?.displayName).toBe(`Scratch ${s.nonce}`);
-		expect(store.folder(String(scratch.id))).toBeUndefined();
+		const scratchId = String(storeId(api, scratch.id, 'folder'));
+		expect(store.folderIncludingDeleted(scratchId)?.displayName).toBe(`Scratch ${s.nonce}`);
+		expect(store.folder(scratchId)).toBeUndefined();
 		expect(store.folderByPath(MAILBOX, `Inbox/Scratch ${s.nonce}`)).toBeUndefined();
 
 		// Get Many with from + subject + unread + has-attachments filters: only the target message.
 		const listed = h.nodeOutput(res.execution, 'Get Many');
 		expect(listed.map((m) => m.subject)).toEqual([s.target.subject]);
-		expect(listed[0].id).toBe(s.target.id);
+		// EWS hands out the store's id of the moment (it changes on the Move below); Graph's immutable id is checked after the Move.
+		if (api === 'ews') expect(listed[0].id).toBe(s.target.id);
 
 		// Download: every attachment as binary, with names, types and sizes (n8n keeps the bytes in its
 		// filesystem binary store; they are checked below through the reply that carries them on).
@@ -206,6 +229,8 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		const moved = store.listItemsIn(done!.id);
 		expect(moved.map((m) => m.subject)).toEqual([s.target.subject]);
 		expect(moved[0].isRead).toBe(true);
+		// Graph: the id Get Many returned still names the message after the Move (Prefer: IdType="ImmutableId").
+		if (api === 'graph') expect(storeId(api, listed[0].id)).toBe(moved[0].id);
 		expect(h.nodeOutput(res.execution, 'Move')[0].moved).toBe(true);
 		const inbox = store.listItems(MAILBOX, 'inbox');
 		expect(inbox.some((m) => m.subject === s.target.subject)).toBe(false);
@@ -218,29 +243,37 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 	beforeAll(async () => {
 		({ sandbox, userFolder } = await wf.sandboxAndInstalledN8n());
 
-		// An app-only app that holds SMTP.SendAsApp but not full_access_as_app.
+		// An app-only app that holds SMTP.SendAsApp but neither full_access_as_app nor Graph's Mail.* roles.
 		sandbox.entra.registerApp({
 			tenantId: DEMO.tenantId,
 			tenantDomains: [DEMO.tenantDomain],
-			clientId: noEwsClientId,
-			clientSecret: noEwsAppSecret,
-			displayName: 'n8n e2e app-only without EWS',
+			clientId: noMailClientId,
+			clientSecret: noMailAppSecret,
+			displayName: 'n8n e2e app-only without mailbox permissions',
 			roles: ['SMTP.SendAsApp'],
 			delegatedScopes: [],
 			sendAs: [MAILBOX],
 		});
 
-		// Delegated token data for EWS, as the credential's Connect button would store it.
-		delegatedTokens = await wf.ewsSignIn(sandbox, REDIRECT_URI);
-		expect(String(delegatedTokens.scope ?? '')).toContain('EWS.AccessAsUser.All');
+		// Delegated token data per Mailbox API, as the credential's Connect button would store it (one resource a token).
+		for (const api of wf.MAILBOX_APIS) delegatedTokens[api] = await wf.signIn(sandbox, REDIRECT_URI, api);
+		expect(String(delegatedTokens.ews.scope ?? '')).toContain('EWS.AccessAsUser.All');
+		expect(String(delegatedTokens.graph.scope ?? '')).toContain('Mail.ReadWrite.Shared');
 
-		await h.importCredentials(userFolder, [
-			wf.appOnlyCredential(sandbox, creds.app),
-			wf.delegatedCredential(sandbox, { ...creds.delegated, tokens: delegatedTokens }),
-			wf.appOnlyCredential(sandbox, { ...creds.appGuarded, allowedMailboxes: MAILBOX }),
-			wf.delegatedCredential(sandbox, { ...creds.delegatedGuarded, tokens: delegatedTokens, allowedMailboxes: MAILBOX }),
-			wf.appOnlyCredential(sandbox, { ...creds.appNoEws, clientId: noEwsClientId, clientSecret: noEwsAppSecret }),
-		]);
+		await h.importCredentials(
+			userFolder,
+			wf.MAILBOX_APIS.flatMap((api) => {
+				const creds = credsOf[api];
+				const tokens = delegatedTokens[api];
+				return [
+					wf.appOnlyCredential(sandbox, { ...creds.app, api }),
+					wf.delegatedCredential(sandbox, { ...creds.delegated, tokens, api }),
+					wf.appOnlyCredential(sandbox, { ...creds.appGuarded, allowedMailboxes: MAILBOX, api }),
+					wf.delegatedCredential(sandbox, { ...creds.delegatedGuarded, tokens, allowedMailboxes: MAILBOX, api }),
+					wf.appOnlyCredential(sandbox, { ...creds.appNoMail, clientId: noMailClientId, clientSecret: noMailAppSecret, api }),
+				];
+			}),
+		);
 	});
 
 	afterAll(async () => {
@@ -249,91 +282,113 @@ describe(h.onN8n('Microsoft Exchange node (EWS) against the sandbox'), () => {
 		else if (userFolder) console.log(`n8n user folder kept: ${userFolder}`);
 	});
 
-	test('(a) app-only: folders, Get Many with filters, Download, Forward with attachment, Reply, Mark as Read, Move', async () => {
-		const before = sandbox.ews.requests.length;
-		await expectOperationsWork('app', creds.app);
-		// Every call impersonated invoices@ with the app's token.
-		const calls = sandbox.ews.requests.slice(before);
-		expect(calls.length).toBeGreaterThan(5);
-		expect(calls.every((r) => r.status === 200 && r.impersonated === MAILBOX)).toBe(true);
-	});
+	/** The requests each stand-in saw from now until the returned function is called. */
+	function requestsSince() {
+		const at = { ews: sandbox.ews.requests.length, graph: sandbox.graph.requests.length, entra: sandbox.entra.requests.length };
+		return () => ({ ews: sandbox.ews.requests.slice(at.ews), graph: sandbox.graph.requests.slice(at.graph), entra: sandbox.entra.requests.length - at.entra });
+	}
 
-	test('(b) delegated (alex, FullAccess on invoices@): the same operations', async () => {
-		const before = sandbox.ews.requests.length;
-		await expectOperationsWork('delegated', creds.delegated);
-		const calls = sandbox.ews.requests.slice(before);
-		expect(calls.length).toBeGreaterThan(5);
-		expect(calls.every((r) => r.status === 200 && r.impersonated === undefined)).toBe(true);
-		expect(calls.some((r) => r.mailbox === MAILBOX)).toBe(true);
-	});
+	describe.each(wf.MAILBOX_APIS)('Mailbox API %s', (api) => {
+		const creds = credsOf[api];
+		const kinds = KINDS[api];
 
-	test('(c) Allowed Mailboxes: a mailbox outside the list is refused before any EWS request', async () => {
-		const blocked = { app: DEMO.noreplyMailbox, delegated: DEMO.user };
-		const workflowId = 'e2eExGuard01';
-		await h.importWorkflow(
-			userFolder,
-			wf.chainWorkflow(workflowId, 'e2e exchange allowed mailboxes', [
-				wf.manualTrigger(),
-				wf.exchangeNode('Delegated Outside', creds.delegatedGuarded, blocked.delegated, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }, { onError: 'continueRegularOutput' }),
-				wf.exchangeNode('App Outside', creds.appGuarded, blocked.app, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }),
-			]),
-		);
-		const before = sandbox.ews.requests.length;
-		const tokensBefore = sandbox.entra.requests.length;
-		const res = await runAndRecord('guard', workflowId);
-		expect(res.ok).toBe(false);
-		expect(res.execution).toBeDefined();
+		test.each(kinds)('(a/b) %s: folders, Get Many with filters, Download, Forward with attachment, Reply, Mark as Read, Move', async (kind) => {
+			const since = requestsSince();
+			await expectOperationsWork(api, `${api}${kind}`, creds[kind]);
+			const calls = since();
+			if (api === 'ews') {
+				expect(calls.graph).toEqual([]);
+				expect(calls.ews.length).toBeGreaterThan(5);
+				expect(calls.ews.every((r) => r.status === 200)).toBe(true);
+				// App-only impersonates invoices@ with the app's token; alex (FullAccess on invoices@) names the mailbox.
+				if (kind === 'app') expect(calls.ews.every((r) => r.impersonated === MAILBOX)).toBe(true);
+				else {
+					expect(calls.ews.every((r) => r.impersonated === undefined)).toBe(true);
+					expect(calls.ews.some((r) => r.mailbox === MAILBOX)).toBe(true);
+				}
+			} else {
+				// Graph only: every call answered 2xx and addressed invoices@ (/users/invoices@…, app-only and delegated alike),
+				// except Delete's protected-folder check: one $batch of GETs by well-known name, where names this mailbox
+				// lacks answer 404.
+				expect(calls.ews).toEqual([]);
+				expect(calls.graph.length).toBeGreaterThan(5);
+				const wellKnownProbe = (r: (typeof calls.graph)[number]) => r.inBatch && r.method === 'GET' && r.status === 404 && /\/mailFolders\/[a-z]+(\?|$)/.test(r.path);
+				expect(calls.graph.filter((r) => (r.status < 200 || r.status > 299) && !wellKnownProbe(r)).map((r) => `${r.endpoint} ${r.path} ${r.status} ${r.code ?? ''}`)).toEqual([]);
+				const mailboxes = new Set(calls.graph.filter((r) => r.mailbox).map((r) => r.mailbox!.toLowerCase()));
+				expect([...mailboxes]).toEqual([MAILBOX]);
+			}
+		});
 
-		const appError = h.nodeError(res.execution, 'App Outside');
-		const appText = `${appError?.message ?? ''}\n${appError?.description ?? ''}`;
-		expect(appText).toContain(blocked.app);
-		expect(appText).toContain('Allowed Mailboxes');
-		expect(appText).toContain('"Mailbox"');
+		test('(c) Allowed Mailboxes: a mailbox outside the list is refused before any mailbox request', async () => {
+			const blocked = { app: DEMO.noreplyMailbox, delegated: DEMO.user };
+			const workflowId = `e2eExGuard${api}`;
+			await h.importWorkflow(
+				userFolder,
+				wf.chainWorkflow(workflowId, `e2e exchange allowed mailboxes ${api}`, [
+					wf.manualTrigger(),
+					wf.exchangeNode('Delegated Outside', creds.delegatedGuarded, blocked.delegated, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }, { onError: 'continueRegularOutput' }),
+					wf.exchangeNode('App Outside', creds.appGuarded, blocked.app, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }),
+				]),
+			);
+			const since = requestsSince();
+			const res = await runAndRecord(`guard-${api}`, workflowId);
+			expect(res.ok).toBe(false);
+			expect(res.execution).toBeDefined();
 
-		// continueRegularOutput: the delegated node's refusal is its output item.
-		const [delegatedItem] = h.nodeOutput(res.execution, 'Delegated Outside');
-		const delegatedText = `${String(delegatedItem?.error ?? '')}\n${String(delegatedItem?.description ?? '')}`;
-		expect(delegatedText).toContain(blocked.delegated);
-		expect(delegatedText).toContain('Allowed Mailboxes');
+			const appError = h.nodeError(res.execution, 'App Outside');
+			const appText = `${appError?.message ?? ''}\n${appError?.description ?? ''}`;
+			expect(appText).toContain(blocked.app);
+			expect(appText).toContain('Allowed Mailboxes');
+			expect(appText).toContain('"Mailbox"');
 
-		// Nothing went to EWS, nor to Entra for a token.
-		const calls = sandbox.ews.requests.slice(before);
-		expect(calls.filter((r) => r.mailbox === blocked.app || r.mailbox === blocked.delegated)).toEqual([]);
-		expect(calls).toEqual([]);
-		expect(sandbox.entra.requests.length).toBe(tokensBefore);
-	});
+			// continueRegularOutput: the delegated node's refusal is its output item.
+			const [delegatedItem] = h.nodeOutput(res.execution, 'Delegated Outside');
+			const delegatedText = `${String(delegatedItem?.error ?? '')}\n${String(delegatedItem?.description ?? '')}`;
+			expect(delegatedText).toContain(blocked.delegated);
+			expect(delegatedText).toContain('Allowed Mailboxes');
 
-	test('(d) app-only token without full_access_as_app: the run data names the missing permission', async () => {
-		const workflowId = 'e2eExNoEws01';
-		await h.importWorkflow(
-			userFolder,
-			wf.chainWorkflow(workflowId, 'e2e exchange without full_access_as_app', [
-				wf.manualTrigger(),
-				wf.exchangeNode('List Inbox', creds.appNoEws, MAILBOX, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }),
-			]),
-		);
-		const before = sandbox.ews.requests.length;
-		const res = await runAndRecord('noFullAccess', workflowId);
-		expect(res.ok).toBe(false);
-		const err = h.nodeError(res.execution, 'List Inbox') ?? res.execution?.data.resultData.error;
-		const text = `${err?.message ?? ''}\n${err?.description ?? ''}`;
-		expect(text).toContain('full_access_as_app');
-		expect(text).toMatch(/admin consent/i);
-		// The sandbox really refused the token (not a local short-cut).
-		expect(sandbox.ews.requests.slice(before).some((r) => r.status === 401)).toBe(true);
+			// Nothing went to EWS or Graph, nor to Entra for a token.
+			expect(since()).toEqual({ ews: [], graph: [], entra: 0 });
+		});
+
+		test(`(d) app-only token without mailbox permissions: the run data names ${MISSING_PERMISSION[api]}`, async () => {
+			const workflowId = `e2eExNoMail${api}`;
+			await h.importWorkflow(
+				userFolder,
+				wf.chainWorkflow(workflowId, `e2e exchange without mailbox permissions ${api}`, [
+					wf.manualTrigger(),
+					wf.exchangeNode('List Inbox', creds.appNoMail, MAILBOX, 'message', 'getMany', { folder: wf.folderRl('wellKnown', 'inbox'), limit: 5 }),
+				]),
+			);
+			const since = requestsSince();
+			const res = await runAndRecord(`noMailPermission-${api}`, workflowId);
+			expect(res.ok).toBe(false);
+			const err = h.nodeError(res.execution, 'List Inbox') ?? res.execution?.data.resultData.error;
+			const text = `${err?.message ?? ''}\n${err?.description ?? ''}`;
+			expect(text).toContain(MISSING_PERMISSION[api]);
+			expect(text).toMatch(/admin consent/i);
+			// The stand-in really refused the token (not a local short-cut): EWS with 401, Graph with 403.
+			const calls = since();
+			if (api === 'ews') expect(calls.ews.some((r) => r.status === 401)).toBe(true);
+			else expect(calls.graph.some((r) => r.status === 403 && r.code === 'ErrorAccessDenied')).toBe(true);
+		});
 	});
 
 	test('(e) no secret or token appears in n8n output or run data', () => {
-		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(['app', 'delegated', 'guard', 'noFullAccess']));
+		const expected = wf.MAILBOX_APIS.flatMap((api) => [...KINDS[api].map((kind) => `${api}${kind}`), `guard-${api}`, `noMailPermission-${api}`]);
+		expect(runs.map((r) => r.label)).toEqual(expect.arrayContaining(expected));
 		const texts = h.runTexts(runs);
 		const secrets: Record<string, string | undefined> = {
 			'app-only client secret': DEMO.appOnlyClientSecret,
-			'no-EWS app client secret': noEwsAppSecret,
+			'no-mail app client secret': noMailAppSecret,
 			'delegated client secret': DEMO.delegatedClientSecret,
-			'delegated access token': delegatedTokens.access_token,
-			'delegated refresh token': delegatedTokens.refresh_token,
-			'delegated id token': typeof delegatedTokens.id_token === 'string' ? delegatedTokens.id_token : undefined,
 		};
+		for (const api of wf.MAILBOX_APIS) {
+			const tokens = delegatedTokens[api];
+			secrets[`delegated ${api} access token`] = tokens.access_token;
+			secrets[`delegated ${api} refresh token`] = tokens.refresh_token;
+			secrets[`delegated ${api} id token`] = typeof tokens.id_token === 'string' ? tokens.id_token : undefined;
+		}
 		expect(h.findLeaks(texts, secrets)).toEqual([]);
 	});
 });

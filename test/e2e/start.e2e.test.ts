@@ -1,11 +1,15 @@
 // End to end: `npm start` as a user runs it, then stopped the way an IDE's stop button or a process manager stops
 // it: one signal to the `npm start` process alone (not its group). Everything it started must end and every
-// port must be free. Also: the editor listens on 127.0.0.1 only, and the README's drop-mail example works as printed.
+// port must be free. Also: the editor listens on 127.0.0.1 only, and the README's drop-mail example works as printed:
+// the active invoice inbox workflow moves the dropped mail to Inbox/Processed, over Microsoft Graph by default
+// (the SIGINT run) and over EWS with DEMO_MAILBOX_API=ews (the SIGTERM run). Which API served it shows in the
+// tokens the sandbox's Entra minted for the app-only demo app: one for Graph, or none for Graph.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { DEMO } from '../sandbox';
 import * as h from './harness';
 import { descendants, isAlive, listeningAddresses, portIsFree } from './processes';
 
@@ -65,8 +69,15 @@ describe('npm start', () => {
 		if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
 	});
 
-	it.each(['SIGINT', 'SIGTERM'] as const)('%s to the npm start process alone stops everything and frees every port', async (signal) => {
-		const started = await npmStart(env);
+	type Mailboxes = Array<{ mailbox: string; folders: Array<{ path: string; messages: Array<{ subject: string; attachments: Array<{ name: string; size: number }> }> }> }>;
+	const control = async <T>(apiPath: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${ports.control}${apiPath}`)).json()) as T;
+	const folderOf = (boxes: Mailboxes, folderPath: string) => boxes.find((b) => b.mailbox === 'invoices@contoso.test')?.folders.find((f) => f.path === folderPath);
+
+	it.each([
+		['SIGINT', 'graph'],
+		['SIGTERM', 'ews'],
+	] as const)('%s to the npm start process alone stops everything and frees every port (demo on %s)', async (signal, mailboxApi) => {
+		const started = await npmStart({ ...env, DEMO_MAILBOX_API: mailboxApi === 'graph' ? undefined : mailboxApi });
 		groups.push(started.child.pid!);
 		const tree = descendants(started.child.pid!);
 		// npm → sh (exec'd into tsx) → node start.ts → n8n (Node 24) and its task runner.
@@ -76,17 +87,23 @@ describe('npm start', () => {
 		expect(listeningAddresses(ports.n8n)).toEqual(['127.0.0.1']);
 		expect(started.output()).toContain(`listening on 127.0.0.1`);
 
-		if (signal === 'SIGINT') {
-			// The README's drop-mail example, exactly as npm start printed it, on this fresh clone.
-			const printed = /npm run sandbox:mail -- (.+)$/m.exec(started.output())![1];
-			const args = [...printed.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-			const drop = await h.run('npm', ['run', 'sandbox:mail', '--', ...args], { cwd: h.REPO_ROOT, env, timeoutMs: 60_000 });
-			expect(drop.code).toBe(0);
-			const boxes = (await (await fetch(`http://127.0.0.1:${ports.control}/api/mailboxes`)).json()) as Array<{ mailbox: string; folders: Array<{ path: string; messages: Array<{ subject: string; attachments: Array<{ name: string; size: number }> }> }> }>;
-			const inbox = boxes.find((b) => b.mailbox === 'invoices@contoso.test')!.folders.find((f) => f.path === 'Inbox')!;
-			const dropped = inbox.messages.find((m) => m.subject === 'Invoice 42');
-			expect(dropped?.attachments).toEqual([{ name: 'invoice-42.pdf', size: expect.any(Number) }]);
-		}
+		expect(started.output()).toContain(`Mailbox API     ${mailboxApi === 'graph' ? 'Microsoft Graph' : 'EWS'} in the demo workflows`);
+
+		// The README's drop-mail example, exactly as npm start printed it, on this fresh clone.
+		const printed = /npm run sandbox:mail -- (.+)$/m.exec(started.output())![1];
+		const args = [...printed.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+		const drop = await h.run('npm', ['run', 'sandbox:mail', '--', ...args], { cwd: h.REPO_ROOT, env, timeoutMs: 60_000 });
+		expect(drop.code).toBe(0);
+		const dropped = folderOf(await control<Mailboxes>('/api/mailboxes'), 'Inbox')?.messages.find((m) => m.subject === 'Invoice 42');
+		expect(dropped?.attachments).toEqual([{ name: 'invoice-42.pdf', size: expect.any(Number) }]);
+
+		// The active invoice inbox (its trigger polls every minute) moves it to Inbox/Processed on the chosen API.
+		await h.waitFor('the invoice inbox workflow to move "Invoice 42" to Inbox/Processed', async () => (folderOf(await control<Mailboxes>('/api/mailboxes'), 'Inbox/Processed')?.messages.some((m) => m.subject === 'Invoice 42') ? true : undefined), 180_000, 2000);
+		const tokenScopes = (await control<Array<{ clientId: string; scope: string; ok: boolean }>>('/api/token-requests')).filter((t) => t.clientId === DEMO.appOnlyClientId && t.ok).map((t) => t.scope);
+		if (mailboxApi === 'graph') expect(tokenScopes).toContainEqual(expect.stringContaining('graph.microsoft.com'));
+		else expect(tokenScopes.filter((scope) => scope.includes('graph.microsoft.com'))).toEqual([]);
+		// EWS (and SMTP for the reply) ask for the Exchange resource; on Graph only the SMTP reply does.
+		expect(tokenScopes).toContainEqual(expect.stringContaining('outlook.office365.com'));
 
 		process.kill(started.child.pid!, signal);
 		const code = await Promise.race([started.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);

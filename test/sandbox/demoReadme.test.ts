@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { DEMO_WORKFLOWS, DEMO_DIR, demoWorkflowName } from './demoSetup';
+import { mailboxApiOf } from '../../nodes/shared/credentialFields';
+import { DEMO_EXCHANGE_CREDENTIALS, DEMO_WORKFLOWS, DEMO_DIR, demoMailboxApi, demoWorkflowName } from './demoSetup';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -32,5 +33,33 @@ describe('the demo as the README describes it', () => {
 
 	it('the control page has one name', () => {
 		for (const text of [readme, ...demoTexts]) expect(text).not.toMatch(/mail viewer|sandbox page\b/i);
+	});
+
+	it('offers demo credentials for both Mailbox APIs, app-only and delegated, each on its API, named in the README', () => {
+		const credentials = JSON.parse(readFileSync(path.join(DEMO_DIR, 'credentials.json'), 'utf8')) as Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
+		for (const api of ['graph', 'ews'] as const) {
+			for (const [kind, ref] of Object.entries(DEMO_EXCHANGE_CREDENTIALS[api])) {
+				const credential = credentials.find((c) => c.id === ref.id);
+				expect({ api, kind, name: credential?.name, type: credential?.type, mailboxApi: credential && mailboxApiOf(credential.data) }).toEqual({
+					api,
+					kind,
+					name: ref.name,
+					type: kind === 'appOnly' ? 'microsoftExchangeAppOnlyApi' : 'microsoftExchangeOAuth2Api',
+					mailboxApi: api,
+				});
+				expect(readme).toContain(ref.name);
+			}
+		}
+	});
+
+	it("runs the demo workflows' Exchange nodes on the chosen API's credentials: Graph unless DEMO_MAILBOX_API=ews", () => {
+		const exchangeNodes = DEMO_WORKFLOWS.flatMap((demo, i) => (JSON.parse(demoTexts[i]) as { nodes: Array<{ type: string; credentials?: Record<string, { id: string }> }> }).nodes)
+			.filter((node) => /\.exchange(Trigger)?$/.test(node.type));
+		expect(exchangeNodes.length).toBeGreaterThan(3);
+		for (const node of exchangeNodes) for (const ref of Object.values(node.credentials ?? {})) expect(ref.id).toMatch(/^\{\{EXCHANGE_(APP_ONLY|DELEGATED)_ID\}\}$/);
+		expect(demoMailboxApi({})).toBe('graph');
+		expect(demoMailboxApi({ DEMO_MAILBOX_API: 'EWS' })).toBe('ews');
+		expect(() => demoMailboxApi({ DEMO_MAILBOX_API: 'rest' })).toThrow(/DEMO_MAILBOX_API=rest .*graph .*ews/);
+		expect(readme).toContain('DEMO_MAILBOX_API=ews npm start');
 	});
 });

@@ -1,11 +1,13 @@
 // The demo that `npm start` sets up, shared with the browser suite (which checks exactly what a user of
-// `npm start` sees): demo mail in the EWS stand-in, demo credentials and the three demo workflows.
+// `npm start` sees): demo mail in the sandbox's store (EWS and Graph serve the same one), demo credentials for both
+// Mailbox APIs and the three demo workflows, whose Exchange nodes use Graph unless DEMO_MAILBOX_API=ews.
 import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { DEMO, type Sandbox } from './index';
 import * as h from '../e2e/harness';
+import { GRAPH_DELEGATED_SCOPE } from '../e2e/exchange-workflows';
 
 export const DEMO_DIR = path.join(__dirname, 'demo');
 
@@ -17,6 +19,23 @@ export const DEMO_WORKFLOWS = [
 	{ id: 'demoListUnreadInv', file: 'list-unread-invoices.workflow.json', activate: false },
 	{ id: 'demoInvoiceInbox', file: 'invoice-inbox.workflow.json', activate: true },
 ] as const;
+
+export type DemoMailboxApi = 'graph' | 'ews';
+
+/** The demo credentials of the Exchange nodes per Mailbox API (credentials.json); SMTP nodes keep theirs. */
+export const DEMO_EXCHANGE_CREDENTIALS = {
+	graph: { appOnly: { id: 'demoAppOnlyGraph', name: 'Contoso app-only Graph (sandbox)' }, delegated: { id: 'demoDelegGraph01', name: 'Alex Wilber delegated Graph (sandbox)' } },
+	ews: { appOnly: { id: 'demoAppOnly00001', name: 'Contoso app-only EWS (sandbox)' }, delegated: { id: 'demoDelegatedEws', name: 'Alex Wilber delegated EWS (sandbox)' } },
+} as const;
+
+const MAILBOX_API_NAMES: Record<DemoMailboxApi, string> = { graph: 'Microsoft Graph', ews: 'EWS' };
+
+/** The Mailbox API the demo workflows use: DEMO_MAILBOX_API (graph, the default, or ews). */
+export function demoMailboxApi(env: NodeJS.ProcessEnv = process.env): DemoMailboxApi {
+	const wanted = (env.DEMO_MAILBOX_API ?? '').trim().toLowerCase() || 'graph';
+	if (wanted !== 'graph' && wanted !== 'ews') throw new Error(`DEMO_MAILBOX_API=${env.DEMO_MAILBOX_API} is not a Mailbox API: use graph (the default) or ews`);
+	return wanted;
+}
 
 /** A small PDF (valid structure, one page with a line of text) for demo attachments. */
 export function demoPdf(text: string): Buffer {
@@ -40,7 +59,7 @@ export function demoPdf(text: string): Buffer {
 	return Buffer.from(pdf, 'latin1');
 }
 
-/** Demo mail in the EWS stand-in (in memory: seeded again on every start). */
+/** Demo mail in the sandbox's store (in memory: seeded again on every start). */
 export function seedDemoMailboxes(sandbox: Sandbox): void {
 	const store = sandbox.ews.store;
 	const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
@@ -99,6 +118,8 @@ export interface ImportDemoOptions {
 	keepEditedWorkflows: boolean;
 	/** Publish (activate) the workflows marked `activate`. */
 	activate: boolean;
+	/** The Mailbox API of the workflows' Exchange nodes (default Graph). A change re-imports the workflows. */
+	mailboxApi?: DemoMailboxApi;
 }
 
 /** Demo credentials (re-imported every time: ports, CA and tokens match this sandbox) and the demo workflows. */
@@ -117,9 +138,13 @@ export async function importDemo(userFolder: string, sandbox: Sandbox, options: 
 			loginHint: DEMO.user,
 			ca: sandbox.ca,
 		});
+	const api = options.mailboxApi ?? 'graph';
+	const other: DemoMailboxApi = api === 'graph' ? 'ews' : 'graph';
+	const exchange = DEMO_EXCHANGE_CREDENTIALS[api];
 	const vars = {
 		AUTHORITY_HOST: sandbox.entra.authorityHost,
 		EWS_URL: `${sandbox.entra.origin}/EWS/Exchange.asmx`,
+		GRAPH_URL: sandbox.graphUrl,
 		SMTP_HOST: sandbox.smtp.host,
 		SMTP_PORT: sandbox.smtp.port,
 		TENANT_ID: DEMO.tenantId,
@@ -131,7 +156,15 @@ export async function importDemo(userFolder: string, sandbox: Sandbox, options: 
 		OAUTH_TOKEN_DATA: await signIn('https://outlook.office365.com/SMTP.Send offline_access'),
 		// The delegated EWS credential gets its own sign-in with the EWS scope (what its Connect button asks for).
 		OAUTH_TOKEN_DATA_EWS: await signIn('https://outlook.office365.com/EWS.AccessAsUser.All offline_access openid'),
+		// The delegated Graph credential: the Graph scopes of its Connect button (a token is for one resource).
+		OAUTH_TOKEN_DATA_GRAPH: await signIn(GRAPH_DELEGATED_SCOPE),
 		CONTROL_URL: sandbox.control.url,
+		MAILBOX_API_NAME: MAILBOX_API_NAMES[api],
+		EXCHANGE_APP_ONLY_ID: exchange.appOnly.id,
+		EXCHANGE_APP_ONLY_NAME: exchange.appOnly.name,
+		EXCHANGE_DELEGATED_ID: exchange.delegated.id,
+		EXCHANGE_DELEGATED_NAME: exchange.delegated.name,
+		OTHER_MAILBOX_API_HINT: `${MAILBOX_API_NAMES[other]}: *${DEMO_EXCHANGE_CREDENTIALS[other].appOnly.name}*, *${DEMO_EXCHANGE_CREDENTIALS[other].delegated.name}*; or start with DEMO_MAILBOX_API=${other}`,
 	};
 	await h.importCredentials(userFolder, await h.loadTemplate<h.CredentialExport[]>(path.join(DEMO_DIR, 'credentials.json'), vars));
 	// The invoice inbox is published (2.40.7's word for activated) right after its import; `n8n start` then
@@ -140,11 +173,12 @@ export async function importDemo(userFolder: string, sandbox: Sandbox, options: 
 		const marker = path.join(userFolder, `.demo-workflow-${demo.id}`);
 		if (options.keepEditedWorkflows) {
 			const legacyMarker = demo.id === 'demoSendTestMail' ? path.join(userFolder, '.demo-workflow-imported') : undefined;
-			const imported = (await fs.stat(marker).catch(() => undefined)) ?? (legacyMarker && (await fs.stat(legacyMarker).catch(() => undefined)));
-			if (imported) continue;
+			// A marker holds the Mailbox API the workflow was imported for (older markers: a date, from EWS days).
+			const importedFor = (await fs.readFile(marker, 'utf8').catch(() => undefined)) ?? (legacyMarker && (await fs.readFile(legacyMarker, 'utf8').catch(() => undefined)));
+			if (importedFor !== undefined && (importedFor === api || (api === 'ews' && !(importedFor in MAILBOX_API_NAMES)))) continue;
 		}
 		await h.importWorkflow(userFolder, await h.loadTemplate(path.join(DEMO_DIR, demo.file), vars));
 		if (demo.activate && options.activate) await h.publishWorkflow(userFolder, demo.id);
-		await fs.writeFile(marker, new Date().toISOString());
+		await fs.writeFile(marker, api);
 	}
 }

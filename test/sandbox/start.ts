@@ -1,5 +1,6 @@
 // `npm start`: builds the package, then starts the local Microsoft 365 sandbox + the pinned n8n with this
-// package installed as a community package, demo credentials and three demo workflows.
+// package installed as a community package, demo credentials (Microsoft Graph and EWS, app-only and delegated) and
+// three demo workflows, whose Exchange nodes run on Graph (DEMO_MAILBOX_API=ews: on EWS).
 //
 // State lives in <repo>/.sandbox/ (git-ignored): tls/ (sandbox CA, kept so n8n's stored CA stays
 // valid), n8n-user/ (N8N_USER_FOLDER), pack/ (tarballs). A second run reuses all of it; the package
@@ -11,11 +12,12 @@
 //
 // Environment: N8N_PORT (5678), N8N_LISTEN_ADDRESS (127.0.0.1: the editor is reachable from this machine only;
 // 0.0.0.0 for every interface), SANDBOX_HTTPS_PORT (9443), SANDBOX_SMTP_PORT (2587), SANDBOX_CONTROL_PORT (8025),
-// SANDBOX_STATE_DIR (<repo>/.sandbox), N8N_VERBOSE=1 (n8n's log).
+// SANDBOX_STATE_DIR (<repo>/.sandbox), N8N_VERBOSE=1 (n8n's log), DEMO_MAILBOX_API (graph, the default, or ews: the
+// Mailbox API of the demo workflows' Exchange nodes; a change re-imports the demo workflows).
 import * as path from 'node:path';
 
 import { DEMO, startSandbox, type Sandbox } from './index';
-import { DEMO_WORKFLOWS, SAMPLE_INVOICE, demoWorkflowName, importDemo, seedDemoMailboxes } from './demoSetup';
+import { DEMO_EXCHANGE_CREDENTIALS, DEMO_WORKFLOWS, SAMPLE_INVOICE, demoMailboxApi, demoWorkflowName, importDemo, seedDemoMailboxes } from './demoSetup';
 import * as h from '../e2e/harness';
 
 const OWNER: h.OwnerAccount = {
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
 		control: envPort('SANDBOX_CONTROL_PORT', 8025),
 	};
 	const baseUrl = `http://localhost:${n8nPort}`;
+	const mailboxApi = demoMailboxApi();
 
 	let sandbox: Sandbox | undefined;
 	let n8n: h.RunningN8n | undefined;
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
 		if (install.how === 'unchanged') console.log('  (unchanged since the last run, not reinstalled)');
 
 		done = step('Importing the demo credentials and the three demo workflows');
-		await importDemo(userFolder, sandbox, { baseUrl, keepEditedWorkflows: true, activate: true });
+		await importDemo(userFolder, sandbox, { baseUrl, keepEditedWorkflows: true, activate: true, mailboxApi });
 		done();
 
 		done = step(`Starting n8n on ${baseUrl} (listening on ${listenAddress})`);
@@ -124,8 +127,11 @@ async function main(): Promise<void> {
 		for (const demo of DEMO_WORKFLOWS) {
 			console.log(`  Workflow        "${demoWorkflowName(demo.file)}"${demo.activate ? ' (active)' : ''}\n                  ${baseUrl}/workflow/${demo.id}`);
 		}
-		console.log(`  Credentials     "Contoso app-only (sandbox)", "Alex Wilber delegated (sandbox)" (SMTP),`);
-		console.log(`                  "Alex Wilber delegated EWS (sandbox)"`);
+		const { graph, ews } = DEMO_EXCHANGE_CREDENTIALS;
+		console.log(`  Mailbox API     ${mailboxApi === 'graph' ? 'Microsoft Graph' : 'EWS'} in the demo workflows   (DEMO_MAILBOX_API=${mailboxApi === 'graph' ? 'ews' : 'graph'} npm start for the other)`);
+		console.log(`  Credentials     Graph: "${graph.appOnly.name}", "${graph.delegated.name}"`);
+		console.log(`                  EWS: "${ews.appOnly.name}" (also SMTP), "${ews.delegated.name}"`);
+		console.log(`                  SMTP delegated: "Alex Wilber delegated (sandbox)"`);
 		console.log(`  Drop a mail     npm run sandbox:mail -- --to ${DEMO.sharedMailbox} --subject "Invoice 42" --attach ${sample}`);
 		console.log(`                  (the active invoice inbox workflow moves it to Inbox/Processed and replies within a minute)`);
 		console.log(`  Sandbox Entra   ${sandbox.entra.origin}   SMTP ${sandbox.smtp.host}:${sandbox.smtp.port}`);

@@ -59,7 +59,7 @@ describe('the n8n editor in a real browser', () => {
 					typeVersion: 1,
 					position: [0, 0],
 					parameters: node.parameters,
-					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
+					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only EWS (sandbox)' } },
 				},
 			],
 		});
@@ -145,7 +145,7 @@ describe('the n8n editor in a real browser', () => {
 				.flatMap((p) => (p.options ?? []) as Array<{ value: string }>)
 				.map((o) => o.value);
 		const credentials = {
-			appOnly: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
+			appOnly: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only EWS (sandbox)' } },
 			delegatedEws: { microsoftExchangeOAuth2Api: { id: 'demoDelegatedEws', name: 'Alex Wilber delegated EWS (sandbox)' } },
 			delegatedSmtp: { microsoftSmtpOAuth2Api: { id: 'demoDelegated001', name: 'Alex Wilber delegated (sandbox)' } },
 		};
@@ -330,6 +330,28 @@ describe('the n8n editor in a real browser', () => {
 		expect(newErrorsFromOurNodes()).toEqual([]);
 	});
 
+	test('the Mailbox API field shows Microsoft Graph on a Microsoft 365 cloud and EWS on Custom when the data has no choice; a Graph credential shows Graph', async () => {
+		/** The option the credential form shows in its Mailbox API field (`field`: the property the cloud displays). */
+		const shownMailboxApi = async (id: string, field: 'mailboxApi' | 'customMailboxApi') => {
+			await page.goto(`${env.baseUrl}/home/credentials/${id}`);
+			const modal = page.locator('[data-test-id="editCredential-modal"]');
+			await modal.waitFor();
+			const input = modal.locator(`[data-test-id="parameter-input-${field}"] [data-test-id="parameter-input-field"]`).first();
+			await input.waitFor();
+			await artefacts.shot(page, `mailbox-api-${id}`);
+			const shown = await input.inputValue();
+			await page.keyboard.press('Escape');
+			return shown;
+		};
+		// No Mailbox API in the data (a blank form starts from the same defaults): Graph on Microsoft 365, EWS on Custom.
+		const { ewsUrl: _ews, authorityHost: _host, resource: _resource, ...global } = sandboxAppOnlyData(env.sandbox, { cloud: 'global' });
+		const created = await env.session.request<{ id: string }>('POST', '/credentials', { name: 'Browser e2e: Microsoft 365, no Mailbox API', type: 'microsoftExchangeAppOnlyApi', data: global });
+		expect(await shownMailboxApi(created.id, 'mailboxApi')).toBe('Microsoft Graph');
+		expect(await shownMailboxApi('demoAppOnly00001', 'customMailboxApi')).toBe('EWS (Exchange Web Services)');
+		expect(await shownMailboxApi('demoAppOnlyGraph', 'customMailboxApi')).toBe('Microsoft Graph');
+		expect(newErrorsFromOurNodes()).toEqual([]);
+	});
+
 	test('the demo workflow "Send a test mail (SMTP OAuth)" run from the editor delivers its mail to the sandbox', async () => {
 		const before = env.sandbox.smtp.messages.length;
 		await openWorkflow('demoSendTestMail');
@@ -362,7 +384,7 @@ describe('the n8n editor in a real browser', () => {
 					typeVersion: 1,
 					position: [260, 0],
 					parameters: { authentication: 'appOnly', fromEmail: 'CEO <ceo@contoso.test>', toEmail: 'someone@example.com', subject: 'Send As check', emailFormat: 'text', text: 'x', options: { smtpUser: DEMO.sharedMailbox } },
-					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only (sandbox)' } },
+					credentials: { microsoftExchangeAppOnlyApi: { id: 'demoAppOnly00001', name: 'Contoso app-only EWS (sandbox)' } },
 				},
 			],
 			connections: { Start: { main: [[{ node: 'Send as the CEO', type: 'main', index: 0 }]] } },
