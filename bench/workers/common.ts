@@ -22,7 +22,14 @@ export interface WorkerInput {
 	credential: ICredentialDataDecryptedObject;
 	mailbox: string;
 	smtp: { host: string; port: number };
+	/** The Graph stand-in: its v1.0 URL and the app-only scope for it (the Graph rows' baselines). */
+	graph: { url: string; scope: string };
+	/** Which API `credential` selects (its Mailbox API); our workers load the EWS library only for EWS. */
+	mailboxApi: 'ews' | 'graph';
 }
+
+/** What every send case sends as message `i`: subject and a ~1 KB text body. */
+export const benchMessage = (i: number) => ({ subject: `Invoice ${i}`, text: `Invoice ${i}\n${'Lorem ipsum dolor sit amet. '.repeat(40)}` });
 
 export async function readInput<T extends WorkerInput>(): Promise<T> {
 	const chunks: Buffer[] = [];
@@ -73,8 +80,8 @@ export function runWorker(main: () => Promise<unknown>): void {
 }
 
 /** A plain client-credentials token request, as a hand-written integration makes it (once per baseline run). The sandbox CA comes from NODE_EXTRA_CA_CERTS. */
-export async function fetchAppOnlyToken(input: WorkerInput): Promise<string> {
-	const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: input.clientId, client_secret: input.clientSecret, scope: input.scope }).toString();
+export async function fetchAppOnlyToken(input: WorkerInput, scope = input.scope): Promise<string> {
+	const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: input.clientId, client_secret: input.clientSecret, scope }).toString();
 	const body = await new Promise<string>((resolve, reject) => {
 		const request = https.request(input.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(form) } }, (response) => {
 			const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 /** Send baseline: a new nodemailer SMTP connection (STARTTLS + XOAUTH2 login) per message, same token. */
 import nodemailer from 'nodemailer';
 
-import { fetchAppOnlyToken, measure, readInput, runWorker, type WorkerInput } from './common';
+import { benchMessage, fetchAppOnlyToken, measure, readInput, runWorker, type WorkerInput } from './common';
 
 interface Input extends WorkerInput {
 	n: number;
@@ -23,7 +23,7 @@ runWorker(async () => {
 				auth: { type: 'OAuth2', user: input.mailbox, accessToken: token },
 			});
 			try {
-				await transport.sendMail({ from: `Invoices <${input.mailbox}>`, to: input.to, subject: `Invoice ${i}`, text: `Invoice ${i}\n${'Lorem ipsum dolor sit amet. '.repeat(40)}` });
+				await transport.sendMail({ from: `Invoices <${input.mailbox}>`, to: input.to, ...benchMessage(i) });
 				ok++;
 			} finally {
 				transport.close();

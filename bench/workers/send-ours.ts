@@ -2,7 +2,7 @@
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node.ts'; // explicit .ts: "SmtpOAuth.node" would resolve to the codex SmtpOAuth.node.json
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { nodeContext } from './context';
-import { measure, readInput, runWorker, type WorkerInput } from './common';
+import { benchMessage, measure, readInput, runWorker, type WorkerInput } from './common';
 
 interface Input extends WorkerInput {
 	n: number;
@@ -19,7 +19,7 @@ runWorker(async () => {
 	const measured = await measure(async () => {
 		const test = nodeContext({
 			description: node.description,
-			parameters: (i) => ({ authentication: 'appOnly', fromEmail: `Invoices <${input.mailbox}>`, toEmail: input.to, subject: `Invoice ${i}`, emailFormat: 'text', text: `Invoice ${i}\n${'Lorem ipsum dolor sit amet. '.repeat(40)}` }),
+			parameters: (i) => ({ authentication: 'appOnly', fromEmail: `Invoices <${input.mailbox}>`, toEmail: input.to, emailFormat: 'text', ...benchMessage(i) }),
 			credentials,
 			items: Array.from({ length: input.n }, (_, i) => ({ json: { i } })),
 		});
