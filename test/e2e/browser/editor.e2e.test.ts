@@ -331,12 +331,13 @@ describe('the n8n editor in a real browser', () => {
 	});
 
 	test('the Mailbox API field shows Microsoft Graph on a Microsoft 365 cloud and EWS on Custom when the data has no choice; a Graph credential shows Graph', async () => {
-		/** The option the credential form shows in its Mailbox API field (`field`: the property the cloud displays). */
-		const shownMailboxApi = async (id: string, field: 'mailboxApi' | 'customMailboxApi') => {
+		/** The option the credential form shows in its Mailbox API field (mailboxApi, or customMailboxApi on Custom). */
+		const shownMailboxApi = async (id: string) => {
 			await page.goto(`${env.baseUrl}/home/credentials/${id}`);
 			const modal = page.locator('[data-test-id="editCredential-modal"]');
 			await modal.waitFor();
-			const input = modal.locator(`[data-test-id="parameter-input-${field}"] [data-test-id="parameter-input-field"]`).first();
+			// One form per credential property; the Mailbox API one is the form with that label and an input.
+			const input = modal.locator('[data-test-id="credential-connection-parameter"]').filter({ hasText: 'Mailbox API', has: page.locator('input') }).locator('input').first();
 			await input.waitFor();
 			await artefacts.shot(page, `mailbox-api-${id}`);
 			const shown = await input.inputValue();
@@ -346,9 +347,9 @@ describe('the n8n editor in a real browser', () => {
 		// No Mailbox API in the data (a blank form starts from the same defaults): Graph on Microsoft 365, EWS on Custom.
 		const { ewsUrl: _ews, authorityHost: _host, resource: _resource, ...global } = sandboxAppOnlyData(env.sandbox, { cloud: 'global' });
 		const created = await env.session.request<{ id: string }>('POST', '/credentials', { name: 'Browser e2e: Microsoft 365, no Mailbox API', type: 'microsoftExchangeAppOnlyApi', data: global });
-		expect(await shownMailboxApi(created.id, 'mailboxApi')).toBe('Microsoft Graph');
-		expect(await shownMailboxApi('demoAppOnly00001', 'customMailboxApi')).toBe('EWS (Exchange Web Services)');
-		expect(await shownMailboxApi('demoAppOnlyGraph', 'customMailboxApi')).toBe('Microsoft Graph');
+		expect(await shownMailboxApi(created.id)).toBe('Microsoft Graph');
+		expect(await shownMailboxApi('demoAppOnly00001')).toBe('EWS (Exchange Web Services)');
+		expect(await shownMailboxApi('demoAppOnlyGraph')).toBe('Microsoft Graph');
 		expect(newErrorsFromOurNodes()).toEqual([]);
 	});
 
