@@ -283,3 +283,28 @@ describe('de-duplication: the ItemId is the key, the Internet Message-ID only gu
 		expect(poller.warnings.filter((warning) => /was not emitted: a message with this Internet Message-ID was emitted before and the folder is being resynchronised/.test(warning))).toHaveLength(1);
 	});
 });
+
+describe('a credential moved between EWS and Graph (same workflow, same static data)', () => {
+	it('goes on from the other API: the old cursor is never followed, mail after the move comes once, nothing before it again', async () => {
+		const folder = freshFolder();
+		const poller = new Poller(sandbox, settingsFor({ folder: { path: folder } }), { mailboxApi: 'ews' });
+		deliver(folder, 'before 1');
+		deliver(folder, 'before 2');
+		expect(subjects(await poller.poll()).sort()).toEqual(['before 1', 'before 2']);
+
+		// The admin switches the credential to Graph: the saved cursor is an EWS SyncState.
+		poller.options.mailboxApi = 'graph';
+		deliver(folder, 'after graph');
+		expect(subjects(await poller.poll())).toEqual(['after graph']);
+		expect(poller.state.syncState).toMatch(/^graph-delta:/);
+		expect(await poller.poll()).toEqual([]);
+
+		// And back (an on-premises move, or a rollback): the saved cursor is Graph's.
+		poller.options.mailboxApi = 'ews';
+		deliver(folder, 'after ews');
+		expect(subjects(await poller.poll())).toEqual(['after ews']);
+		expect(poller.state.syncState).not.toMatch(/^graph-delta:/);
+		expect(await poller.poll()).toEqual([]);
+		expect(poller.warnings.filter((warning) => /resynchronising/.test(warning))).toHaveLength(2);
+	});
+});

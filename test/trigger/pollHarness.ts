@@ -4,8 +4,8 @@ import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import { EwsClient } from '../../nodes/shared/transport/ews/client';
-import { EwsMailStore } from '../../nodes/shared/transport/ews/store';
+import type { MailApi } from '../../nodes/shared/mail/store';
+import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
 import { appOnlyCredential } from '../support/sandboxCredentials';
@@ -24,6 +24,8 @@ export function settingsFor(overrides: Partial<PollSettings> = {}): PollSettings
 
 export interface PollerOptions {
 	start?: StartPoint;
+	/** The credential's Mailbox API (default EWS); may change between polls, as when an admin moves a credential to Graph. */
+	mailboxApi?: MailApi;
 	timeoutMs?: number;
 	maxAttempts?: number;
 }
@@ -37,7 +39,7 @@ export class Poller {
 	constructor(
 		private readonly sandbox: Sandbox,
 		private readonly settings: PollSettings,
-		private readonly options: PollerOptions = {},
+		readonly options: PollerOptions = {},
 	) {
 		this.staticData = JSON.stringify(initialState('test-cursor', options.start ?? { kind: 'all' }, new Date()));
 	}
@@ -48,9 +50,9 @@ export class Poller {
 
 	/** One poll in a fresh "execution"; the state is saved only when the poll returned. */
 	async poll(): Promise<INodeExecutionData[]> {
-		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox) }, trustedCa: this.sandbox.ca });
+		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox, this.options.mailboxApi === 'graph' ? { customMailboxApi: 'graph', graphUrl: this.sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' } : {}) }, trustedCa: this.sandbox.ca });
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-		const store = new EwsMailStore(new EwsClient(auth, { ewsUrl: this.sandbox.ews.url, wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts }));
+		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
 		const { items, state } = await pollFolder(
 			{
 				store,

@@ -49,6 +49,7 @@ const KIND_BY_CODE: Record<string, FailureKind> = {
 	ErrorAttachmentSizeShouldNotBeLessThanMinimumSize: 'invalidRequest',
 	syncStateNotFound: 'invalidCursor',
 	resyncRequired: 'invalidCursor',
+	GraphCursorNotForThisFolder: 'invalidCursor',
 	serviceNotAvailable: 'unavailable',
 	ErrorInternalServerTransientError: 'unavailable',
 	GraphDeadlineExceeded: 'timeout',

@@ -560,8 +560,10 @@ export class GraphMailStore implements MailStore {
 		let url = `${this.folderUrl(mailbox, folderId)}/messages/delta?changeType=created&$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`;
 		if (cursor) {
 			const saved = readCursor(cursor);
+			// Not a Graph cursor of this folder (an EWS SyncState saved before the credential moved to
+			// Graph, or another folder's): never followed; the trigger resynchronises, skipping what it emitted.
 			if (!saved || saved.mailbox.toLowerCase() !== mailbox.toLowerCase() || saved.folderId !== folderId) {
-				this.fail(mailbox, 'GraphForeignLink', `The saved change-feed cursor is not the one of folder ${folderId} in ${mailbox}; it was not followed`);
+				this.fail(mailbox, 'GraphCursorNotForThisFolder', `The saved change-feed cursor is not a Graph cursor of folder ${folderId} in ${mailbox}; it was not followed`);
 			}
 			url = saved.link;
 		}
