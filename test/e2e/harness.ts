@@ -670,13 +670,33 @@ async function httpOk(url: string): Promise<boolean> {
 	}
 }
 
-/** `n8n start` in the background; resolves once GET /healthz answers 200. */
+/** What `n8n start` prints once its own server listens (1.x and 2.x). */
+const N8N_LISTENING = 'Editor is now accessible via';
+
+/**
+ * `n8n start` in the background; resolves once this n8n says it listens and its REST API answers.
+ * A port from freePort() can be taken by another process before n8n binds it (suites run in parallel,
+ * each starting n8n processes with their own free ports): then this n8n exits with EADDRINUSE, and
+ * whatever answers on the port is not it. Such a start is retried on fresh ports (unless a port was given).
+ */
 export async function startN8n(userFolder: string, opts: StartN8nOptions = {}): Promise<RunningN8n> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startN8nOnce(userFolder, opts);
+		} catch (error) {
+			if (!(error instanceof PortTaken) || opts.port !== undefined || attempt >= 3) throw error;
+		}
+	}
+}
+
+class PortTaken extends Error {}
+
+async function startN8nOnce(userFolder: string, opts: StartN8nOptions): Promise<RunningN8n> {
 	const paths = await ensureN8n();
 	const port = opts.port ?? (await freePort());
 	const baseUrl = `http://localhost:${port}`;
 	if (await httpOk(`${baseUrl}/healthz`)) {
-		throw new Error(`Something already answers on ${baseUrl} (another n8n?). Stop it or choose another port.`);
+		throw new PortTaken(`Something already answers on ${baseUrl} (another n8n?). Stop it or choose another port.`);
 	}
 	const env = n8nEnv(
 		userFolder,
@@ -713,8 +733,14 @@ export async function startN8n(userFolder: string, opts: StartN8nOptions = {}): 
 	};
 
 	const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-	while (!(await httpOk(`${baseUrl}/healthz`))) {
-		if (exited) throw new Error(`n8n exited during start-up:\n${tail(output, 40)}`);
+	const exitedEarly = () => (/EADDRINUSE|is already in use/.test(output) ? new PortTaken(`n8n could not bind its ports:\n${tail(output, 10)}`) : new Error(`n8n exited during start-up:\n${tail(output, 40)}`));
+	// Our n8n's own word that it listens, so a server that took the port meanwhile is never mistaken for it.
+	while (!output.includes(N8N_LISTENING) || !(await httpOk(`${baseUrl}/healthz`))) {
+		if (exited) throw exitedEarly();
+		if (/is already in use/.test(output)) {
+			await stop();
+			throw exitedEarly();
+		}
 		if (Date.now() > deadline) {
 			await stop();
 			throw new Error(`n8n did not answer ${baseUrl}/healthz in time:\n${tail(output, 40)}`);
@@ -723,7 +749,7 @@ export async function startN8n(userFolder: string, opts: StartN8nOptions = {}): 
 	}
 	// /healthz answers before the REST API is mounted: wait for the public settings too.
 	while (!(await httpOk(`${baseUrl}/rest/settings`))) {
-		if (exited) throw new Error(`n8n exited during start-up:\n${tail(output, 40)}`);
+		if (exited) throw exitedEarly();
 		if (Date.now() > deadline) {
 			await stop();
 			throw new Error(`n8n REST API did not come up in time:\n${tail(output, 40)}`);
@@ -779,6 +805,25 @@ export async function ensureOwner(baseUrl: string, owner: OwnerAccount): Promise
 		throw new Error(`POST /rest/owner/setup: HTTP ${res.status} ${body?.message ?? ''}`);
 	}
 	return 'created';
+}
+
+/**
+ * The owner's REST session on a just-started n8n: creates the owner if n8n asks for one, then signs in,
+ * both again until it works. On a loaded machine n8n can answer /rest/settings before its owner state is
+ * read (no setup asked for, yet no owner: every login a 401) and its REST routes with 404 for a moment.
+ * n8n allows 5 logins per minute per address (then HTTP 429 for the rest of the minute), and a browser
+ * may sign in too: at most one try every `intervalMs`.
+ */
+export async function ownerSession(baseUrl: string, owner: OwnerAccount, timeoutMs = 150_000, intervalMs = 15_000): Promise<RestSession> {
+	return await waitFor(
+		'n8n to accept the owner login',
+		async () => {
+			await ensureOwner(baseUrl, owner);
+			return await login(baseUrl, owner.email, owner.password);
+		},
+		timeoutMs,
+		intervalMs,
+	);
 }
 
 /** POST /rest/login; the auth cookie is bound to the browser-id header, which request() repeats. */

@@ -147,8 +147,7 @@ describe(h.onN8n('Microsoft Exchange Trigger: an active workflow under n8n start
 		sandbox.ews.store.deliver(MAILBOX, { from: 'billing@vendor.test', to: MAILBOX, subject: oldSubject, text: 'old' });
 
 		n8n = await h.startN8n(userFolder);
-		await h.ensureOwner(n8n.baseUrl, OWNER);
-		session = await h.login(n8n.baseUrl, OWNER.email, OWNER.password);
+		session = await h.ownerSession(n8n.baseUrl, OWNER);
 		console.log(`trigger e2e: n8n up at ${elapsed()}`);
 	});
 

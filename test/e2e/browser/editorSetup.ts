@@ -39,11 +39,7 @@ export async function startEditorEnvironment(log: (line: string) => void = () =>
 		log('demo imported');
 		const n8n = await h.startN8n(userFolder, { port, extraEnv: { N8N_LISTEN_ADDRESS: '127.0.0.1' } });
 		stops.push(() => n8n.stop());
-		await h.ensureOwner(baseUrl, OWNER);
-		// On a busy machine the REST routes can answer 404 for a moment after /rest/settings is up. n8n allows
-		// 5 logins per minute per address (then HTTP 429 for the rest of the minute), and the browser signs in
-		// too: at most one try every 15 s.
-		const session = await h.waitFor('n8n to accept the owner login', () => h.login(baseUrl, OWNER.email, OWNER.password), 150_000, 15_000);
+		const session = await h.ownerSession(baseUrl, OWNER);
 		return { sandbox, n8n, baseUrl, session, userFolder, stop };
 	} catch (error) {
 		await stop();
