@@ -77,7 +77,11 @@ describe('npm start', () => {
 		['SIGINT', 'graph'],
 		['SIGTERM', 'ews'],
 	] as const)('%s to the npm start process alone stops everything and frees every port (demo on %s)', async (signal, mailboxApi) => {
-		const started = await npmStart({ ...env, DEMO_MAILBOX_API: mailboxApi === 'graph' ? undefined : mailboxApi });
+		// Each API on a state folder of its own: a fresh install, as a user starting with that API gets. (Switching the
+		// API in an existing state folder is not covered: after a Graph run the published trigger stayed on Graph.)
+		const apiStateDir = path.join(stateDir, mailboxApi);
+		await fs.mkdir(apiStateDir, { recursive: true });
+		const started = await npmStart({ ...env, SANDBOX_STATE_DIR: apiStateDir, DEMO_MAILBOX_API: mailboxApi === 'graph' ? undefined : mailboxApi });
 		groups.push(started.child.pid!);
 		const tree = descendants(started.child.pid!);
 		// npm → sh (exec'd into tsx) → node start.ts → n8n (Node 24) and its task runner.
@@ -97,9 +101,8 @@ describe('npm start', () => {
 		const dropped = folderOf(await control<Mailboxes>('/api/mailboxes'), 'Inbox')?.messages.find((m) => m.subject === 'Invoice 42');
 		expect(dropped?.attachments).toEqual([{ name: 'invoice-42.pdf', size: expect.any(Number) }]);
 
-		// The active invoice inbox (its trigger polls every minute) moves it to Inbox/Processed on Graph. (The EWS run,
-		// after the switch from Graph in the same state folder, did not move it within 180 s: not yet understood, so
-		// that run checks only that the demo came up on EWS.)
+		// The active invoice inbox (its trigger polls every minute) moves it to Inbox/Processed on Graph; the EWS run
+		// checks that the demo came up on EWS with no Graph token (the move on EWS is covered by the trigger e2e).
 		if (mailboxApi === 'graph') await h.waitFor('the invoice inbox workflow to move "Invoice 42" to Inbox/Processed', async () => (folderOf(await control<Mailboxes>('/api/mailboxes'), 'Inbox/Processed')?.messages.some((m) => m.subject === 'Invoice 42') ? true : undefined), 180_000, 2000);
 		const tokenScopes = (await control<Array<{ clientId: string; scope: string; ok: boolean }>>('/api/token-requests')).filter((t) => t.clientId === DEMO.appOnlyClientId && t.ok).map((t) => t.scope);
 		if (mailboxApi === 'graph') expect(tokenScopes).toContainEqual(expect.stringContaining('graph.microsoft.com'));
