@@ -318,12 +318,25 @@ export interface ChangeOptions {
 	maxChanges: number;
 	/** Ask for each message's received time (first synchronisation and resynchronisation). */
 	withReceivedTime?: boolean;
+	/**
+	 * The message shape the caller will emit. A back end whose feed can carry it (Graph's delta
+	 * `$select`) hands it over on `ArrivedMessage.message`; EWS ignores it (its feed gives ids only).
+	 * Pass the same shape on every call: a feed started for another shape carries none.
+	 */
+	shape?: { body: BodyChoice; headers: boolean };
+	/**
+	 * Only on a feed's first request (no cursor): messages received at or after this time (ISO). The
+	 * bound stays with the feed on Graph (delta `$filter`); EWS ignores it (the caller filters).
+	 */
+	receivedSince?: string;
 }
 
 export interface ArrivedMessage {
 	id: string;
 	/** Only when asked for. */
 	receivedAt?: string;
+	/** The message in the asked `shape`, when the feed carried it; else the caller fetches it. */
+	message?: MessageShape;
 }
 
 export interface ChangePage {
@@ -334,4 +347,9 @@ export interface ChangePage {
 	/** Opaque cursor after this page. */
 	cursor: string;
 	moreAvailable: boolean;
+	/**
+	 * The API stopped a `receivedSince` start short of the whole window (Graph returns at most 5,000
+	 * messages for a filtered delta): set on the page that completes such a start.
+	 */
+	windowCapped?: { limit: number };
 }
