@@ -53,17 +53,29 @@ interface Collected {
 /**
  * Reads sync pages until the poll's budget is used or the folder is caught up. Each call asks for
  * at most the remaining budget, so the resulting state covers exactly the changes handled here.
+ *
+ * The feed is asked to carry the emitted shape (Graph selects it in the delta, so no message is
+ * read twice), except where most of what it reads is never emitted: skipping to "now" and a
+ * resynchronisation read ids (and receive times) only, and fetch what they emit. A start window
+ * ("last N days") goes to the feed as its lower bound.
  */
-async function collect(context: PollContext, settings: PollSettings, folderId: string, state: TriggerState, budget: number): Promise<Collected> {
+async function collect(context: PollContext, settings: PollSettings, folderId: string, state: TriggerState, budget: number, resync = false): Promise<Collected> {
 	let syncState = state.syncState;
 	const created: ArrivedMessage[] = [];
 	const withReceivedTime = state.cutoff !== undefined;
+	const shape = state.fastForward || resync ? undefined : { body: settings.output.body, headers: settings.output.headers };
+	const receivedSince = !resync && !state.fastForward ? state.cutoff : undefined;
 	for (;;) {
 		const remaining = state.fastForward ? FAST_FORWARD_PAGE : budget - created.length;
 		if (remaining <= 0) break;
-		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime });
+		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime, ...(shape ? { shape } : {}), ...(receivedSince ? { receivedSince } : {}) });
 		syncState = page.cursor;
 		if (!state.fastForward) created.push(...page.created);
+		if (page.windowCapped) {
+			context.warn(
+				`Microsoft Exchange Trigger: Microsoft Graph returned only the newest ${page.windowCapped.limit} messages of the start window in ${settings.mailbox} (its limit for a filtered change feed); older mail of the window was not emitted. Choose fewer days in Start From to cover the window completely.`,
+			);
+		}
 		if (!page.moreAvailable) {
 			// Caught up: the start point has been applied.
 			delete state.fastForward;
@@ -238,15 +250,19 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 		const bound = state.highWater ? new Date(Date.parse(state.highWater) - RESYNC_MARGIN_MS) : new Date(context.now().getTime() - 86_400_000);
 		state.cutoff = bound.toISOString();
 		cutoff = state.cutoff;
-		collected = await collect(context, settings, folderId, state, settings.maxMessages);
+		collected = await collect(context, settings, folderId, state, settings.maxMessages, true);
 	}
 
 	const candidates = collected.created.filter((item) => !cutoff || !item.receivedAt || item.receivedAt >= cutoff);
-	const fetched = await isolated(
+	// What the feed carried is used as it came; only the rest is read, in batches.
+	const toFetch = candidates.filter((c) => !c.message);
+	const read = await isolated(
 		context.store.api,
-		candidates.map((c) => c.id),
+		toFetch.map((c) => c.id),
 		async (ids) => await context.store.getMessages(settings.mailbox, ids, { body: settings.output.body, headers: settings.output.headers }),
 	);
+	const readById = new Map(toFetch.map((c, index) => [c, read[index]]));
+	const fetched = candidates.map((c) => (c.message ? { ok: true as const, value: c.message } : readById.get(c)!));
 
 	const recent = new Set(state.recent);
 	const messages: MessageShape[] = [];

@@ -44,7 +44,12 @@ export interface GraphServiceHooks {
 	uploadUrl(sessionId: string): string;
 	createUploadSession(session: UploadSession): string;
 	deltaTokens: Map<string, unknown>;
+	/** How an unknown (expired) delta token is answered: GraphService.expireDeltaTokens. */
+	deltaExpiry(): DeltaExpiry;
 }
+
+/** The documented forms of a refused delta token (delta-query-overview.md, errors.md). */
+export type DeltaExpiry = 'syncStateNotFound' | 'resyncRequired' | 'gone';
 
 export interface UploadSession {
 	mailbox: string;

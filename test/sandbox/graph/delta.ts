@@ -6,15 +6,21 @@
 // expireDeltaTokens() makes every one answer 410 syncStateNotFound.
 import type { StoredItem } from '../ews/store';
 import { ok, resolveFolder, route, type GraphContext, type Route } from './context';
-import { errors } from './errors';
+import { errors, GraphError } from './errors';
 import { randomBytes } from 'node:crypto';
 import { graphIdOf, immutableGraphId } from './ids';
-import { messageJson, parseSelect } from './shapes';
+import { attachmentJson, headersOf, messageJson, parseExpand, parseSelect } from './shapes';
 
 /** Page size without Prefer: odata.maxpagesize (Graph's is not documented). */
 export const DELTA_DEFAULT_PAGE_SIZE = 10;
-/** The largest page the stand-in gives, whatever odata.maxpagesize asks (Graph's is not documented). */
+/**
+ * The largest page the stand-in gives, whatever odata.maxpagesize asks. Graph's is not documented for
+ * message delta; 200 is the cap Microsoft states for Outlook delta pages, and the page the Graph
+ * store asks for (DELTA_PAGE_SIZE in nodes/shared/transport/graph/store.ts; a test keeps them equal).
+ */
 export const DELTA_MAX_PAGE_SIZE = 200;
+/** "Applying $filter in a delta query returns only up to 5,000 messages." (delta-query-messages.md) */
+export const DELTA_FILTER_LIMIT = 5000;
 /** Tokens kept; older ones are evicted like Graph's delta token cache. */
 export const DELTA_TOKEN_CACHE = 5000;
 
@@ -33,6 +39,8 @@ export interface DeltaState {
 	/** Folder log position the next round starts after. */
 	baseline: number;
 	select?: string[];
+	/** $expand=attachments, with its own $select. */
+	expand?: { select?: string[] };
 	changeType?: ChangeKind;
 	received?: { op: 'ge' | 'gt'; at: Date };
 	/** The rest of the current round (nextLink pages). */
@@ -55,15 +63,18 @@ function initialState(ctx: GraphContext, folderRef: string): DeltaState {
 	if (changeType !== null && !['created', 'updated', 'deleted'].includes(changeType)) throw errors.badQuery(`Invalid changeType '${changeType}': use created, updated or deleted.`);
 	const folder = resolveFolder(ctx, folderRef);
 	const received = parseDeltaFilter(query.get('$filter'));
-	const items = ctx.store
+	let items = ctx.store
 		.listItemsIn(folder.id)
 		.sort((a, b) => b.dateTimeReceived.getTime() - a.dateTimeReceived.getTime());
+	// A filtered first round stops at 5,000 messages (the newest: the order Graph gives is not documented).
+	if (received) items = items.filter((item) => inWindow(received, item)).slice(0, DELTA_FILTER_LIMIT);
 	return {
 		mailbox: ctx.mailbox,
 		folderId: folder.id,
 		folderRef,
 		baseline: folder.seq,
 		select: parseSelect(query.get('$select'), 'Message'),
+		expand: parseExpand(query.get('$expand')),
 		changeType: (changeType ?? undefined) as ChangeKind | undefined,
 		received,
 		pending: items.map((item) => ({ kind: 'created' as const, itemId: item.id, immutableId: item.immutableId })),
@@ -87,10 +98,19 @@ function nextRound(ctx: GraphContext, state: DeltaState): DeltaState {
 	return { ...state, baseline: folder.seq, pending: [...byItem.values()].filter((entry): entry is Pending => entry !== null) };
 }
 
-function matches(state: DeltaState, item: StoredItem): boolean {
-	if (!state.received) return true;
+function inWindow(received: NonNullable<DeltaState['received']>, item: StoredItem): boolean {
 	const at = item.dateTimeReceived.getTime();
-	return state.received.op === 'ge' ? at >= state.received.at.getTime() : at > state.received.at.getTime();
+	return received.op === 'ge' ? at >= received.at.getTime() : at > received.at.getTime();
+}
+
+const matches = (state: DeltaState, item: StoredItem) => !state.received || inWindow(state.received, item);
+
+/** Refused token: in the form the service is set to (GraphService.expireDeltaTokens). */
+function refused(ctx: GraphContext, folderRef: string): never {
+	const Location = `${ctx.base}${ctx.prefix}/mailFolders/${folderRef}/messages/delta?$deltatoken=`;
+	const form = ctx.service.deltaExpiry();
+	if (form === 'gone') throw new GraphError(410, 'HTTP410', '', { Location }, true);
+	throw Object.assign(form === 'resyncRequired' ? errors.resyncRequired() : errors.syncStateNotFound(), { headers: { Location } });
 }
 
 function maxPageSize(ctx: GraphContext): { size: number; applied?: string } {
@@ -108,7 +128,7 @@ function issue(ctx: GraphContext, state: DeltaState): string {
 	return token;
 }
 
-function delta(ctx: GraphContext, folderRef: string) {
+async function delta(ctx: GraphContext, folderRef: string) {
 	const query = ctx.request.query;
 	const skipToken = query.get('$skiptoken');
 	const deltaToken = query.get('$deltatoken');
@@ -117,9 +137,7 @@ function delta(ctx: GraphContext, folderRef: string) {
 		const extra = [...query.keys()].filter((name) => name !== '$skiptoken' && name !== '$deltatoken');
 		if (extra.length) throw errors.badQuery(`Query options of a delta query go in the initial request only (they are part of the token): remove ${extra.join(', ')}.`);
 		const saved = ctx.service.deltaTokens.get((skipToken ?? deltaToken) as string) as DeltaState | undefined;
-		if (!saved || saved.mailbox !== ctx.mailbox) {
-			throw Object.assign(errors.syncStateNotFound(), { headers: { Location: `${ctx.base}${ctx.prefix}/mailFolders/${folderRef}/messages/delta?$deltatoken=` } });
-		}
+		if (!saved || saved.mailbox !== ctx.mailbox) refused(ctx, folderRef);
 		state = skipToken !== null ? saved : nextRound(ctx, saved);
 	} else state = initialState(ctx, folderRef);
 
@@ -136,7 +154,10 @@ function delta(ctx: GraphContext, folderRef: string) {
 		}
 		const item = ctx.store.getItem(entry.itemId);
 		if (!item || item.folderId !== state.folderId || !matches(state, item)) continue;
-		value.push({ '@odata.type': '#microsoft.graph.message', ...messageJson(item, ctx.shape, state.select) });
+		const headers = state.select?.includes('internetMessageHeaders') ? headersOf(await ctx.store.mimeOf(item)) : undefined;
+		const json = messageJson(item, ctx.shape, state.select, headers);
+		if (state.expand) json.attachments = item.attachments.map((attachment) => attachmentJson(attachment, state.expand?.select));
+		value.push({ '@odata.type': '#microsoft.graph.message', ...json });
 	}
 	const rest = state.pending.slice(index);
 	const link = `${ctx.base}${ctx.prefix}/mailFolders/${folderRef}/messages/delta`;

@@ -7,6 +7,8 @@ export class GraphError extends Error {
 		readonly code: string,
 		message: string,
 		readonly headers: Record<string, string> = {},
+		/** Answered without a JSON error body (a bare status, as a gateway answers). */
+		readonly bare = false,
 	) {
 		super(message);
 		this.name = 'GraphError';
@@ -54,6 +56,7 @@ export const errors = {
 		new GraphError(400, 'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize', 'Attachment size must be greater than the minimum size.'),
 	messageTooLarge: (limitBytes: number) => new GraphError(413, 'ErrorMessageSizeExceeded', `The message exceeds the maximum supported size of ${limitBytes} bytes.`),
 	syncStateNotFound: () => new GraphError(410, 'syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.'),
+	resyncRequired: () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid, and the app must reset the sync state.'),
 	notSupported: (message: string) => new GraphError(405, 'ErrorInvalidRequest', message),
 	resourceNotFound: (path: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${path}'.`),
 	methodNotAllowed: () => new GraphError(405, 'Request_BadRequest', 'The HTTP method is not allowed for the resource.'),

@@ -11,7 +11,7 @@ import { readBody } from '../routes';
 import type { RouteRegistry } from '../types';
 import { authenticate, authorize, GRAPH_AUDIENCES, objectIdOf, resolveMailbox, type AppScope, type GraphPrincipal } from './auth';
 import { runBatch } from './batch';
-import type { GraphContext, GraphReply, GraphRequest, Route, UploadSession } from './context';
+import type { DeltaExpiry, GraphContext, GraphReply, GraphRequest, Route, UploadSession } from './context';
 import { errorBody, errors, GraphError } from './errors';
 import { GraphFaultQueue, type GraphFault, type GraphFaultOptions } from './faults';
 import { deltaRoutes } from './delta';
@@ -24,7 +24,8 @@ import { sendRoutes } from './ops-send';
 export { GRAPH_AUDIENCES, GRAPH_APP_ID, type AppScope } from './auth';
 export type { GraphFault, GraphFaultOptions } from './faults';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query';
-export { DELTA_DEFAULT_PAGE_SIZE, DELTA_MAX_PAGE_SIZE, DELTA_TOKEN_CACHE } from './delta';
+export { DELTA_DEFAULT_PAGE_SIZE, DELTA_FILTER_LIMIT, DELTA_MAX_PAGE_SIZE, DELTA_TOKEN_CACHE } from './delta';
+export type { DeltaExpiry } from './context';
 export { MAX_BATCH_REQUESTS } from './batch';
 export { MAX_POST_ATTACHMENT_BYTES, MAX_UPLOAD_CHUNK_BYTES } from './ops-attachments';
 export const UPLOAD_PATH = '/graph-upload';
@@ -87,6 +88,7 @@ export class GraphService {
 	readonly peakConcurrency = new Map<string, number>();
 	readonly uploadSessions = new Map<string, UploadSession>();
 	readonly deltaTokens = new Map<string, unknown>();
+	private deltaExpiry: DeltaExpiry = 'syncStateNotFound';
 
 	constructor(private readonly config: GraphConfig) {
 		this.url = `${config.origin}${GRAPH_PATH}`;
@@ -141,9 +143,14 @@ export class GraphService {
 		else this.restDisabled.delete(mailbox.toLowerCase());
 	}
 
-	/** Every delta token issued so far expires (the next use answers 410 syncStateNotFound). */
-	expireDeltaTokens(): void {
+	/**
+	 * Every delta token issued so far expires. The next use answers in the given documented form:
+	 * 410 syncStateNotFound (the default), 410 resyncRequired, or a bare 410 Gone whose Location is
+	 * the initial request with an empty $deltatoken ("synchronization reset").
+	 */
+	expireDeltaTokens(form: DeltaExpiry = 'syncStateNotFound'): void {
 		this.deltaTokens.clear();
+		this.deltaExpiry = form;
 	}
 
 	clearRequests(): void {
@@ -252,7 +259,7 @@ export class GraphService {
 				this.config.log(`graph: ${request.method} ${request.path} failed inside the sandbox: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 				return finish({ status: 500, json: errorBody('generalException', 'An unexpected error occurred in the sandbox.') });
 			}
-			return finish({ status: error.status, headers: error.headers, json: errorBody(error.code, error.message) });
+			return finish({ status: error.status, headers: error.headers, json: error.bare ? undefined : errorBody(error.code, error.message) });
 		}
 	}
 
@@ -295,6 +302,7 @@ export class GraphService {
 					return id;
 				},
 				deltaTokens: this.deltaTokens,
+				deltaExpiry: () => this.deltaExpiry,
 			},
 		};
 	}

@@ -34,6 +34,22 @@ import { graphFailure } from './errors';
 
 /** Graph lists at most 1000 messages per page. */
 const PAGE_SIZE = 1000;
+/**
+ * The page a message delta asks for (Prefer: odata.maxpagesize). Graph does not document the
+ * maximum for message delta; Microsoft states 200 as the cap of Outlook delta pages (contact delta,
+ * like users and contacts in the directory), larger values are cut to it, and full message
+ * payloads in bigger pages risk the gateway timeout (504) Graph documents for large pages. The
+ * sandbox caps delta pages at the same value (test/sandbox/graph/delta.ts).
+ */
+export const DELTA_PAGE_SIZE = 200;
+/** "Applying $filter in a delta query returns only up to 5,000 messages." (delta-query-messages.md) */
+export const FILTERED_DELTA_LIMIT = 5000;
+/**
+ * Attachments below this size come whole inside $batch (base64 in JSON, 20 per call); larger ones
+ * as raw bytes through `$value`, so a batch answer stays a few tens of MB at most.
+ */
+export const BATCHED_CONTENT_LIMIT = 1024 * 1024;
+const TEXT_BODY_PREFERENCE = 'outlook.body-content-type="text"';
 /** Below this, an attachment goes inline in JSON (Graph: "under 3 MB"); from it on, through an upload session. */
 export const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
 /** Upload ranges: a multiple of 320 KiB under Graph's 4 MB per range. */
@@ -331,24 +347,29 @@ export class GraphMailStore implements MailStore {
 	}
 
 	async getMessages(mailbox: string, ids: string[], options: { body: BodyChoice; headers?: boolean }): Promise<Array<ItemResult<MessageShape>>> {
-		const fields = [...MESSAGE_FIELDS, ...(options.body !== 'none' ? ['body'] : []), ...(options.headers ? ['internetMessageHeaders'] : [])];
-		// The attachment list comes along ($expand), as the EWS shape lists attachments.
-		const query = `?$select=${fields.join(',')}&$expand=${enc(`attachments($select=${ATTACHMENT_FIELDS})`)}`;
-		const items: BatchItem[] = ids.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}${query}`, ...(options.body === 'text' ? { headers: { Prefer: 'outlook.body-content-type="text"' } } : {}) }));
-		// Both bodies: the text one in a second request per message, with the text preference.
-		if (options.body === 'both') items.push(...ids.map((id): BatchItem => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?$select=body`, headers: { Prefer: 'outlook.body-content-type="text"' } })));
+		const items: BatchItem[] = ids.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?${shapeQuery(options)}`, ...preferFor(options.body) }));
 		const results = await runBatch<Graph.Message>(this.client, mailbox, items, { idempotent: true });
+		return await this.shapesOf(mailbox, ids, results, options.body);
+	}
+
+	/**
+	 * Messages read with shapeQuery as the documented shape: the Content-IDs of inline attachments
+	 * added, and with both bodies the text one read in a second request per message (the body comes
+	 * in one content type per request), in $batch calls of 20.
+	 */
+	private async shapesOf(mailbox: string, ids: string[], read: Array<ItemResult<Graph.Message>>, body: BodyChoice): Promise<Array<ItemResult<MessageShape>>> {
 		const listed = ids.flatMap((id, index) => {
-			const result = results[index];
+			const result = read[index];
 			return result.ok ? (result.value.attachments ?? []).map((attachment) => ({ messageId: id, attachment })) : [];
 		});
 		await this.addContentIds(mailbox, listed);
+		const texts = body === 'both' ? await runBatch<Graph.Message>(this.client, mailbox, ids.map((id): BatchItem => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?$select=body`, ...preferFor('text') })), { idempotent: true }) : [];
 		return ids.map((_, index): ItemResult<MessageShape> => {
-			const message = results[index];
+			const message = read[index];
 			if (!message.ok) return message;
-			const text = options.body === 'both' ? results[ids.length + index] : undefined;
+			const text = texts[index];
 			if (text && !text.ok) return text;
-			return { ok: true, value: toMessageShape(message.value, options.body, text?.ok ? (text.value.body?.content ?? '') : undefined) };
+			return { ok: true, value: toMessageShape(message.value, body, text?.ok ? (text.value.body?.content ?? '') : undefined) };
 		});
 	}
 
@@ -511,19 +532,30 @@ export class GraphMailStore implements MailStore {
 		});
 	}
 
-	/** Metadata in $batch calls, then each content through `$value`: a file's bytes, an attached message as .eml. */
+	/**
+	 * In $batch calls of 20: a file attachment under BATCHED_CONTENT_LIMIT (its listed size) comes
+	 * whole, its bytes as contentBytes; a larger one, or one of unknown size, only as metadata, and its
+	 * bytes then through `$value` (raw, not base64 in JSON), as an attached message comes as .eml.
+	 */
 	async downloadAttachments(mailbox: string, attachments: AttachmentRef[]): Promise<Array<ItemResult<DownloadedAttachment>>> {
 		const url = (ref: AttachmentRef) => `${this.messageUrl(mailbox, ref.messageId)}/attachments/${enc(ref.attachmentId)}`;
-		const metadata = await runBatch<Graph.Attachment & { '@odata.type'?: string }>(this.client, mailbox, attachments.map((ref) => ({ method: 'GET', url: `${url(ref)}?$select=${ATTACHMENT_FIELDS}` })), { idempotent: true });
+		const whole = (ref: AttachmentRef) => ref.size !== undefined && ref.size < BATCHED_CONTENT_LIMIT;
+		const read = await runBatch<Graph.FileAttachment & { '@odata.type'?: string }>(
+			this.client,
+			mailbox,
+			attachments.map((ref) => ({ method: 'GET', url: whole(ref) ? url(ref) : `${url(ref)}?$select=${ATTACHMENT_FIELDS}` })),
+			{ idempotent: true },
+		);
 		return await Promise.all(
 			attachments.map(async (ref, index): Promise<ItemResult<DownloadedAttachment>> => {
-				const meta = metadata[index];
+				const meta = read[index];
 				if (!meta.ok) return meta;
 				const info = attachmentInfo(meta.value);
 				const isItem = /itemAttachment$/i.test(meta.value['@odata.type'] ?? '');
+				const base = safeFileName(info.name, isItem ? 'message' : 'attachment');
+				if (!isItem && typeof meta.value.contentBytes === 'string') return { ok: true, value: { info, fileName: base, mimeType: info.contentType, content: Buffer.from(meta.value.contentBytes, 'base64') } };
 				try {
 					const content = (await this.client.request<Buffer>(mailbox, { method: 'GET', url: `${url(ref)}/$value`, expect: 'bytes' }, { idempotent: true })).body;
-					const base = safeFileName(info.name, isItem ? 'message' : 'attachment');
 					return {
 						ok: true,
 						value: isItem
@@ -550,51 +582,108 @@ export class GraphMailStore implements MailStore {
 	}
 
 	/**
-	 * The folder's message delta (changeType=created: arrivals, moved-in ones included). The cursor
-	 * wraps the nextLink (more in this round) or the deltaLink (round complete) with the mailbox and
-	 * folder it belongs to: Graph's links name the user in forms of its own (an object id, an OData
-	 * key), so a saved cursor is checked against what it was made for, never taken into another
-	 * mailbox; the link itself must still be on the Graph host (GraphClient.resolve).
+	 * The folder's message delta (changeType=created: arrivals, moved-in ones included), in pages of
+	 * up to DELTA_PAGE_SIZE (never more than the caller's budget, so the cursor covers exactly what
+	 * was returned). With `shape`, the first request selects what the trigger emits (the fields,
+	 * the body, the headers, the attachment list) so the messages come with the feed; Graph keeps
+	 * query options in its links, so the cursor records which shape its link carries, and a caller
+	 * asking for another one gets ids only (and fetches). Without `shape` the feed selects the least
+	 * (fast-forward, resynchronisation). `receivedSince` becomes the delta `$filter`.
+	 *
+	 * The cursor wraps the nextLink (more in this round) or the deltaLink (round complete) with the
+	 * mailbox and folder it belongs to: Graph's links name the user in forms of its own (an object
+	 * id, an OData key), so a saved cursor is checked against what it was made for, never taken into
+	 * another mailbox; the link itself must still be on the Graph host (GraphClient.resolve).
 	 */
 	async changes(mailbox: string, folderId: string, cursor: string | undefined, options: ChangeOptions): Promise<ChangePage> {
-		let url = `${this.folderUrl(mailbox, folderId)}/messages/delta?changeType=created&$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`;
+		let saved: DeltaCursor;
 		if (cursor) {
-			const saved = readCursor(cursor);
+			const read = readCursor(cursor);
 			// Not a Graph cursor of this folder (an EWS SyncState saved before the credential moved to
 			// Graph, or another folder's): never followed; the trigger resynchronises, skipping what it emitted.
-			if (!saved || saved.mailbox.toLowerCase() !== mailbox.toLowerCase() || saved.folderId !== folderId) {
+			if (!read || read.mailbox.toLowerCase() !== mailbox.toLowerCase() || read.folderId !== folderId) {
 				this.fail(mailbox, 'GraphCursorNotForThisFolder', `The saved change-feed cursor is not a Graph cursor of folder ${folderId} in ${mailbox}; it was not followed`);
 			}
-			url = saved.link;
+			saved = read;
+		} else {
+			const carried = options.shape ? shapeKey(options.shape) : '';
+			const query = [`changeType=created`, options.shape ? shapeQuery(options.shape) : `$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`];
+			if (options.receivedSince) query.push(`$filter=${enc(`receivedDateTime ge ${new Date(options.receivedSince).toISOString()}`)}`);
+			saved = { mailbox, folderId, link: `${this.folderUrl(mailbox, folderId)}/messages/delta?${query.join('&')}`, carries: carried, ...(options.receivedSince ? { windowCount: 0 } : {}) };
 		}
-		const page = await this.get<GraphList<Graph.Message & { '@removed'?: unknown }>>(mailbox, url, { Prefer: `odata.maxpagesize=${Math.max(1, Math.floor(options.maxChanges))}` });
+		const carriedShape = parseShapeKey(saved.carries);
+		const pageSize = Math.max(1, Math.min(DELTA_PAGE_SIZE, Math.floor(options.maxChanges)));
+		const prefer = [`odata.maxpagesize=${pageSize}`, ...(carriedShape?.body === 'text' ? [TEXT_BODY_PREFERENCE] : [])].join(', ');
+		const page = await this.get<GraphList<Graph.Message & { '@removed'?: unknown }>>(mailbox, saved.link, { Prefer: prefer });
 		const entries = page.value ?? [];
-		const created = entries
-			.filter((entry) => entry['@removed'] === undefined && entry.id)
-			.map((entry) => ({ id: entry.id as string, ...(options.withReceivedTime && entry.receivedDateTime ? { receivedAt: entry.receivedDateTime } : {}) }));
+		const arrived = entries.filter((entry): entry is Graph.Message & { id: string } => entry['@removed'] === undefined && Boolean(entry.id));
+		const usable = carriedShape && options.shape && shapeKey(options.shape) === saved.carries ? carriedShape : undefined;
+		const shapes = usable ? await this.shapesOf(mailbox, arrived.map((entry) => entry.id), arrived.map((value) => ({ ok: true, value })), usable.body) : [];
+		const created = arrived.map((entry, index) => {
+			const shape = shapes[index];
+			return {
+				id: entry.id,
+				...(entry.receivedDateTime && (options.withReceivedTime || usable) ? { receivedAt: entry.receivedDateTime } : {}),
+				...(shape?.ok ? { message: shape.value } : {}),
+			};
+		});
 		const next = page['@odata.nextLink'] ?? page['@odata.deltaLink'];
 		if (!next) this.fail(mailbox, 'GraphUnreadableAnswer', 'the delta answer has neither a nextLink nor a deltaLink');
-		return { created, changeCount: entries.length, cursor: writeCursor({ mailbox, folderId, link: next }), moreAvailable: page['@odata.nextLink'] !== undefined };
+		const more = page['@odata.nextLink'] !== undefined;
+		// A filtered start counts what it returned until its round completes: Graph stops at 5,000.
+		const windowCount = saved.windowCount === undefined ? undefined : saved.windowCount + arrived.length;
+		return {
+			created,
+			changeCount: entries.length,
+			cursor: writeCursor({ mailbox, folderId, link: next, carries: saved.carries, ...(more && windowCount !== undefined ? { windowCount } : {}) }),
+			moreAvailable: more,
+			...(!more && windowCount !== undefined && windowCount >= FILTERED_DELTA_LIMIT ? { windowCapped: { limit: FILTERED_DELTA_LIMIT } } : {}),
+		};
 	}
+}
+
+/** The $select and $expand of a message read in the trigger's shape: the attachment list comes along, as the EWS shape lists attachments. */
+function shapeQuery(shape: { body: BodyChoice; headers?: boolean }): string {
+	const fields = [...MESSAGE_FIELDS, ...(shape.body !== 'none' ? ['body'] : []), ...(shape.headers ? ['internetMessageHeaders'] : [])];
+	return `$select=${fields.join(',')}&$expand=${enc(`attachments($select=${ATTACHMENT_FIELDS})`)}`;
+}
+
+/** The body preference of a read: the text body only on request; both bodies read the HTML one first. */
+function preferFor(body: BodyChoice): { headers?: Record<string, string> } {
+	return body === 'text' ? { headers: { Prefer: TEXT_BODY_PREFERENCE } } : {};
+}
+
+const BODY_CHOICES: BodyChoice[] = ['none', 'text', 'html', 'both'];
+const shapeKey = (shape: { body: BodyChoice; headers: boolean }) => `${shape.body}${shape.headers ? '+headers' : ''}`;
+
+function parseShapeKey(key: string): { body: BodyChoice; headers: boolean } | undefined {
+	const match = /^(none|text|html|both)(\+headers)?$/.exec(key);
+	return match && BODY_CHOICES.includes(match[1] as BodyChoice) ? { body: match[1] as BodyChoice, headers: match[2] !== undefined } : undefined;
 }
 
 interface DeltaCursor {
 	mailbox: string;
 	folderId: string;
 	link: string;
+	/** The shape the link selects (shapeKey), '' when it selects ids only (or the cursor predates carried shapes). */
+	carries: string;
+	/** Messages a filtered first round returned so far (until its deltaLink). */
+	windowCount?: number;
 }
 
 const CURSOR_PREFIX = 'graph-delta:';
 
 function writeCursor(cursor: DeltaCursor): string {
-	return `${CURSOR_PREFIX}${Buffer.from(JSON.stringify([cursor.mailbox, cursor.folderId, cursor.link])).toString('base64url')}`;
+	const fields = [cursor.mailbox, cursor.folderId, cursor.link, cursor.carries, ...(cursor.windowCount !== undefined ? [cursor.windowCount] : [])];
+	return `${CURSOR_PREFIX}${Buffer.from(JSON.stringify(fields)).toString('base64url')}`;
 }
 
 function readCursor(cursor: string): DeltaCursor | undefined {
 	if (!cursor.startsWith(CURSOR_PREFIX)) return undefined;
 	try {
-		const [mailbox, folderId, link] = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as unknown[];
-		return typeof mailbox === 'string' && typeof folderId === 'string' && typeof link === 'string' ? { mailbox, folderId, link } : undefined;
+		const [mailbox, folderId, link, carries = '', windowCount] = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as unknown[];
+		if (typeof mailbox !== 'string' || typeof folderId !== 'string' || typeof link !== 'string' || typeof carries !== 'string') return undefined;
+		return { mailbox, folderId, link, carries, ...(typeof windowCount === 'number' ? { windowCount } : {}) };
 	} catch {
 		return undefined;
 	}
