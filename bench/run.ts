@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (issues 5 and 11): our nodes against a naive baseline, side by side, on the sandbox
  * (Entra, EWS, Graph and SMTP stand-ins on loopback HTTPS/STARTTLS, EWS requests schema-validated,
- * Graph bodies checked against the Graph types). Bulk and send run on EWS/SMTP and on Graph.
+ * Graph bodies checked against the Graph types). Import, bulk and send run on EWS/SMTP and on Graph.
  *
  *   npm run bench                     default sizes, 3 runs per measurement, median reported
  *   npm run bench -- --n 2000         import size
@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { BATCH_SIZE } from '../nodes/shared/transport/ews/batch';
 import { MAX_SYNC_CHANGES } from '../nodes/shared/transport/ews/sync';
 import { BATCH_LIMIT as GRAPH_BATCH_LIMIT } from '../nodes/shared/transport/graph/batch';
+import { DELTA_PAGE_SIZE } from '../nodes/shared/transport/graph/store';
 import { DEMO, startSandbox, type GraphRequestRecord, type Sandbox } from '../test/sandbox';
 import { GRAPH_AUDIENCES, MAILBOX_CONCURRENCY_LIMIT } from '../test/sandbox/graph';
 import { graphIdOf, immutableGraphId } from '../test/sandbox/graph/ids';
@@ -509,6 +510,71 @@ async function measureGraphBulk(bench: Bench, n: number) {
 	};
 }
 
+/**
+ * Import of N messages on Graph (20% with a 100 KB attachment), from the beginning of a folder: the
+ * trigger's poll code (Mailbox API Graph: the delta carries the messages, attachments in $batch)
+ * against the n8n Outlook Trigger's way (a receivedDateTime window listed page by page, then one
+ * attachments request per message with attachments).
+ */
+async function measureGraphImport(bench: Bench, n: number) {
+	const { sandbox } = bench;
+	const store = sandbox.ews.store;
+	const mailbox = DEMO.sharedMailbox;
+	const folder = store.createFolder(mailbox, store.distinguishedFolder(mailbox, 'msgfolderroot')!.id, 'Bench Graph Import');
+	const attachment = randomBytes(100 * 1024);
+	const started = Date.now() - n * 1000;
+	for (let i = 0; i < n; i++) {
+		store.deliver(mailbox, {
+			from: { name: 'Supplier', email: `billing${i % 97}@supplier.example` },
+			to: mailbox,
+			subject: `Invoice ${100000 + i}`,
+			text: `Dear customer,\n\nplease find invoice ${100000 + i} below.\n\n${'Line item, quantity, price. '.repeat(30)}\n\nKind regards`,
+			receivedAt: new Date(started + i * 1000),
+			folder: folder.id,
+			attachments: i % 5 === 0 ? [{ filename: `invoice-${100000 + i}.pdf`, content: attachment, contentType: 'application/pdf' }] : [],
+		});
+	}
+	const withAttachments = Math.ceil(n / 5);
+	const folderId = graphIdOf(folder.id, 'folder');
+	const check = (sample: Sample<ImportResult>) => {
+		expect(sample.worker.messages === n, `graph import emitted ${sample.worker.messages} of ${n} messages`);
+		expect(sample.worker.binaries === withAttachments && sample.worker.binaryBytes === withAttachments * attachment.length, `graph import downloaded ${sample.worker.binaries} attachments, ${withAttachments} expected`);
+		expect(sample.graph.failed === 0, `graph import: ${sample.graph.failed} Graph requests failed`);
+		expect(sample.roundTrips === 0, `graph import: ${sample.roundTrips} EWS round trips`);
+	};
+	const samples = await bench.sideBySide<ImportResult>([
+		{ name: 'graph import ours', worker: 'import-ours', input: () => ({ folder: { id: folderId }, maxMessages: MAX_MESSAGES_PER_POLL, maxAttachmentBytes: 25 * 1024 * 1024, ...bench.onGraph }), check },
+		{ name: 'graph import baseline', worker: 'import-graph-baseline', input: () => ({ folderId, since: new Date(started - 1000).toISOString(), ...bench.onGraph }), check },
+	]);
+	const figures = (runs: Array<Sample<ImportResult>>) => ({
+		...medianOf(runs.map((s) => ({ requests: s.graph.requests, batchCalls: s.graph.batchCalls, wallS: s.worker.wallS, cpuS: s.worker.cpuS, peakRssMB: s.worker.peakRssMB, peakConcurrency: s.graph.peakConcurrency, sandboxCpuS: s.sandboxCpuS }))),
+		polls: runs[0].worker.polls,
+		requestsByEndpoint: countEndpoints(runs[0].graph.records),
+		wallSRuns: runs.map((s) => round(s.worker.wallS)),
+	});
+	const ours = figures(samples['graph import ours']);
+	const baseline = figures(samples['graph import baseline']);
+	const lowerBoundRequests = Math.ceil(n / DELTA_PAGE_SIZE) + Math.ceil(withAttachments / GRAPH_BATCH_LIMIT);
+	return {
+		n,
+		attachments: { share: 0.2, count: withAttachments, kb: 100 },
+		pageSize: DELTA_PAGE_SIZE,
+		batch: GRAPH_BATCH_LIMIT,
+		maxMessagesPerPoll: MAX_MESSAGES_PER_POLL,
+		/** ⌈N / page size⌉ delta pages + ⌈messages with attachments / 20⌉ $batch calls. */
+		lowerBoundRequests,
+		ours: { ...ours, peakRssMB: round(ours.peakRssMB, 1) },
+		baseline: { ...baseline, peakRssMB: round(baseline.peakRssMB, 1) },
+		ratios: {
+			oursToLowerBound: round(ours.requests / lowerBoundRequests, 2),
+			requests: round(baseline.requests / ours.requests, 2),
+			wall: round(baseline.wallS / ours.wallS, 2),
+			/** Not measured: wall + requests × 30 ms, what an internet round trip would add to each. */
+			wallAt30msRttEstimate: round(atRtt(baseline.wallS, baseline.requests) / atRtt(ours.wallS, ours.requests), 2),
+		},
+	};
+}
+
 /** Requests per endpoint: HTTP requests, and batch members as `… (in $batch)`. */
 function countEndpoints(records: GraphRequestRecord[]): Record<string, number> {
 	const counts: Record<string, number> = {};
@@ -624,6 +690,8 @@ function targets(r: Results) {
 		graphBulkRequestsPerAction: r.graphBulk.ours.markRead.actionRequests <= r.graphBulk.lowerBoundRequestsPerAction && r.graphBulk.ours.move.actionRequests <= r.graphBulk.lowerBoundRequestsPerAction,
 		graphConcurrencyAtMost4: r.graphBulk.ours.peakConcurrency <= MAILBOX_CONCURRENCY_LIMIT && r.graphSend.ours.peakConcurrency <= MAILBOX_CONCURRENCY_LIMIT,
 		graphSendOneTokenRequest: r.graphSend.ours.tokenRequests === 1,
+		graphImportWithin1_1xLowerBound: r.graphImport.ours.requests <= 1.1 * r.graphImport.lowerBoundRequests,
+		graphImportRequests10x: r.graphImport.ratios.requests >= 10,
 		tokensOneRequest: r.tokens.tokenRequests === 1,
 		largePeakRssAtMost400MB: r.large.peakRssMB <= 400,
 	};
@@ -635,7 +703,19 @@ function graphRows(r: Results & { targets: ReturnType<typeof targets> }): string
 	const t = r.targets;
 	const bound = b.lowerBoundRequestsPerAction;
 	const lookups = (side: typeof b.ours) => fmt(side.markRead.lookupRequests + side.move.lookupRequests);
+	const g = r.graphImport;
 	return [
+		[
+			`Graph import ${g.n} msgs: requests (lower bound ⌈${g.n}/${g.pageSize}⌉ + ⌈${g.attachments.count}/${g.batch}⌉ = ${g.lowerBoundRequests})`,
+			fmt(g.ours.requests),
+			fmt(g.baseline.requests),
+			ratio(g.ratios.requests),
+			`≥ 10×; ours ≤ ${Math.floor(1.1 * g.lowerBoundRequests)}`,
+			`${mark(t.graphImportRequests10x)}; ${mark(t.graphImportWithin1_1xLowerBound)} (${fmt(g.ratios.oursToLowerBound)}× bound)`,
+		],
+		['Graph import: wall s', fmt(g.ours.wallS), fmt(g.baseline.wallS), ratio(g.ratios.wall), '', ''],
+		assumedRttS ? ['Graph import: wall s if each request took 30 ms more', fmt(atRtt(g.ours.wallS, g.ours.requests)), fmt(atRtt(g.baseline.wallS, g.baseline.requests)), ratio(g.ratios.wallAt30msRttEstimate), '', 'estimate'] : [],
+		['Graph import: peak RSS MB (client process)', fmt(g.ours.peakRssMB, 0), fmt(g.baseline.peakRssMB, 0), '', '', ''],
 		[`Graph bulk ${b.n} items: requests, mark as read (lower bound ⌈${b.n}/${b.batch}⌉ = ${bound})`, fmt(b.ours.markRead.actionRequests), fmt(b.baseline.markRead.actionRequests), ratio(b.baseline.markRead.actionRequests / b.ours.markRead.actionRequests), `≤ ${bound}`, mark(b.ours.markRead.actionRequests <= bound)],
 		['Graph bulk: requests, move', fmt(b.ours.move.actionRequests), fmt(b.baseline.move.actionRequests), ratio(b.baseline.move.actionRequests / b.ours.move.actionRequests), `≤ ${bound}`, mark(b.ours.move.actionRequests <= bound)],
 		['Graph bulk: folder lookups (not in the bound)', lookups(b.ours), lookups(b.baseline), '', '', ''],
@@ -687,6 +767,8 @@ async function collect(bench: Bench, options: Options) {
 	const bulk = await measureBulk(bench, options.sizes.bulk);
 	log(`send: ${options.sizes.send} messages…`);
 	const send = await measureSend(bench, options.sizes.send);
+	log(`graph import: ${options.sizes.import} messages…`);
+	const graphImport = await measureGraphImport(bench, options.sizes.import);
 	log(`graph bulk: ${options.sizes.bulk} items…`);
 	const graphBulk = await measureGraphBulk(bench, options.sizes.bulk);
 	log(`graph send: ${options.sizes.send} messages…`);
@@ -695,7 +777,7 @@ async function collect(bench: Bench, options: Options) {
 	const tokens = await measureTokens(bench, options.sizes.tokens);
 	log(`large: ${options.sizes.largeMB} MB attachment…`);
 	const large = await measureLarge(bench, options.sizes.largeMB);
-	return { import: imported, bulk, send, graphBulk, graphSend, tokens, large };
+	return { import: imported, bulk, send, graphImport, graphBulk, graphSend, tokens, large };
 }
 
 async function main(): Promise<void> {

@@ -23,7 +23,7 @@ interface Input extends WorkerInput {
 
 runWorker(async () => {
 	const input = await readInput<Input>();
-	ewsLibrary(); // loaded before timing, as the baseline loads it before timing
+	if (input.mailboxApi === 'ews') ewsLibrary(); // loaded before timing, as the baseline loads it before timing (Graph needs no EWS library)
 	const settings: PollSettings = {
 		mailbox: input.mailbox,
 		folder: input.folder,
