@@ -273,6 +273,23 @@ describe('a trigger poll on Graph', () => {
 		expect(third.items).toHaveLength(0);
 	});
 
+	test(`a start window over Graph's ${FILTERED_DELTA_LIMIT}-message cap: what Graph gives is emitted once, with one warning naming the cap`, async () => {
+		const { store } = graphStoreOn(sandbox());
+		const folder = await freshFolder(store);
+		for (let index = 0; index <= FILTERED_DELTA_LIMIT; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: `w${index}`, folder: folder.path });
+		const warnings: string[] = [];
+		let state = start({ kind: 'recentDays', days: 2 });
+		const ids = new Set<string>();
+		for (let polls = 0; polls < 10; polls++) {
+			const result = await pollFolder(context(store, warnings), { ...settings(folder.id, 2000), output: { body: 'none', headers: false, eml: false } }, state);
+			for (const item of result.items) ids.add(item.json.id as string);
+			state = result.state;
+			if (result.items.length < 2000) break;
+		}
+		expect(ids.size).toBe(FILTERED_DELTA_LIMIT);
+		expect(warnings.filter((warning) => warning.includes(`only ${FILTERED_DELTA_LIMIT} messages of the start window`))).toHaveLength(1);
+	});
+
 	test('"last N days" reads only the window through the delta $filter', async () => {
 		const { store } = graphStoreOn(sandbox());
 		const folder = await freshFolder(store);
