@@ -73,7 +73,7 @@ async function collect(context: PollContext, settings: PollSettings, folderId: s
 		if (!state.fastForward) created.push(...page.created);
 		if (page.windowCapped) {
 			context.warn(
-				`Microsoft Exchange Trigger: Microsoft Graph returned only ${page.windowCapped.limit} messages of the start window in ${settings.mailbox} (its limit for a filtered change feed); the rest of the window was not emitted. Set fewer Days (Start With: Mail From the Last Days) to cover the window completely.`,
+				`Microsoft Exchange Trigger: Microsoft Graph returned ${page.windowCapped.limit} messages for the start window in ${settings.mailbox}, its limit for a filtered change feed, so mail of the window beyond those may not have been emitted. Set fewer Days (Start With: Mail From the Last Days) to cover the window completely.`,
 			);
 		}
 		if (!page.moreAvailable) {

@@ -348,8 +348,8 @@ export interface ChangePage {
 	cursor: string;
 	moreAvailable: boolean;
 	/**
-	 * The API stopped a `receivedSince` start short of the whole window (Graph returns at most 5,000
-	 * messages for a filtered delta): set on the page that completes such a start.
+	 * A `receivedSince` start reached the API's cap and may not cover the whole window (Graph returns
+	 * at most 5,000 messages for a filtered delta): set on the page that completes such a start.
 	 */
 	windowCapped?: { limit: number };
 }
