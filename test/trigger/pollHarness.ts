@@ -52,7 +52,8 @@ export class Poller {
 	async poll(): Promise<INodeExecutionData[]> {
 		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox, this.options.mailboxApi === 'graph' ? { customMailboxApi: 'graph', graphUrl: this.sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' } : {}) }, trustedCa: this.sandbox.ca });
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
+		// EWS has a per-request timeout and a per-call deadline; Graph one deadline per attempt: timeoutMs bounds that.
+		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts, ...(this.options.mailboxApi === 'graph' ? { deadlineMs: this.options.timeoutMs } : {}) });
 		const { items, state } = await pollFolder(
 			{
 				store,
