@@ -35,8 +35,11 @@ export interface TriggerApi {
 	 * answer for a damaged item, so the Graph stand-in serves it as stored: undefined (emitted clean).
 	 */
 	damagedCode?: string;
-	/** The next `count` requests of `step` (any step when omitted) fail with `trouble`; `retryAfterMs` for throttling. */
-	fail: (sandbox: Sandbox, trouble: Trouble, count: number, step?: Step, retryAfterMs?: number) => void;
+	/**
+	 * The next `count` requests of `step` (any step when omitted) fail with `trouble`. `retryAfterMs`: the wait
+	 * the server asks for when throttling (EWS BackOffMilliseconds, Graph Retry-After, also on a Graph 503); null = none.
+	 */
+	fail: (sandbox: Sandbox, trouble: Trouble, count: number, step?: Step, retryAfterMs?: number | null) => void;
 	/** Round trips of `step` since the last reset (Graph: HTTP requests, $batch members not counted). */
 	count: (sandbox: Sandbox, step: Step | 'batch') => number;
 	/** Every request of this API since the last reset, with its HTTP status (0 = dropped). */
@@ -66,8 +69,8 @@ export const EWS: TriggerApi = {
 	damagedCode: 'ErrorCorruptData',
 	fail: (sandbox, trouble, count, step, retryAfterMs = 1) => {
 		const operation = step && EWS_OPERATION[step];
-		const fault = { throttled: 'ErrorServerBusy', unavailable: 'http503', expiredToken: 'expiredToken', invalidCursor: 'ErrorInvalidSyncStateData' } as const;
-		sandbox.ews.failNext(fault[trouble], count, { ...(operation ? { operation } : {}), backOffMs: retryAfterMs });
+		const fault = { throttled: retryAfterMs === null ? 'ErrorServerBusyNoBackOff' : 'ErrorServerBusy', unavailable: 'http503', expiredToken: 'expiredToken', invalidCursor: 'ErrorInvalidSyncStateData' } as const;
+		sandbox.ews.failNext(fault[trouble], count, { ...(operation ? { operation } : {}), ...(retryAfterMs === null ? {} : { backOffMs: retryAfterMs }) });
 	},
 	count: (sandbox, step) => (step === 'batch' ? 0 : (sandbox.ews.counts()[EWS_OPERATION[step]] ?? 0)),
 	requests: (sandbox) => sandbox.ews.requests.map((r) => ({ status: r.status, label: r.operation ?? '' })),
@@ -85,7 +88,7 @@ export const GRAPH: TriggerApi = {
 	fail: (sandbox, trouble, count, step, retryAfterMs = 1) => {
 		const endpoint = step && GRAPH_ENDPOINT[step];
 		const fault = { throttled: 'throttled', unavailable: 'http503', expiredToken: 'expiredToken', invalidCursor: 'syncStateNotFound' } as const;
-		sandbox.graph.failNext(fault[trouble], count, { ...(endpoint ? { endpoint } : {}), retryAfter: trouble === 'throttled' ? String(retryAfterMs / 1000) : null });
+		sandbox.graph.failNext(fault[trouble], count, { ...(endpoint ? { endpoint } : {}), retryAfter: retryAfterMs === null ? null : String(retryAfterMs / 1000) });
 	},
 	count: (sandbox, step) => sandbox.graph.httpCounts()[GRAPH_ENDPOINT[step]] ?? 0,
 	requests: (sandbox) => sandbox.graph.requests.filter((r) => !r.inBatch).map((r) => ({ status: r.status, label: r.endpoint })),
