@@ -64,6 +64,25 @@ describe.each(TRIGGER_APIS)('on $label', (api: TriggerApi) => {
 			expect(subjects(await poller.poll())).toEqual(['new']);
 		});
 
+		it.each([{ kind: 'newOnly' as const }, { kind: 'recentDays' as const, days: 1 }])(
+			'mail received days ago and moved into the folder after the trigger started is emitted (start: $kind)',
+			async (start) => {
+				// The case a receivedDateTime window misses (n8n's Outlook Trigger): the change feed sees the move.
+				const folder = freshFolder();
+				const archive = freshFolder();
+				const old = deliver(archive, 'moved in, received 5 days ago', { receivedAt: new Date(Date.now() - 5 * 86_400_000) });
+				deliver(folder, 'already there', { receivedAt: new Date(Date.now() - 3 * 86_400_000) });
+				const poller = newPoller(settingsFor({ folder: { path: folder } }), { start });
+				expect(await poller.poll()).toEqual([]);
+				sandbox.ews.store.moveItem(old, sandbox.ews.store.resolveFolder(DEMO.sharedMailbox, folder)!.id);
+				const [item, ...rest] = await poller.poll();
+				expect(rest).toEqual([]);
+				expect(item.json).toMatchObject({ subject: 'moved in, received 5 days ago', receivedAt: expect.stringMatching(/^\d{4}-/) });
+				expect(Date.now() - Date.parse(String(item.json.receivedAt))).toBeGreaterThan(4 * 86_400_000);
+				expect(await poller.poll()).toEqual([]);
+			},
+		);
+
 		it('"last N days" emits only mail received in the window', async () => {
 			const folder = freshFolder();
 			deliver(folder, 'ancient', { receivedAt: new Date(Date.now() - 30 * 86_400_000) });
