@@ -87,7 +87,9 @@ export const GRAPH: TriggerApi = {
 	attachmentRequestsAtMost: (n) => Math.ceil(n / 20) + n,
 	fail: (sandbox, trouble, count, step, retryAfterMs = 1) => {
 		const endpoint = step && GRAPH_ENDPOINT[step];
-		const fault = { throttled: 'throttled', unavailable: 'http503', expiredToken: 'expiredToken', invalidCursor: 'syncStateNotFound' } as const;
+		// Every delta token expires, as when Graph drops a folder's sync state: a one-off fault would leave the old link working.
+		if (trouble === 'invalidCursor') return sandbox.graph.expireDeltaTokens();
+		const fault = { throttled: 'throttled', unavailable: 'http503', expiredToken: 'expiredToken' } as const;
 		sandbox.graph.failNext(fault[trouble], count, { ...(endpoint ? { endpoint } : {}), retryAfter: retryAfterMs === null ? null : String(retryAfterMs / 1000) });
 	},
 	count: (sandbox, step) => sandbox.graph.httpCounts()[GRAPH_ENDPOINT[step]] ?? 0,

@@ -28,6 +28,11 @@ export interface PollerOptions {
 	mailboxApi?: MailApi;
 	timeoutMs?: number;
 	maxAttempts?: number;
+	/**
+	 * De-duplication switched off, to show a test notices: every poll starts with an empty record of what
+	 * was emitted (the trigger's code is unchanged; only the saved state it is handed forgets).
+	 */
+	forgetEmitted?: boolean;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -62,7 +67,7 @@ export class Poller {
 				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
 			},
 			this.settings,
-			this.state,
+			this.options.forgetEmitted ? { ...this.state, recent: [] } : this.state,
 		);
 		this.staticData = JSON.stringify(state);
 		return items;
