@@ -164,6 +164,20 @@ describe.each(TRIGGER_APIS)('on $label', (api) => {
 			expect(await n8nReading(error)).toMatchObject({ type: 'transient', cause: 'temporarily-unavailable' });
 		}, 60_000);
 
+		it.each([
+			['a mailbox outside Allowed Mailboxes', {}, { allowedMailboxes: DEMO.noreplyMailbox }],
+			['"Move To" the watched folder', { afterEmit: 'move', moveTo: { __rl: true, mode: 'path', value: 'Inbox' }, folder: { __rl: true, mode: 'path', value: 'Inbox' } }, {}],
+			['a field that is out of range', { maxMessages: 0 }, {}],
+		] as Array<[string, IDataObject, ICredentialDataDecryptedObject]>)('%s: configuration-invalid', async (_label, parameters, credential) => {
+			const { context } = setup(api, parameters, credential);
+			const error = (await node.poll.call(context()).catch((thrown: unknown) => thrown)) as Error & { failure?: unknown };
+			expect(error.failure).toEqual({ cause: 'configuration-invalid' });
+			expect(await n8nReading(error)).toEqual({ type: 'permanent', retryAfterMs: null, cause: 'configuration-invalid' });
+			// Fetch Test Event is no poll: nothing for the back-off to read.
+			const manual = (await node.poll.call(context('manual')).catch((thrown: unknown) => thrown)) as Error & { failure?: unknown };
+			expect([manual.message, manual.failure]).toEqual([error.message, undefined]);
+		});
+
 		it('the watched folder gone: configuration-invalid', async () => {
 			const { context, staticData } = setup(api, { folder: { __rl: true, mode: 'path', value: 'Inbox/No Such Folder' } });
 			const error = (await node.poll.call(context()).catch((thrown: unknown) => thrown)) as Error & { failure?: unknown };
