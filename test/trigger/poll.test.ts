@@ -83,6 +83,13 @@ describe.each(TRIGGER_APIS)('on $label', (api: TriggerApi) => {
 			},
 		);
 
+		it('emits a poll\'s mail oldest first (a Graph delta\'s first round lists the folder newest first)', async () => {
+			const folder = freshFolder();
+			for (const hoursAgo of [3, 2, 1]) deliver(folder, `${hoursAgo}h ago`, { receivedAt: new Date(Date.now() - hoursAgo * 3_600_000) });
+			const poller = newPoller(settingsFor({ folder: { path: folder } }));
+			expect(subjects(await poller.poll())).toEqual(['3h ago', '2h ago', '1h ago']);
+		});
+
 		it('"last N days" emits only mail received in the window', async () => {
 			const folder = freshFolder();
 			deliver(folder, 'ancient', { receivedAt: new Date(Date.now() - 30 * 86_400_000) });
