@@ -76,6 +76,25 @@ function settingsFrom(parameters: ParameterReader, mailbox: string): { settings:
 	};
 }
 
+/**
+ * A setting the trigger cannot poll with (a field, Allowed Mailboxes, Move To): someone has to change the node,
+ * which n8n's poll back-off (2.36+) reads as the failure cause configuration-invalid. Older n8n hands the
+ * error back unchanged from this constructor.
+ */
+function configurationInvalid(ctx: IPollFunctions, error: NodeOperationError): NodeOperationError {
+	if (error.failure || ctx.getMode() === 'manual') return error;
+	return new NodeOperationError(ctx.getNode(), error, { failure: { cause: 'configuration-invalid' } });
+}
+
+/** Reads the settings; what is wrong with them is the node's configuration. */
+function configured<T>(ctx: IPollFunctions, read: () => T): T {
+	try {
+		return read();
+	} catch (error) {
+		throw error instanceof NodeOperationError ? configurationInvalid(ctx, error) : error;
+	}
+}
+
 export class ExchangeTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Microsoft Exchange Trigger',
@@ -102,10 +121,13 @@ export class ExchangeTrigger implements INodeType {
 		const kind = this.getNodeParameter('authentication', 'appOnly') as AuthenticationKind;
 		// The auth loader only uses what IExecuteFunctions and IPollFunctions share (credentials, node, HTTP helper).
 		const auth = await loadExchangeAuth(this as unknown as IExecuteFunctions, kind, DELEGATED_CREDENTIAL_TYPE);
-		const parameters = nodeParameters(this);
-		const mailbox = mailboxToUse(parameters, auth);
-		const { settings, start } = settingsFrom(parameters, mailbox);
-		refuseMoveIntoWatchedFolder(this.getNode(), settings);
+		const { mailbox, settings, start } = configured(this, () => {
+			const parameters = nodeParameters(this);
+			const mailbox = mailboxToUse(parameters, auth);
+			const { settings, start } = settingsFrom(parameters, mailbox);
+			refuseMoveIntoWatchedFolder(this.getNode(), settings);
+			return { mailbox, settings, start };
+		});
 		const store = openMailStore(auth);
 		const context = {
 			store,
@@ -138,7 +160,7 @@ export class ExchangeTrigger implements INodeType {
 			return items.length ? [items] : null;
 		} catch (error) {
 			// Nothing was saved: the next poll reads the same changes again.
-			throw error instanceof NodeOperationError ? error : namingField(toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` }), error, 'Folder', FOLDER_KINDS);
+			throw error instanceof NodeOperationError ? configurationInvalid(this, error) : namingField(toNodeApiError(this.getNode(), error, { secrets: auth.secrets, action: `Reading ${mailbox}` }), error, 'Folder', FOLDER_KINDS);
 		}
 	}
 }

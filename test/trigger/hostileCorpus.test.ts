@@ -5,12 +5,14 @@
  * read by two triggers at once: one with a subject filter, attachments, headers and .eml, one
  * without a filter. Every normal message is emitted exactly once; every hostile one is emitted
  * once (with `error` when Exchange would not hand it over) or skipped with a warning; no poll fails.
+ * On both Mailbox APIs (apis.ts: Graph documents no answer for a damaged item, so it comes out clean there).
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { DEMO, type Sandbox } from '../sandbox';
 import { deliverMime } from '../sandbox/ews/inbound';
 import { useSandbox } from '../support/useSandbox';
+import { storeIdOf, TRIGGER_APIS, type TriggerApi } from './apis';
 import { Poller, settingsFor } from './pollHarness';
 
 jest.setTimeout(30_000);
@@ -22,7 +24,8 @@ beforeAll(() => {
 });
 
 const mailbox = DEMO.sharedMailbox;
-const FOLDER = 'Inbox/Corpus';
+/** The folder of the current API's run (each API reads its own copy of the corpus). */
+let FOLDER = 'Inbox/Corpus';
 const crlf = (...lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
 const inner = (subject: string) => ['From: inner@example.test', 'To: invoices@contoso.test', `Subject: ${subject}`, 'Message-ID: <inner@example.test>', '', 'inner body'].join('\r\n');
 
@@ -32,6 +35,8 @@ interface HostileCase {
 	matchesFilter: boolean;
 	/** Exchange will not hand (part of) it over: it must come out with an `error` field. */
 	expectError?: RegExp;
+	/** The store's damaged-item flag (`corrupt`): only an API with a damagedCode refuses it (apis.ts). */
+	damaged?: boolean;
 	/** Deliver only after the triggers have emitted everything before it. */
 	afterCatchUp?: boolean;
 	deliver: () => string | Promise<string>;
@@ -57,8 +62,8 @@ const CORPUS: HostileCase[] = [
 	{ name: 'control characters and bidi overrides in the subject', matchesFilter: true, deliver: structured({ subject: 'Invoice \u0001\u0007 \u202egnp.exe\u202c \uFFFD' }) },
 	{ name: 'reuses a Message-ID (first)', matchesFilter: true, deliver: structured({ subject: 'Invoice dup first', messageId: '<dup@corpus.test>' }) },
 	{ name: 'reuses a Message-ID (second, a later poll)', matchesFilter: true, afterCatchUp: true, deliver: structured({ subject: 'Invoice dup second', messageId: '<dup@corpus.test>' }) },
-	{ name: 'damaged item (ErrorCorruptData)', matchesFilter: false, expectError: /could not be read \(ErrorCorruptData/, deliver: structured({ corrupt: true }) },
-	{ name: 'damaged attachment (ErrorCorruptData)', matchesFilter: true, expectError: /Attachment "broken.pdf" could not be downloaded \(ErrorCorruptData/, deliver: structured({ attachments: [file('fine.pdf'), { ...file('broken.pdf'), corrupt: true }] }) },
+	{ name: 'damaged item (ErrorCorruptData)', damaged: true, matchesFilter: false, expectError: /could not be read \(ErrorCorruptData/, deliver: structured({ corrupt: true }) },
+	{ name: 'damaged attachment (ErrorCorruptData)', damaged: true, matchesFilter: true, expectError: /Attachment "broken.pdf" could not be downloaded \(ErrorCorruptData/, deliver: structured({ attachments: [file('fine.pdf'), { ...file('broken.pdf'), corrupt: true }] }) },
 	{
 		name: 'huge headers (256 KB header, 500 Received lines)',
 		matchesFilter: true,
@@ -117,13 +122,15 @@ class Watcher {
 	constructor(
 		readonly label: string,
 		readonly poller: Poller,
+		/** The store's id of an id the API hands out (emitted items are counted by stored message). */
+		private readonly storeId: (apiId: string) => string,
 	) {}
 
 	async poll(): Promise<void> {
 		this.polls++;
 		try {
 			for (const item of await this.poller.poll()) {
-				const id = String(item.json.id);
+				const id = this.storeId(String(item.json.id));
 				this.total++;
 				this.emitted.set(id, [...(this.emitted.get(id) ?? []), item]);
 			}
@@ -133,87 +140,96 @@ class Watcher {
 	}
 }
 
-it('emits every normal message exactly once, and every hostile one once with an error or skips it with a warning', async () => {
-	sandbox.ews.store.createFolder(mailbox, 'inbox', 'Corpus');
-	const withEverything = new Watcher(
-		'subject filter, attachments (inline too), headers, .eml',
-		new Poller(sandbox, settingsFor({ folder: { path: FOLDER }, maxMessages: 7, filters: { subjectContains: 'invoice' }, output: { body: 'both', headers: true, eml: true, attachments: { prefix: 'attachment_', includeInline: true, maxBytes: 1024 * 1024 } } })),
-	);
-	const unfiltered = new Watcher(
-		'no filter, attachments, .eml',
-		new Poller(sandbox, settingsFor({ folder: { path: FOLDER }, maxMessages: 25, output: { body: 'text', headers: false, eml: true, attachments: { prefix: 'file_', includeInline: false, maxBytes: 1024 * 1024 } } })),
-	);
-	const watchers = [withEverything, unfiltered];
-
-	const normal = new Set<string>();
-	const hostile = new Map<string, HostileCase>();
-	let sent = 0;
-	const deliverNormal = () => {
-		const id = sandbox.ews.store.deliver(mailbox, { from: 'billing@vendor.test', to: mailbox, subject: `Invoice normal-${sent++}`, text: 'normal', folder: FOLDER, attachments: [file('invoice.pdf', NORMAL_PDF)] });
-		normal.add(id);
-	};
-	// Each trigger polls until a poll brings nothing (then nothing is left, and nothing came twice).
-	const catchUp = async () => {
-		for (const watcher of watchers) {
-			for (let i = 0, before = -1; i < 30 && before !== watcher.total; i++) {
-				before = watcher.total;
-				await watcher.poll();
-			}
-		}
-	};
-	for (const [index, entry] of CORPUS.entries()) {
-		deliverNormal();
-		if (entry.afterCatchUp) await catchUp();
-		hostile.set(await entry.deliver(), entry);
-		deliverNormal();
-		if (index % 3 === 2) for (const watcher of watchers) await watcher.poll();
-	}
-	deliverNormal();
-	await catchUp();
-
-	for (const watcher of watchers) {
-		const filtering = watcher === withEverything;
-		const count = (id: string) => watcher.emitted.get(id)?.length ?? 0;
-		const warned = (id: string) => watcher.poller.warnings.some((warning) => warning.includes(id));
-		const items = [...watcher.emitted.values()].flat();
-		const outcome = { clean: 0, withError: 0, skippedWithWarning: 0, filtered: 0 };
-		const wrong: string[] = [];
-		for (const [id, entry] of hostile) {
-			const [item, ...again] = watcher.emitted.get(id) ?? [];
-			const error = item?.json.error as string | undefined;
-			if (again.length) wrong.push(`${entry.name}: emitted ${count(id)} times`);
-			else if (!item && warned(id)) outcome.skippedWithWarning++;
-			else if (!item && filtering && !entry.matchesFilter && !entry.expectError) outcome.filtered++;
-			else if (!item) wrong.push(`${entry.name}: not emitted and no warning`);
-			else if (entry.expectError && !entry.expectError.test(error ?? '')) wrong.push(`${entry.name}: error ${JSON.stringify(error)}, expected ${entry.expectError}`);
-			else if (!entry.expectError && error) wrong.push(`${entry.name}: unexpected error ${error}`);
-			else if (filtering && !entry.matchesFilter && !entry.expectError) wrong.push(`${entry.name}: passed the subject filter with subject ${JSON.stringify(item.json.subject)}`);
-			else outcome[error ? 'withError' : 'clean']++;
-		}
-		const normalCounts = [...normal].map(count);
-		const missed = normalCounts.filter((n) => n === 0).length;
-		const duplicated = normalCounts.filter((n) => n > 1).length;
-		console.log(
-			`hostile corpus (${watcher.label}): normal ${normal.size} delivered, ${normalCounts.filter((n) => n === 1).length} emitted once (missed ${missed}, duplicated ${duplicated}); ` +
-				`hostile ${hostile.size}: ${outcome.clean} emitted, ${outcome.withError} emitted with error, ${outcome.skippedWithWarning} skipped with a warning, ${outcome.filtered} filtered out by subject; ` +
-				`polls ${watcher.polls} (${watcher.failedPolls.length} failed), warnings ${watcher.poller.warnings.length}`,
+describe.each(TRIGGER_APIS)('on $label', (api: TriggerApi) => {
+	it('emits every normal message exactly once, and every hostile one once with an error or skips it with a warning', async () => {
+		FOLDER = `Inbox/Corpus${api.label}`;
+		sandbox.ews.store.createFolder(mailbox, 'inbox', `Corpus${api.label}`);
+		const storeId = (id: string) => storeIdOf(sandbox, id) ?? id;
+		// What the corpus should do on this API: a damaged item is only refused where the API refuses it.
+		const expected = (entry: HostileCase): HostileCase => (entry.damaged && !api.damagedCode ? { ...entry, expectError: undefined, matchesFilter: true } : entry);
+		const withEverything = new Watcher(
+			'subject filter, attachments (inline too), headers, .eml',
+			new Poller(sandbox, settingsFor({ folder: { path: FOLDER }, maxMessages: 7, filters: { subjectContains: 'invoice' }, output: { body: 'both', headers: true, eml: true, attachments: { prefix: 'attachment_', includeInline: true, maxBytes: 1024 * 1024 } } }), { mailboxApi: api.api }),
+			storeId,
 		);
-		expect(watcher.failedPolls).toEqual([]);
-		expect(wrong).toEqual([]);
-		expect({ missed, duplicated }).toEqual({ missed: 0, duplicated: 0 });
-		expect(items.flatMap((item) => shapeProblems(item.json).map((problem) => `${String(item.json.subject)}: ${problem}`))).toEqual([]);
-		// Normal mail comes out whole: no error, its attachment and its .eml as binary data.
-		for (const id of normal) {
-			const [item] = watcher.emitted.get(id)!;
-			expect(item.json.error).toBeUndefined();
-			const attachment = Object.entries(item.binary ?? {}).find(([key]) => key !== 'eml')?.[1];
-			expect(Buffer.from(attachment!.data, 'base64').equals(NORMAL_PDF)).toBe(true);
-			expect(Buffer.from(item.binary!.eml.data, 'base64').toString()).toMatch(/^Subject: Invoice normal-\d+/m);
+		const unfiltered = new Watcher(
+			'no filter, attachments, .eml',
+			new Poller(sandbox, settingsFor({ folder: { path: FOLDER }, maxMessages: 25, output: { body: 'text', headers: false, eml: true, attachments: { prefix: 'file_', includeInline: false, maxBytes: 1024 * 1024 } } }), { mailboxApi: api.api }),
+			storeId,
+		);
+		const watchers = [withEverything, unfiltered];
+
+		const normal = new Set<string>();
+		const hostile = new Map<string, HostileCase>();
+		let sent = 0;
+		const deliverNormal = () => {
+			const id = sandbox.ews.store.deliver(mailbox, { from: 'billing@vendor.test', to: mailbox, subject: `Invoice normal-${sent++}`, text: 'normal', folder: FOLDER, attachments: [file('invoice.pdf', NORMAL_PDF)] });
+			normal.add(id);
+		};
+		// Each trigger polls until a poll brings nothing (then nothing is left, and nothing came twice).
+		const catchUp = async () => {
+			for (const watcher of watchers) {
+				for (let i = 0, before = -1; i < 30 && before !== watcher.total; i++) {
+					before = watcher.total;
+					await watcher.poll();
+				}
+			}
+		};
+		for (const [index, entry] of CORPUS.entries()) {
+			deliverNormal();
+			if (entry.afterCatchUp) await catchUp();
+			hostile.set(await entry.deliver(), entry);
+			deliverNormal();
+			if (index % 3 === 2) for (const watcher of watchers) await watcher.poll();
 		}
-		// A Message-ID emitted before, under another ItemId, is emitted again (not a resync), with a warning.
-		expect(watcher.poller.warnings.filter((warning) => /Internet Message-ID was emitted before/.test(warning) && warning.includes('<dup@corpus.test>'))).toHaveLength(1);
-	}
-}, 180_000);
+		deliverNormal();
+		await catchUp();
+
+		for (const watcher of watchers) {
+			const filtering = watcher === withEverything;
+			const count = (id: string) => watcher.emitted.get(id)?.length ?? 0;
+			const warned = (id: string) => watcher.poller.warnings.some((warning) => warning.includes(api.idOf(sandbox, id)));
+			const items = [...watcher.emitted.values()].flat();
+			const outcome = { clean: 0, withError: 0, skippedWithWarning: 0, filtered: 0 };
+			const wrong: string[] = [];
+			for (const [id, stated] of hostile) {
+				const entry = expected(stated);
+				const [item, ...again] = watcher.emitted.get(id) ?? [];
+				const error = item?.json.error as string | undefined;
+				if (again.length) wrong.push(`${entry.name}: emitted ${count(id)} times`);
+				else if (!item && warned(id)) outcome.skippedWithWarning++;
+				else if (!item && filtering && !entry.matchesFilter && !entry.expectError) outcome.filtered++;
+				else if (!item) wrong.push(`${entry.name}: not emitted and no warning`);
+				else if (entry.expectError && !entry.expectError.test(error ?? '')) wrong.push(`${entry.name}: error ${JSON.stringify(error)}, expected ${entry.expectError}`);
+				else if (!entry.expectError && error) wrong.push(`${entry.name}: unexpected error ${error}`);
+				else if (filtering && !entry.matchesFilter && !entry.expectError) wrong.push(`${entry.name}: passed the subject filter with subject ${JSON.stringify(item.json.subject)}`);
+				else outcome[error ? 'withError' : 'clean']++;
+			}
+			const normalCounts = [...normal].map(count);
+			const missed = normalCounts.filter((n) => n === 0).length;
+			const duplicated = normalCounts.filter((n) => n > 1).length;
+			console.log(
+				`hostile corpus (${api.label}, ${watcher.label}): normal ${normal.size} delivered, ${normalCounts.filter((n) => n === 1).length} emitted once (missed ${missed}, duplicated ${duplicated}); ` +
+					`hostile ${hostile.size}: ${outcome.clean} emitted, ${outcome.withError} emitted with error, ${outcome.skippedWithWarning} skipped with a warning, ${outcome.filtered} filtered out by subject; ` +
+					`polls ${watcher.polls} (${watcher.failedPolls.length} failed), warnings ${watcher.poller.warnings.length}`,
+			);
+			expect(watcher.failedPolls).toEqual([]);
+			expect(wrong).toEqual([]);
+			expect({ missed, duplicated }).toEqual({ missed: 0, duplicated: 0 });
+			expect(items.flatMap((item) => shapeProblems(item.json).map((problem) => `${String(item.json.subject)}: ${problem}`))).toEqual([]);
+			// Normal mail comes out whole: no error, its attachment and its .eml as binary data.
+			for (const id of normal) {
+				const [item] = watcher.emitted.get(id)!;
+				expect(item.json.error).toBeUndefined();
+				const attachment = Object.entries(item.binary ?? {}).find(([key]) => key !== 'eml')?.[1];
+				expect(Buffer.from(attachment!.data, 'base64').equals(NORMAL_PDF)).toBe(true);
+				expect(Buffer.from(item.binary!.eml.data, 'base64').toString()).toMatch(/^Subject: Invoice normal-\d+/m);
+			}
+			// A Message-ID emitted before, under another ItemId, is emitted again (not a resync), with a warning.
+			expect(watcher.poller.warnings.filter((warning) => /Internet Message-ID was emitted before/.test(warning) && warning.includes('<dup@corpus.test>'))).toHaveLength(1);
+		}
+	}, 180_000);
+});
 
 it('the control server stores a dropped .eml as received (npm run sandbox:mail -- --eml), and refuses what is not base64', async () => {
 	const raw = crlf('From: =?UTF-8?B?w4RsaWNl?= <alice@example.test>', 'Subject:  ', 'X-Blank:   ', '', 'dropped');

@@ -28,6 +28,11 @@ export interface PollerOptions {
 	mailboxApi?: MailApi;
 	timeoutMs?: number;
 	maxAttempts?: number;
+	/**
+	 * De-duplication switched off, to show a test notices: every poll starts with an empty record of what
+	 * was emitted (the trigger's code is unchanged; only the saved state it is handed forgets).
+	 */
+	forgetEmitted?: boolean;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -52,7 +57,8 @@ export class Poller {
 	async poll(): Promise<INodeExecutionData[]> {
 		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox, this.options.mailboxApi === 'graph' ? { customMailboxApi: 'graph', graphUrl: this.sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' } : {}) }, trustedCa: this.sandbox.ca });
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
-		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
+		// EWS has a per-request timeout and a per-call deadline; Graph one deadline per attempt: timeoutMs bounds that.
+		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts, ...(this.options.mailboxApi === 'graph' ? { deadlineMs: this.options.timeoutMs } : {}) });
 		const { items, state } = await pollFolder(
 			{
 				store,
@@ -61,7 +67,7 @@ export class Poller {
 				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
 			},
 			this.settings,
-			this.state,
+			this.options.forgetEmitted ? { ...this.state, recent: [] } : this.state,
 		);
 		this.staticData = JSON.stringify(state);
 		return items;

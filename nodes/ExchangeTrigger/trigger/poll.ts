@@ -289,6 +289,9 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 		messages.push(message);
 	}
 
+	// Oldest first on both APIs (a Graph delta's first round lists the folder newest first); stable, and
+	// what has no receive time (could not be read) keeps its place among the others.
+	sortByReceived(messages);
 	const items: INodeExecutionData[] = messages.map((message) => ({ json: message }));
 	await attachBinaries(context, settings, messages, items);
 	// A post-action needs what was read (categories are rewritten whole): not for unreadable messages.
@@ -296,6 +299,15 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 	await runAfterEmit(context, settings, readable.map((entry) => entry.item), readable.map((entry) => entry.message));
 	state.syncState = collected.syncState;
 	return { items, state };
+}
+
+function sortByReceived(messages: MessageShape[]): void {
+	const dated = messages.filter((message) => message.receivedAt);
+	const sorted = [...dated].sort((a, b) => (a.receivedAt! < b.receivedAt! ? -1 : a.receivedAt! > b.receivedAt! ? 1 : 0));
+	let next = 0;
+	messages.forEach((message, index) => {
+		if (message.receivedAt) messages[index] = sorted[next++];
+	});
 }
 
 /**

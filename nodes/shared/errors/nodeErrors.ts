@@ -10,6 +10,7 @@ import {
 	type DiagnosisFacts,
 } from './catalogue';
 import { CredentialFieldError } from './credentialFieldError';
+import { failureCauseOf } from './failureCause';
 import { redactSecrets } from './redact';
 
 /**
@@ -114,7 +115,9 @@ export function toNodeApiError(node: INode, error: unknown, context: ErrorContex
 		...(facts.server ? { server: facts.server } : {}),
 	};
 	const httpCode = typeof e.status === 'number' ? String(e.status) : typeof e.httpCode === 'string' ? e.httpCode : undefined;
-	const nodeError = new NodeApiError(node, summary, { message, description, itemIndex: context.itemIndex ?? (e.context as { itemIndex?: number } | undefined)?.itemIndex, httpCode });
+	// n8n's failure cause (rate-limited with the Retry-After, credential-invalid, …) drives its poll back-off.
+	const failure = error instanceof NodeApiError || error instanceof NodeOperationError ? (error as { failure?: NodeApiError['failure'] }).failure : failureCauseOf(error);
+	const nodeError = new NodeApiError(node, summary, { message, description, itemIndex: context.itemIndex ?? (e.context as { itemIndex?: number } | undefined)?.itemIndex, httpCode, ...(failure ? { failure } : {}) });
 	// n8n swaps any message that mentions ECONNREFUSED, ETIMEDOUT, … for its generic "The service
 	// refused the connection": ours names the server and stays.
 	nodeError.message = message;

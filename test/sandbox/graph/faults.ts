@@ -1,10 +1,15 @@
 // Fault injection for the Graph stand-in: throttling (429 with or without Retry-After, also for one request
-// inside a $batch), 503, 504, an expired token (401), a dropped connection and a slow answer. Queued with
-// failNext() and applied before the request runs (a failed call never half-applies).
-import { errorBody } from './errors';
+// inside a $batch), 503, 504, an expired token (401), an expired delta token (410 syncStateNotFound, for one
+// delta request), a dropped connection and a slow answer (a timeout, when slower than the client's deadline).
+// Queued with failNext() and applied before the request runs (a failed call never half-applies).
+import { errorBody, errors } from './errors';
 import { GRAPH_APP_ID } from './auth';
 
-export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'drop' | 'slow';
+/** `error`: any Graph error answer (GraphFaultOptions.status, .code, .message), e.g. a refusal that belongs to one id. */
+export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'syncStateNotFound' | 'error' | 'drop' | 'slow';
+
+/** The endpoint a fault applies to when failNext() names none (an expired delta token can only be a delta request's). */
+const DEFAULT_ENDPOINT: Partial<Record<GraphFault, string>> = { syncStateNotFound: 'GET /mailFolders/{id}/messages/delta' };
 
 export interface GraphFaultOptions {
 	/** Only requests to this endpoint (e.g. 'PATCH /messages/{id}', see GraphService.counts()) draw the fault. */
@@ -13,6 +18,10 @@ export interface GraphFaultOptions {
 	retryAfter?: string | null;
 	/** slow: how long to wait before answering normally (default 1000 ms). */
 	delayMs?: number;
+	/** error: the HTTP status (default 400), Graph error code (default BadRequest) and message. */
+	status?: number;
+	code?: string;
+	message?: string;
 }
 
 export type GraphFaultAction =
@@ -29,7 +38,8 @@ export class GraphFaultQueue {
 	private readonly pending: Pending[] = [];
 
 	add(fault: GraphFault, count: number, options: GraphFaultOptions): void {
-		for (let i = 0; i < count; i++) this.pending.push({ fault, options });
+		const endpoint = options.endpoint ?? DEFAULT_ENDPOINT[fault];
+		for (let i = 0; i < count; i++) this.pending.push({ fault, options: { ...options, ...(endpoint ? { endpoint } : {}) } });
 	}
 
 	clear(): void {
@@ -71,6 +81,13 @@ function action(fault: GraphFault, options: GraphFaultOptions): GraphFaultAction
 				headers: { 'WWW-Authenticate': `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"` },
 				body: errorBody('InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'),
 			};
+		case 'syncStateNotFound': {
+			// What the stand-in's delta answers for a token it no longer has (delta.ts), whatever the token.
+			const expired = errors.syncStateNotFound();
+			return { kind: 'respond', status: expired.status, headers: {}, body: errorBody(expired.code, expired.message) };
+		}
+		case 'error':
+			return { kind: 'respond', status: options.status ?? 400, headers: {}, body: errorBody(options.code ?? 'BadRequest', options.message ?? 'The request could not be processed.') };
 		case 'drop':
 			return { kind: 'drop' };
 		case 'slow':
