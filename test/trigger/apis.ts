@@ -24,11 +24,17 @@ export interface TriggerApi {
 	 * trigger (emitted again, with a warning); Graph's immutable id stays, so it is the same message (not again).
 	 */
 	idChangesOnMove: boolean;
+	/**
+	 * Graph's delta carries each message in the emitted shape (no read after the feed); EWS reads the
+	 * messages the sync named with GetItem. Only a feed of ids (New Mail Only, a start window, a
+	 * resynchronisation) makes Graph read messages, in $batch.
+	 */
+	feedCarriesMessages: boolean;
 	/** Largest change-feed page the API gives (EWS SyncFolderItems: 512; the Graph stand-in caps delta pages like Graph). */
 	syncPageCap: number;
 	/** How the .eml of n messages is fetched: EWS in the same GetItem batch shape (1 call); Graph one /$value each ($batch would hand bytes back as base64). */
 	mimeRequests: (n: number) => number;
-	/** Most requests for n attachment contents: EWS one GetAttachment; Graph metadata in $batch calls of 20, each content by /$value. */
+	/** Most requests for n attachment contents: EWS one GetAttachment; Graph $batch calls of 20 (small ones whole), large ones by /$value. */
 	attachmentRequestsAtMost: (n: number) => number;
 	/**
 	 * The code a damaged item (the store's `corrupt`) fails with: EWS ErrorCorruptData. Graph documents no
@@ -63,6 +69,7 @@ export const EWS: TriggerApi = {
 	api: 'ews',
 	label: 'EWS',
 	idChangesOnMove: true,
+	feedCarriesMessages: false,
 	syncPageCap: 512,
 	mimeRequests: () => 1,
 	attachmentRequestsAtMost: () => 1,
@@ -82,6 +89,7 @@ export const GRAPH: TriggerApi = {
 	api: 'graph',
 	label: 'Graph',
 	idChangesOnMove: false,
+	feedCarriesMessages: true,
 	syncPageCap: DELTA_MAX_PAGE_SIZE,
 	mimeRequests: (n) => n,
 	attachmentRequestsAtMost: (n) => Math.ceil(n / 20) + n,

@@ -55,27 +55,23 @@ interface Collected {
  * at most the remaining budget, so the resulting state covers exactly the changes handled here.
  *
  * The feed is asked to carry the emitted shape (Graph selects it in the delta, so no message is
- * read twice), except where most of what it reads is never emitted: skipping to "now" and a
- * resynchronisation read ids (and receive times) only, and fetch what they emit. A start window
- * ("last N days") goes to the feed as its lower bound.
+ * read twice), except where most of what it reads is never emitted: skipping to "now", a start
+ * window ("last N days") and a resynchronisation read ids (and receive times) only, and fetch what
+ * they emit. The window is not given to the feed as a bound: Graph would keep a delta's $filter in
+ * every later link, so mail moved in later with an older receive time would never be seen, and it
+ * stops a filtered delta at 5,000 messages.
  */
 async function collect(context: PollContext, settings: PollSettings, folderId: string, state: TriggerState, budget: number, resync = false): Promise<Collected> {
 	let syncState = state.syncState;
 	const created: ArrivedMessage[] = [];
 	const withReceivedTime = state.cutoff !== undefined;
-	const shape = state.fastForward || resync ? undefined : { body: settings.output.body, headers: settings.output.headers };
-	const receivedSince = !resync && !state.fastForward ? state.cutoff : undefined;
+	const shape = state.fastForward || withReceivedTime || resync ? undefined : { body: settings.output.body, headers: settings.output.headers };
 	for (;;) {
 		const remaining = state.fastForward ? FAST_FORWARD_PAGE : budget - created.length;
 		if (remaining <= 0) break;
-		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime, ...(shape ? { shape } : {}), ...(receivedSince ? { receivedSince } : {}) });
+		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime, ...(shape ? { shape } : {}) });
 		syncState = page.cursor;
 		if (!state.fastForward) created.push(...page.created);
-		if (page.windowCapped) {
-			context.warn(
-				`Microsoft Exchange Trigger: Microsoft Graph returned ${page.windowCapped.limit} messages for the start window in ${settings.mailbox}, its limit for a filtered change feed, so mail of the window beyond those may not have been emitted. Set fewer Days (Start With: Mail From the Last Days) to cover the window completely.`,
-			);
-		}
 		if (!page.moreAvailable) {
 			// Caught up: the start point has been applied.
 			delete state.fastForward;

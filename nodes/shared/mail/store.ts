@@ -324,11 +324,6 @@ export interface ChangeOptions {
 	 * Pass the same shape on every call: a feed started for another shape carries none.
 	 */
 	shape?: { body: BodyChoice; headers: boolean };
-	/**
-	 * Only on a feed's first request (no cursor): messages received at or after this time (ISO). The
-	 * bound stays with the feed on Graph (delta `$filter`); EWS ignores it (the caller filters).
-	 */
-	receivedSince?: string;
 }
 
 export interface ArrivedMessage {
@@ -347,9 +342,4 @@ export interface ChangePage {
 	/** Opaque cursor after this page. */
 	cursor: string;
 	moreAvailable: boolean;
-	/**
-	 * A `receivedSince` start reached the API's cap and may not cover the whole window (Graph returns
-	 * at most 5,000 messages for a filtered delta): set on the page that completes such a start.
-	 */
-	windowCapped?: { limit: number };
 }

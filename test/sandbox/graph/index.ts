@@ -46,6 +46,8 @@ export interface GraphRequestRecord {
 	endpoint: string;
 	method: string;
 	path: string;
+	/** The query string as sent (decoded), '' when none. */
+	query?: string;
 	mailbox?: string;
 	/** Part of a $batch (the batch itself is recorded too). */
 	inBatch: boolean;
@@ -204,7 +206,7 @@ export class GraphService {
 		// System query option names are case-insensitive on Graph ($orderBy = $orderby).
 		const query = new URLSearchParams([...original.query].map(([name, value]): [string, string] => [name.startsWith('$') ? name.toLowerCase() : name, value]));
 		const request: GraphRequest = { ...original, query };
-		const record: GraphRequestRecord = { endpoint: 'unknown', method: request.method, path: request.path, inBatch, status: 0, at: new Date() };
+		const record: GraphRequestRecord = { endpoint: 'unknown', method: request.method, path: request.path, query: decodeURIComponent(request.query.toString().replace(/\+/g, ' ')), inBatch, status: 0, at: new Date() };
 		this.requests.push(record);
 		const finish = (reply: GraphReply) => {
 			record.status = reply.status;

@@ -1,7 +1,7 @@
 /**
  * The Graph change feed as the trigger uses it, against the Graph sandbox: the delta carries the
  * emitted message shape (equal to what getMessages reads), pages are capped like Graph caps them,
- * a start window is the delta $filter with Graph's 5,000-message cap reported, every documented
+ * a start window reads ids and receive times only (no $filter, which Graph would keep forever), every documented
  * form of a refused delta token is an invalid cursor, and a trigger poll on Graph reads no message
  * a second time (counted with the sandbox's request records).
  */
@@ -9,9 +9,9 @@ import type { BodyChoice } from '../../../nodes/shared/mail/messageShape';
 import type { ChangeOptions } from '../../../nodes/shared/mail/store';
 import { pollFolder, type PollContext, type PollSettings } from '../../../nodes/ExchangeTrigger/trigger/poll';
 import { initialState, type StartPoint, type TriggerState } from '../../../nodes/ExchangeTrigger/trigger/state';
-import { BATCHED_CONTENT_LIMIT, DELTA_PAGE_SIZE, FILTERED_DELTA_LIMIT, type GraphMailStore } from '../../../nodes/shared/transport/graph/store';
+import { BATCHED_CONTENT_LIMIT, DELTA_PAGE_SIZE, type GraphMailStore } from '../../../nodes/shared/transport/graph/store';
 import { DEMO } from '../../sandbox';
-import { DELTA_FILTER_LIMIT, DELTA_MAX_PAGE_SIZE, type DeltaExpiry } from '../../sandbox/graph';
+import { DELTA_MAX_PAGE_SIZE, type DeltaExpiry } from '../../sandbox/graph';
 import { graphStoreOn, useGraphSandbox } from './graphSandbox';
 import { failureOf } from './graphTestServer';
 
@@ -109,48 +109,6 @@ describe('pages', () => {
 		const page = await store.changes(MAILBOX, folder.id, undefined, { maxChanges: 7 });
 		expect(page.created).toHaveLength(7);
 		expect(page.moreAvailable).toBe(true);
-	});
-});
-
-describe('start window', () => {
-	test('receivedSince is the delta $filter: the window only, and the bound stays with the feed', async () => {
-		const { store } = graphStoreOn(sandbox());
-		const folder = await freshFolder(store);
-		const deliver = (subject: string, receivedAt?: Date) => sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject, text: 'x', folder: folder.path, receivedAt });
-		deliver('old', new Date('2024-01-01T00:00:00Z'));
-		deliver('new');
-		const since = new Date(Date.now() - 86_400_000).toISOString();
-		const start = await drain(store, folder.id, { maxChanges: 50, receivedSince: since, shape: { body: 'none', headers: false } });
-		expect(start.created.map((arrived) => arrived.message?.subject)).toEqual(['new']);
-		deliver('newer');
-		const next = await drain(store, folder.id, { maxChanges: 50, shape: { body: 'none', headers: false } }, start.cursor);
-		expect(next.created.map((arrived) => arrived.message?.subject)).toEqual(['newer']);
-	});
-
-	test(`Graph's ${FILTERED_DELTA_LIMIT}-message cap of a filtered delta: the sandbox enforces it and the page that completes the start says so`, async () => {
-		expect(FILTERED_DELTA_LIMIT).toBe(DELTA_FILTER_LIMIT);
-		const { store } = graphStoreOn(sandbox());
-		const folder = await freshFolder(store);
-		for (let index = 0; index <= FILTERED_DELTA_LIMIT; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: `w${index}`, folder: folder.path });
-		const since = new Date(Date.now() - 86_400_000).toISOString();
-		let cursor: string | undefined;
-		let count = 0;
-		let capped: unknown;
-		for (let pages = 0; pages < 100; pages++) {
-			const page = await store.changes(MAILBOX, folder.id, cursor, { maxChanges: 1000, receivedSince: since });
-			count += page.created.length;
-			cursor = page.cursor;
-			if (page.moreAvailable) expect(page.windowCapped).toBeUndefined();
-			else {
-				capped = page.windowCapped;
-				break;
-			}
-		}
-		expect(count).toBe(FILTERED_DELTA_LIMIT);
-		expect(capped).toEqual({ limit: FILTERED_DELTA_LIMIT });
-		// Unfiltered, the same folder is not capped.
-		const whole = await drain(store, folder.id, { maxChanges: 1000 });
-		expect(whole.created).toHaveLength(FILTERED_DELTA_LIMIT + 1);
 	});
 });
 
@@ -273,32 +231,25 @@ describe('a trigger poll on Graph', () => {
 		expect(third.items).toHaveLength(0);
 	});
 
-	test(`a start window over Graph's ${FILTERED_DELTA_LIMIT}-message cap: what Graph gives is emitted once, with one warning naming the cap`, async () => {
+	test('"last N days" lists ids and receive times only, fetches just the window, and later sees old mail moved in', async () => {
 		const { store } = graphStoreOn(sandbox());
 		const folder = await freshFolder(store);
-		for (let index = 0; index <= FILTERED_DELTA_LIMIT; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: `w${index}`, folder: folder.path });
-		const warnings: string[] = [];
-		let state = start({ kind: 'recentDays', days: 2 });
-		const ids = new Set<string>();
-		for (let polls = 0; polls < 10; polls++) {
-			const result = await pollFolder(context(store, warnings), { ...settings(folder.id, 2000), output: { body: 'none', headers: false, eml: false } }, state);
-			for (const item of result.items) ids.add(item.json.id as string);
-			state = result.state;
-			if (result.items.length < 2000) break;
-		}
-		expect(ids.size).toBe(FILTERED_DELTA_LIMIT);
-		expect(warnings.filter((warning) => warning.includes(`returned ${FILTERED_DELTA_LIMIT} messages for the start window`))).toHaveLength(1);
-	});
-
-	test('"last N days" reads only the window through the delta $filter', async () => {
-		const { store } = graphStoreOn(sandbox());
-		const folder = await freshFolder(store);
+		const archive = await freshFolder(store);
 		for (let index = 0; index < 40; index++) sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: `ancient ${index}`, text: 'x', folder: folder.path, receivedAt: new Date('2023-03-03T00:00:00Z') });
 		sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: 'recent', text: 'x', folder: folder.path });
+		const old = sandbox().ews.store.deliver(MAILBOX, { from: 'ann@fabrikam.test', to: MAILBOX, subject: 'old, moved in later', text: 'x', folder: archive.path, receivedAt: new Date('2023-04-04T00:00:00Z') });
 		sandbox().graph.clearRequests();
-		const { items } = await pollFolder(context(store), settings(folder.id, 10), start({ kind: 'recentDays', days: 3 }));
-		expect(items.map((item) => item.json.subject)).toEqual(['recent']);
-		// One page: the 40 old messages were never listed.
-		expect(sandbox().graph.httpCounts()).toEqual({ 'GET /mailFolders/{id}': 1, 'GET /mailFolders/{id}/messages/delta': 1 });
+		const first = await pollFolder(context(store), settings(folder.id, 100), start({ kind: 'recentDays', days: 3 }));
+		expect(first.items.map((item) => item.json.subject)).toEqual(['recent']);
+		// One unfiltered delta page of ids and receive times, and one $batch for the message in the window.
+		const deltas = sandbox().graph.requests.filter((request) => !request.inBatch && request.endpoint === 'GET /mailFolders/{id}/messages/delta');
+		expect(deltas).toHaveLength(1);
+		expect(deltas[0].query).toMatch(/\$select=id,receivedDateTime(&|$)/);
+		expect(deltas[0].query).not.toMatch(/\$filter/);
+		expect(sandbox().graph.httpCounts()['POST $batch']).toBe(1);
+		// A delta $filter would stay in every later link; without it, mail moved in with an old date is seen.
+		sandbox().ews.store.moveItem(old, sandbox().ews.store.resolveFolder(MAILBOX, folder.path)!.id);
+		const second = await pollFolder(context(store), settings(folder.id, 100), first.state);
+		expect(second.items.map((item) => item.json.subject)).toEqual(['old, moved in later']);
 	});
 });

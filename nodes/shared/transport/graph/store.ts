@@ -42,8 +42,6 @@ const PAGE_SIZE = 1000;
  * sandbox caps delta pages at the same value (test/sandbox/graph/delta.ts).
  */
 export const DELTA_PAGE_SIZE = 200;
-/** "Applying $filter in a delta query returns only up to 5,000 messages." (delta-query-messages.md) */
-export const FILTERED_DELTA_LIMIT = 5000;
 /**
  * Attachments below this size come whole inside $batch (base64 in JSON, 20 per call); larger ones
  * as raw bytes through `$value`, so a batch answer stays a few tens of MB at most.
@@ -588,7 +586,7 @@ export class GraphMailStore implements MailStore {
 	 * the body, the headers, the attachment list) so the messages come with the feed; Graph keeps
 	 * query options in its links, so the cursor records which shape its link carries, and a caller
 	 * asking for another one gets ids only (and fetches). Without `shape` the feed selects the least
-	 * (fast-forward, resynchronisation). `receivedSince` becomes the delta `$filter`.
+	 * (fast-forward, start window, resynchronisation).
 	 *
 	 * The cursor wraps the nextLink (more in this round) or the deltaLink (round complete) with the
 	 * mailbox and folder it belongs to: Graph's links name the user in forms of its own (an object
@@ -608,8 +606,7 @@ export class GraphMailStore implements MailStore {
 		} else {
 			const carried = options.shape ? shapeKey(options.shape) : '';
 			const query = [`changeType=created`, options.shape ? shapeQuery(options.shape) : `$select=${options.withReceivedTime ? 'id,receivedDateTime' : 'id'}`];
-			if (options.receivedSince) query.push(`$filter=${enc(`receivedDateTime ge ${new Date(options.receivedSince).toISOString()}`)}`);
-			saved = { mailbox, folderId, link: `${this.folderUrl(mailbox, folderId)}/messages/delta?${query.join('&')}`, carries: carried, ...(options.receivedSince ? { windowCount: 0 } : {}) };
+			saved = { mailbox, folderId, link: `${this.folderUrl(mailbox, folderId)}/messages/delta?${query.join('&')}`, carries: carried };
 		}
 		const carriedShape = parseShapeKey(saved.carries);
 		const pageSize = Math.max(1, Math.min(DELTA_PAGE_SIZE, Math.floor(options.maxChanges)));
@@ -630,14 +627,11 @@ export class GraphMailStore implements MailStore {
 		const next = page['@odata.nextLink'] ?? page['@odata.deltaLink'];
 		if (!next) this.fail(mailbox, 'GraphUnreadableAnswer', 'the delta answer has neither a nextLink nor a deltaLink');
 		const more = page['@odata.nextLink'] !== undefined;
-		// A filtered start counts what it returned until its round completes: Graph stops at 5,000.
-		const windowCount = saved.windowCount === undefined ? undefined : saved.windowCount + arrived.length;
 		return {
 			created,
 			changeCount: entries.length,
-			cursor: writeCursor({ mailbox, folderId, link: next, carries: saved.carries, ...(more && windowCount !== undefined ? { windowCount } : {}) }),
+			cursor: writeCursor({ mailbox, folderId, link: next, carries: saved.carries }),
 			moreAvailable: more,
-			...(!more && windowCount !== undefined && windowCount >= FILTERED_DELTA_LIMIT ? { windowCapped: { limit: FILTERED_DELTA_LIMIT } } : {}),
 		};
 	}
 }
@@ -668,22 +662,21 @@ interface DeltaCursor {
 	/** The shape the link selects (shapeKey), '' when it selects ids only (or the cursor predates carried shapes). */
 	carries: string;
 	/** Messages a filtered first round returned so far (until its deltaLink). */
-	windowCount?: number;
 }
 
 const CURSOR_PREFIX = 'graph-delta:';
 
 function writeCursor(cursor: DeltaCursor): string {
-	const fields = [cursor.mailbox, cursor.folderId, cursor.link, cursor.carries, ...(cursor.windowCount !== undefined ? [cursor.windowCount] : [])];
+	const fields = [cursor.mailbox, cursor.folderId, cursor.link, cursor.carries];
 	return `${CURSOR_PREFIX}${Buffer.from(JSON.stringify(fields)).toString('base64url')}`;
 }
 
 function readCursor(cursor: string): DeltaCursor | undefined {
 	if (!cursor.startsWith(CURSOR_PREFIX)) return undefined;
 	try {
-		const [mailbox, folderId, link, carries = '', windowCount] = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as unknown[];
+		const [mailbox, folderId, link, carries = ''] = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as unknown[];
 		if (typeof mailbox !== 'string' || typeof folderId !== 'string' || typeof link !== 'string' || typeof carries !== 'string') return undefined;
-		return { mailbox, folderId, link, carries, ...(typeof windowCount === 'number' ? { windowCount } : {}) };
+		return { mailbox, folderId, link, carries };
 	} catch {
 		return undefined;
 	}
