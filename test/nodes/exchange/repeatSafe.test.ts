@@ -75,6 +75,34 @@ describe.each(BACKENDS)('repeat-safe acknowledgements on $label', (backend) => {
 		expect(storedMessage(backend, id)).toMatchObject({ isRead: true, categories: ['Finance', 'Processed'] });
 	});
 
+	it('Update → Add Categories keeps the existing ones and adds nothing twice (in any case), so a repeat changes nothing', async () => {
+		const tag = unique('AddCategory');
+		const ids = [0, 1].map((i) => messageIdOn(backend, deliver(SHARED, `${tag} ${i}`, { categories: i === 0 ? ['Finance'] : ['processed'] })));
+		const add = () => test((i) => ({ resource: 'message', operation: 'update', messageId: ids[i], updateFields: { addCategories: 'Processed, Done' } }), { items: items(2) });
+		const first = await run(await add());
+		expect(first.map((entry) => entry.json.categories)).toEqual([
+			['Finance', 'Processed', 'Done'],
+			['processed', 'Done'],
+		]);
+		const second = await run(await add());
+		expect(second.map((entry) => entry.json.categories)).toEqual(first.map((entry) => entry.json.categories));
+		expect(ids.map((id) => storedMessage(backend, id)?.categories)).toEqual([
+			['Finance', 'Processed', 'Done'],
+			['processed', 'Done'],
+		]);
+	});
+
+	it('Update → Add Categories of a message that is gone fails only that item; Categories and Add Categories together are refused', async () => {
+		const goneStoreId = deliver(SHARED, unique('GoneCategory'));
+		const ids = [messageIdOn(backend, deliver(SHARED, unique('KeptCategory'))), messageIdOn(backend, goneStoreId)];
+		store().removeItem(goneStoreId);
+		const output = await run(await test((i) => ({ resource: 'message', operation: 'update', messageId: ids[i], updateFields: { addCategories: 'Processed' } }), { items: items(2), continueOnFail: true }));
+		expect(output[0].json.categories).toEqual(['Processed']);
+		expect(output[1].json.error).toMatch(/^"Message ID": .*ErrorItemNotFound/);
+		const both = await runExpectingError(await test({ resource: 'message', operation: 'update', messageId: ids[0], updateFields: { categories: 'A', addCategories: 'B' } }));
+		expect(both.message).toBe('"Categories" and "Add Categories" are both set');
+	});
+
 	it('a message that was deleted is not reported as moved where the API can tell (Graph); on EWS it is, and says so', async () => {
 		const storeId = deliver(SHARED, unique('Gone'));
 		const id = messageIdOn(backend, storeId);
