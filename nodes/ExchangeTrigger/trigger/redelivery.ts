@@ -192,9 +192,10 @@ async function giveUp(context: PollContext, settings: PollSettings, redelivery: 
 	}
 	entries.forEach((entry, index) => {
 		const result = results[index];
-		if (result?.ok) context.warn(`${what(entry)}; moved to ${target}`);
-		// Not found: it left the folder in the meantime, which is what was waited for.
-		else if (result?.failure.kind !== 'notFound') context.warn(`${what(entry)}; moving it to ${target} failed (${result ? describeFailure(result.failure) : 'no answer'}); it stays in ${watched}`);
+		// Already moved (EWS) or not found (Graph): it left the folder in the meantime, which is what was waited for.
+		if (result?.ok) {
+			if (!result.value.alreadyMoved) context.warn(`${what(entry)}; moved to ${target}`);
+		} else if (result?.failure.kind !== 'notFound') context.warn(`${what(entry)}; moving it to ${target} failed (${result ? describeFailure(result.failure) : 'no answer'}); it stays in ${watched}`);
 	});
 	return entries;
 }
