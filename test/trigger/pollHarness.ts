@@ -28,6 +28,8 @@ export interface PollerOptions {
 	mailboxApi?: MailApi;
 	timeoutMs?: number;
 	maxAttempts?: number;
+	/** The trigger's clock (default: the real one). */
+	now?: () => Date;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -56,7 +58,7 @@ export class Poller {
 		const { items, state } = await pollFolder(
 			{
 				store,
-				now: () => new Date(),
+				now: this.options.now ?? (() => new Date()),
 				warn: (message) => this.warnings.push(message),
 				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
 			},

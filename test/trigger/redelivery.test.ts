@@ -4,20 +4,15 @@
  * after the last attempt, the tracking bound and the extra requests a poll costs. The trigger's
  * clock is a test clock (the redelivery time is minutes); everything else is the real sandbox.
  */
-import type { IBinaryData, ICredentialDataDecryptedObject, INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
+import type { IBinaryData, INodeExecutionData } from 'n8n-workflow';
 
-import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
+import type { PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { CHECKS_PER_POLL, PENDING_LIMIT, refuseConflictingSettings, type RedeliverySettings } from '../../nodes/ExchangeTrigger/trigger/redelivery';
-import { initialState, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { triggerProperties } from '../../nodes/ExchangeTrigger/trigger/properties';
-import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import { openMailStore } from '../../nodes/shared/mail/open';
 import type { MailApi } from '../../nodes/shared/mail/store';
 import { DEMO, type Sandbox } from '../sandbox';
-import { createExecuteContext } from '../support/executeContext';
-import { appOnlyCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
-import { settingsFor } from './pollHarness';
+import { Poller, settingsFor } from './pollHarness';
 
 jest.setTimeout(60_000);
 
@@ -35,43 +30,20 @@ beforeEach(() => {
 const MINUTE = 60_000;
 const SHARED = DEMO.sharedMailbox;
 
-/** A trigger installation with its own clock: static data as JSON between polls, a fresh store per poll. */
-class RedeliveryPoller {
-	staticData: string;
-	warnings: string[] = [];
+/** A trigger installation (pollHarness) with a test clock. */
+class RedeliveryPoller extends Poller {
 	clock = Date.now();
 
 	constructor(
-		readonly settings: PollSettings,
-		readonly api: MailApi,
+		/** The settings the poller uses (the same object: a test may change them between polls). */
+		readonly pollSettings: PollSettings,
+		api: MailApi,
 	) {
-		this.staticData = JSON.stringify(initialState('test-cursor', { kind: 'all' }, new Date()));
-	}
-
-	get state(): TriggerState {
-		return JSON.parse(this.staticData) as TriggerState;
+		super(sandbox, pollSettings, { mailboxApi: api, now: () => new Date(this.clock) });
 	}
 
 	advance(minutes: number): void {
 		this.clock += minutes * MINUTE;
-	}
-
-	async poll(): Promise<INodeExecutionData[]> {
-		const api: ICredentialDataDecryptedObject = this.api === 'graph' ? { customMailboxApi: 'graph', graphUrl: sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' } : {};
-		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, api) }, trustedCa: sandbox.ca });
-		const store = openMailStore(await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api'), { wait: async () => {} });
-		const { items, state } = await pollFolder(
-			{
-				store,
-				now: () => new Date(this.clock),
-				warn: (message) => this.warnings.push(message),
-				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
-			},
-			this.settings,
-			this.state,
-		);
-		this.staticData = JSON.stringify(state);
-		return items;
 	}
 }
 
@@ -257,7 +229,7 @@ describe('Redeliver Until Processed: bounds', () => {
 	it(`checks at most ${CHECKS_PER_POLL} due messages per poll, oldest first; the rest on the next polls`, async () => {
 		const { folder, poller } = redeliveryPoller('ews');
 		for (let i = 0; i < CHECKS_PER_POLL + 30; i++) deliver(folder, `m${i}`);
-		poller.settings.maxMessages = 500;
+		poller.pollSettings.maxMessages = 500;
 		await poller.poll();
 		poller.advance(15);
 		sandbox.ews.reset();
@@ -270,7 +242,7 @@ describe('Redeliver Until Processed: bounds', () => {
 
 	it(`with 10,000 messages never processed, at most ${PENDING_LIMIT} are tracked; the rest wait in the folder (warned), and every message is emitted once all are processed`, async () => {
 		const { folder, poller } = redeliveryPoller('ews', { afterMs: MINUTE, maxAttempts: 3 });
-		poller.settings.maxMessages = 2000;
+		poller.pollSettings.maxMessages = 2000;
 		const total = 10_000;
 		for (let i = 0; i < total; i++) deliver(folder, `bulk ${i}`);
 		const emitted = new Map<string, number>();
