@@ -108,7 +108,7 @@ function acknowledged(signal: ProcessedSignal, watchedFolderId: string, checked:
 /**
  * Checks the pending messages that are due and hands back those to emit again (fetched like new
  * mail); acknowledged ones are forgotten, exhausted ones reported and dead-lettered. Outages are
- * thrown before the state changes: the poll fails and the next one checks again.
+ * thrown: the poll fails, its state is not stored, and the next poll checks the same messages again.
  */
 export async function redeliverDue(context: PollContext, settings: PollSettings, state: TriggerState): Promise<MessageShape[]> {
 	const redelivery = settings.redelivery;
