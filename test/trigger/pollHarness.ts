@@ -33,6 +33,8 @@ export interface PollerOptions {
 	 * was emitted (the trigger's code is unchanged; only the saved state it is handed forgets).
 	 */
 	forgetEmitted?: boolean;
+	/** The trigger's clock (default: the real one). */
+	now?: () => Date;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -62,7 +64,7 @@ export class Poller {
 		const { items, state } = await pollFolder(
 			{
 				store,
-				now: () => new Date(),
+				now: this.options.now ?? (() => new Date()),
 				warn: (message) => this.warnings.push(message),
 				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
 			},

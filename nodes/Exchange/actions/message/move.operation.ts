@@ -8,6 +8,7 @@ export const operation: BatchOperation<DestinationInput> = {
 	async run(run, mailbox, inputs) {
 		// Items of one group share the destination: the router groups by it.
 		const results = await run.store.moveMessages(mailbox, inputs.map((input) => input.id), inputs[0].folder);
-		return outputsOf(results, (moved, position) => ({ id: moved.id, sourceId: inputs[position].id, mailbox, moved: true }));
+		// A repeat (a redelivered message passing the last Move again) is done: `alreadyMoved` says the id no longer resolved.
+		return outputsOf(results, (moved, position) => ({ id: moved.id, sourceId: inputs[position].id, mailbox, moved: true, ...(moved.alreadyMoved ? { alreadyMoved: true } : {}) }));
 	},
 };
