@@ -21,6 +21,7 @@ import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
 import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
 import { refuseMoveIntoWatchedFolder } from './trigger/moveTarget';
+import { refuseConflictingSettings, type ProcessedSignal, type RedeliverySettings } from './trigger/redelivery';
 import { triggerProperties } from './trigger/properties';
 import { cursorKeyOf, loadState, saveState, type StartPoint } from './trigger/state';
 
@@ -28,9 +29,27 @@ const property = (name: string) => triggerProperties.find((candidate) => candida
 const OUTPUTS = valuesOf<'simple' | 'raw'>(property('output')?.options);
 const AFTER_EMIT = valuesOf<AfterEmit['kind']>(property('afterEmit')?.options);
 const START_POINTS = valuesOf<StartPoint['kind']>(property('startFrom')?.options);
+const PROCESSED_SIGNALS = valuesOf<ProcessedSignal['kind']>(property('processedWhen')?.options);
 const IMPORTANCES = valuesOf<NonNullable<TriggerFilters['importance']>>(IMPORTANCE_OPTIONS);
 /** Failures that mean the watched folder is wrong (the post-action's folder fails per message, in poll.ts). */
 const FOLDER_KINDS: ReadonlySet<FailureKind> = new Set(['notFound', 'invalidId']);
+
+/** Redeliver Until Processed, when switched on. */
+function redeliveryFrom(parameters: ParameterReader): RedeliverySettings | undefined {
+	if (!parameters.boolean('redeliver', 'Redeliver Until Processed', false)) return undefined;
+	const signal = parameters.option('processedWhen', 'Processed When', PROCESSED_SIGNALS, 'leftFolder');
+	const category = signal === 'category' ? parameters.string('processedCategory', 'Processed Category') : undefined;
+	if (category === '') throw parameters.error('"Processed Category" is empty', 'Enter the category the workflow adds to a message when it is done with it, e.g. Processed.');
+	const processedWhen: ProcessedSignal = signal === 'category' ? { kind: 'category', name: category as string } : { kind: signal };
+	const deadLetter = parameters.raw('deadLetterFolder') as { value?: unknown } | string | undefined;
+	const deadLetterSet = typeof deadLetter === 'object' && deadLetter !== null ? Boolean(String(deadLetter.value ?? '').trim()) : Boolean(deadLetter);
+	return {
+		processedWhen,
+		afterMs: parameters.number('redeliverAfterMinutes', 'Redeliver After (Minutes)', 15, { min: 0.01 }) * 60_000,
+		maxAttempts: parameters.number('maxAttempts', 'Max Attempts', 3, { min: 1, max: 20, integer: true }),
+		deadLetter: deadLetterSet ? parameters.folder('deadLetterFolder', 'Dead-Letter Folder') : undefined,
+	};
+}
 
 function settingsFrom(parameters: ParameterReader, mailbox: string): { settings: PollSettings; start: StartPoint } {
 	const raw = parameters.option('output', 'Output', OUTPUTS, 'simple') === 'raw';
@@ -72,6 +91,7 @@ function settingsFrom(parameters: ParameterReader, mailbox: string): { settings:
 					: undefined,
 			},
 			afterEmit,
+			redelivery: redeliveryFrom(parameters),
 		},
 	};
 }
@@ -106,6 +126,7 @@ export class ExchangeTrigger implements INodeType {
 		const mailbox = mailboxToUse(parameters, auth);
 		const { settings, start } = settingsFrom(parameters, mailbox);
 		refuseMoveIntoWatchedFolder(this.getNode(), settings);
+		refuseConflictingSettings(this.getNode(), settings);
 		const store = openMailStore(auth);
 		const context = {
 			store,
@@ -118,6 +139,7 @@ export class ExchangeTrigger implements INodeType {
 			const folderIds = [
 				...('id' in settings.folder ? [{ field: 'Folder', id: settings.folder.id }] : []),
 				...(settings.afterEmit.kind === 'move' && 'id' in settings.afterEmit.folder ? [{ field: 'Move To', id: settings.afterEmit.folder.id }] : []),
+				...(settings.redelivery?.deadLetter && 'id' in settings.redelivery.deadLetter ? [{ field: 'Dead-Letter Folder', id: settings.redelivery.deadLetter.id }] : []),
 			];
 			const [refusal] = await store.refusedIds(mailbox, auth.mailboxPolicy, [folderIds]);
 			if (refusal) throw foreignIdError(this.getNode(), auth.mailboxPolicy, refusal, 0);

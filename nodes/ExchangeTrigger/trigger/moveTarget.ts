@@ -16,12 +16,21 @@ function folderKey(ref: FolderRef): string {
 	return `path:${segments.join('/')}`;
 }
 
+/** Whether two references name the same folder, by spelling (see folderKey). */
+export function sameFolder(a: FolderRef, b: FolderRef): boolean {
+	return folderKey(a) === folderKey(b);
+}
+
+/** A folder reference as the user wrote it, for messages. */
+export function folderLabel(ref: FolderRef): string {
+	return 'wellKnown' in ref ? ref.wellKnown : 'path' in ref ? ref.path : ref.id;
+}
+
 /** Refuses "Move To" naming the watched folder: every poll would move the mail into the folder it came from. */
 export function refuseMoveIntoWatchedFolder(node: INode, settings: Pick<PollSettings, 'folder' | 'afterEmit'>): void {
 	const { afterEmit, folder } = settings;
-	if (afterEmit.kind !== 'move' || folderKey(afterEmit.folder) !== folderKey(folder)) return;
-	const watched = 'wellKnown' in folder ? folder.wellKnown : 'path' in folder ? folder.path : folder.id;
-	throw new NodeOperationError(node, `"Move To" is the watched folder (${watched})`, {
+	if (afterEmit.kind !== 'move' || !sameFolder(afterEmit.folder, folder)) return;
+	throw new NodeOperationError(node, `"Move To" is the watched folder (${folderLabel(folder)})`, {
 		description: 'Pick another folder in "Move To" (for example Inbox/Processed), or set "After Emitting" to Mark as Read or Do Nothing.',
 	});
 }

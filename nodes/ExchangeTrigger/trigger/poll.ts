@@ -3,6 +3,7 @@ import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workfl
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
 import { MailError, type ArrivedMessage, type DownloadedAttachment, type FolderRef, type MailFailure, type MailStore } from '../../shared/mail/store';
 import { describeFailure, failureOf, isolated, messageOf, valueOrFailure } from './isolation';
+import { newMailBudget, redeliverDue, trackEmitted, type RedeliverySettings } from './redelivery';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
 export interface TriggerFilters {
@@ -32,6 +33,8 @@ export interface PollSettings {
 	filters: TriggerFilters;
 	output: TriggerOutput;
 	afterEmit: AfterEmit;
+	/** Redeliver Until Processed; undefined when off. */
+	redelivery?: RedeliverySettings;
 }
 
 export interface PollContext {
@@ -223,11 +226,14 @@ async function runAfterEmit(context: PollContext, settings: PollSettings, items:
 export async function pollFolder(context: PollContext, settings: PollSettings, stored: TriggerState): Promise<{ items: INodeExecutionData[]; state: TriggerState }> {
 	const state = copyState(stored);
 	const folderId = await context.store.resolveFolderId(settings.mailbox, settings.folder);
+	// Redeliver Until Processed: due messages not yet processed come again; new mail fills what is left of the tracking limit.
+	const redelivered = await redeliverDue(context, settings, state);
+	const budget = newMailBudget(context, settings, state);
 	let collected: Collected;
 	// The receive-time bound of this poll, captured before collect() clears it on catching up.
 	let cutoff = state.cutoff;
 	try {
-		collected = await collect(context, settings, folderId, state, settings.maxMessages);
+		collected = await collect(context, settings, folderId, state, budget);
 	} catch (error) {
 		if (!(error instanceof MailError) || error.kind !== 'invalidCursor') throw error;
 		// The cursor is no longer accepted: read the folder again from the start, but only
@@ -238,7 +244,7 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 		const bound = state.highWater ? new Date(Date.parse(state.highWater) - RESYNC_MARGIN_MS) : new Date(context.now().getTime() - 86_400_000);
 		state.cutoff = bound.toISOString();
 		cutoff = state.cutoff;
-		collected = await collect(context, settings, folderId, state, settings.maxMessages);
+		collected = await collect(context, settings, folderId, state, budget);
 	}
 
 	const candidates = collected.created.filter((item) => !cutoff || !item.receivedAt || item.receivedAt >= cutoff);
@@ -272,12 +278,14 @@ export async function pollFolder(context: PollContext, settings: PollSettings, s
 		}
 		messages.push(message);
 	}
+	messages.push(...redelivered);
 
 	const items: INodeExecutionData[] = messages.map((message) => ({ json: message }));
 	await attachBinaries(context, settings, messages, items);
 	// A post-action needs what was read (categories are rewritten whole): not for unreadable messages.
 	const readable = messages.flatMap((message, index) => (unreadable.has(message) ? [] : [{ message, item: items[index] }]));
 	await runAfterEmit(context, settings, readable.map((entry) => entry.item), readable.map((entry) => entry.message));
+	trackEmitted(context, settings, state, items);
 	state.syncState = collected.syncState;
 	return { items, state };
 }

@@ -3,6 +3,84 @@ import type { INodeProperties } from 'n8n-workflow';
 import { authenticationProperty, folderLocator, mailboxProperties } from '../../Exchange/descriptions/common';
 import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
 
+/** "Redeliver Until Processed" (redelivery.ts): what marks a message processed, when and how often it comes again. */
+const redeliveryProperties: INodeProperties[] = [
+	{
+		displayName: 'Redeliver Until Processed',
+		name: 'redeliver',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to emit a message again when the workflow has not marked it processed in time (a crashed worker, a failed execution). The workflow marks a message processed as its last step, e.g. with an Exchange node that moves it to Processed.',
+	},
+	{
+		displayName: 'Processed When',
+		name: 'processedWhen',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Moved Out or Deleted', value: 'leftFolder', description: 'The message is no longer in the watched folder' },
+			{ name: 'Has Category', value: 'category', description: 'The message has the category below' },
+			{ name: 'Marked as Read', value: 'read', description: 'The message is marked as read' },
+		],
+		default: 'leftFolder',
+		description: 'What the workflow does to a message at its end to mark it processed',
+		displayOptions: { show: { redeliver: [true] } },
+	},
+	{
+		displayName: 'Processed Category',
+		name: 'processedCategory',
+		type: 'string',
+		default: 'Processed',
+		description: 'The category the workflow adds to a message when it is done with it',
+		displayOptions: { show: { redeliver: [true], processedWhen: ['category'] } },
+	},
+	{
+		displayName: 'Redeliver After (Minutes)',
+		name: 'redeliverAfterMinutes',
+		type: 'number',
+		typeOptions: { minValue: 0.01, numberPrecision: 2 },
+		default: 15,
+		description: 'How long a workflow may take before a message not marked processed is emitted again. Longer than the slowest successful execution.',
+		displayOptions: { show: { redeliver: [true] } },
+	},
+	{
+		displayName: 'Max Attempts',
+		name: 'maxAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 20, numberPrecision: 0 },
+		default: 3,
+		description: 'How many times a message is emitted in all (the first time included); after that it is reported with a warning',
+		displayOptions: { show: { redeliver: [true] } },
+	},
+	{
+		...folderLocator('deadLetterFolder', 'Dead-Letter Folder', 'Where a message goes that was still not processed after the last attempt. Leave empty to keep it where it is (a warning is logged either way).', false),
+		default: { mode: 'list', value: '' },
+		displayOptions: { show: { redeliver: [true] } },
+	},
+	{
+		displayName: 'After Emitting "Move to Folder" takes every message out of the watched folder right away, so nothing could be redelivered. Set After Emitting to Do Nothing and move the message with an Exchange node at the end of the workflow.',
+		name: 'redeliverMoveNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { redeliver: [true], afterEmit: ['move'] } },
+	},
+	{
+		displayName: 'After Emitting "Mark as Read" would mark every message processed right away. Set After Emitting to Do Nothing and mark the message read with an Exchange node at the end of the workflow.',
+		name: 'redeliverReadNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { redeliver: [true], processedWhen: ['read'], afterEmit: ['markRead'] } },
+	},
+	{
+		displayName: 'After Emitting "Add Category" must not add the Processed Category, or every message is marked processed right away.',
+		name: 'redeliverCategoryNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { redeliver: [true], processedWhen: ['category'], afterEmit: ['category'] } },
+	},
+];
+
 export const triggerProperties: INodeProperties[] = [
 	authenticationProperty,
 	...mailboxProperties,
@@ -96,6 +174,7 @@ export const triggerProperties: INodeProperties[] = [
 		displayOptions: { show: { afterEmit: ['move'] } },
 	},
 	{ displayName: 'Category', name: 'category', type: 'string', default: 'n8n', displayOptions: { show: { afterEmit: ['category'] } } },
+	...redeliveryProperties,
 	{
 		displayName: 'Options',
 		name: 'options',

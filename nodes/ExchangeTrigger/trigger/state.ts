@@ -25,6 +25,26 @@ export interface TriggerState {
 	 * de-duplication key; a Message-ID only marks repeats during a resynchronisation (poll.ts, isRepeat).
 	 */
 	recent: string[];
+	/** Redeliver Until Processed (redelivery.ts): absent when the option is off. */
+	redelivery?: RedeliveryState;
+}
+
+export interface RedeliveryState {
+	/** The watched folder's id as parent folders are written (resolved once while messages are pending). */
+	folderId?: string;
+	/** Emitted messages not yet acknowledged, ordered by last emission (oldest first); at most PENDING_LIMIT. */
+	pending: PendingMessage[];
+}
+
+/** One emitted message waiting to be marked processed; times are epoch milliseconds. */
+export interface PendingMessage {
+	id: string;
+	/** First emission. */
+	first: number;
+	/** Latest emission: due again `afterMs` later. */
+	last: number;
+	/** Emissions so far (1 = emitted once). */
+	attempt: number;
 }
 
 /** How many emitted identifiers are remembered for de-duplication (two per message). */

@@ -40,6 +40,12 @@ export interface MailStore {
 	moveMessages(mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>>;
 	copyMessages(mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>>;
 	deleteMessages(mailbox: string, ids: string[], mode: DeleteMode): Promise<Array<ItemResult<null>>>;
+	/**
+	 * Where each message is now, with its read flag and categories (Redeliver Until Processed checks
+	 * acknowledgements with it): one call per 100 ids on EWS (GetItem), one `$batch` per 20 on Graph.
+	 * A moved EWS message no longer resolves by its old id (notFound); a Graph immutable id follows it.
+	 */
+	messageStates(mailbox: string, ids: string[]): Promise<Array<ItemResult<MessageState>>>;
 	/** Sets the given fields (last writer wins). */
 	updateMessages(mailbox: string, updates: MessageUpdate[]): Promise<Array<ItemResult<{ changeKey: string }>>>;
 	/** Never repeated after an unclear failure (it could send twice). `asDelegate`: From is set to `mailbox`. */
@@ -225,6 +231,14 @@ export interface MessageFilter {
 	hasAttachments?: boolean;
 	/** A search text: AQS on EWS, KQL `$search` on Graph; neither API combines it with the other filters. */
 	query?: string;
+}
+
+/** What messageStates answers per message. */
+export interface MessageState {
+	/** The folder it is in, written as getFolder writes folder ids (not a well-known name). */
+	parentFolderId: string;
+	categories: string[];
+	isRead: boolean;
 }
 
 export interface MessageUpdate {

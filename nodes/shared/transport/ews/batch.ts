@@ -5,6 +5,8 @@ import { normalizeEwsError } from './errors';
 export const BATCH_SIZE = {
 	get: 50,
 	getWithMime: 10,
+	/** Three small properties per id (messageStates). */
+	states: 100,
 	moveCopyDelete: 100,
 	update: 100,
 } as const;

@@ -1,12 +1,12 @@
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
-import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageUpdate } from '../../mail/store';
+import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageState, type MessageUpdate } from '../../mail/store';
 import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
 import { resolveFolder } from './folders';
 import { ewsLibrary } from './library';
-import { entriesOf, readText, toMessageShape } from './shape';
+import { booleanOf, entriesOf, read, readText, textOf, toMessageShape } from './shape';
 
 /**
  * Message operations over EWS, batched: N ids cost ⌈N / batch size⌉ calls, and every id gets its
@@ -104,6 +104,27 @@ export async function getMessages(
 	for (const ids_ of chunk(ids, BATCH_SIZE.get)) {
 		const responses = await client.run(mailbox, async (service) => await service.BindToItems(itemIds(ids_), messagePropertySet(options.body, options)), { idempotent: true });
 		results.push(...perItemResults(responses, (response) => shapeOf(response.Item as EmailMessage, options.body, options.headers === true)));
+	}
+	return results;
+}
+
+/** Parent folder, categories and read flag of each message; a moved item's old id answers ErrorItemNotFound. */
+export async function messageStates(client: EwsClient, mailbox: string, ids: string[]): Promise<Array<ItemResult<MessageState>>> {
+	const { PropertySet, BasePropertySet, ItemSchema, EmailMessageSchema } = ewsLibrary();
+	const properties = new PropertySet(BasePropertySet.IdOnly, [ItemSchema.ParentFolderId, ItemSchema.Categories, EmailMessageSchema.IsRead]);
+	const results: Array<ItemResult<MessageState>> = [];
+	for (const batch of chunk(ids, BATCH_SIZE.states)) {
+		const responses = await client.run(mailbox, async (service) => await service.BindToItems(itemIds(batch), properties), { idempotent: true });
+		results.push(
+			...perItemResults(responses, (response) => {
+				const message = response.Item as EmailMessage;
+				return {
+					parentFolderId: readText(() => message.ParentFolderId.UniqueId),
+					categories: entriesOf(() => message.Categories).map(textOf).filter(Boolean),
+					isRead: booleanOf(read(() => message.IsRead, false)),
+				};
+			}),
+		);
 	}
 	return results;
 }

@@ -13,7 +13,7 @@ import { ewsLibrary } from './library';
  *   name, attachment name or content type, category or header value arrives as an object (or, next
  *   to an attribute, as nothing). Anyone who can send mail can produce one.
  */
-function read<T>(getter: () => T, fallback: T): T {
+export function read<T>(getter: () => T, fallback: T): T {
 	try {
 		const value = getter();
 		return value === undefined || value === null ? fallback : value;
@@ -39,7 +39,7 @@ function numberOf(value: unknown): number {
 	return Number.isFinite(number) ? number : 0;
 }
 
-function booleanOf(value: unknown): boolean {
+export function booleanOf(value: unknown): boolean {
 	return value === true || textOf(value).toLowerCase() === 'true';
 }
 

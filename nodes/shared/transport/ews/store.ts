@@ -92,6 +92,10 @@ export class EwsMailStore implements MailStore {
 		return await messages.deleteMessages(this.client, mailbox, ids, mode);
 	}
 
+	async messageStates(mailbox: string, ids: string[]) {
+		return await messages.messageStates(this.client, mailbox, ids);
+	}
+
 	async updateMessages(mailbox: string, updates: MessageUpdate[]) {
 		return await messages.updateMessages(this.client, mailbox, updates);
 	}

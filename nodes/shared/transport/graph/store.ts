@@ -21,6 +21,7 @@ import {
 	type ItemResult,
 	type MailStore,
 	type MessageFilter,
+	type MessageState,
 	type MessageUpdate,
 	type NewMessage,
 	type OutgoingAttachment,
@@ -394,6 +395,12 @@ export class GraphMailStore implements MailStore {
 		);
 		const results = await runBatch(this.client, mailbox, items, { idempotent: true });
 		return results.map((result) => (result.ok ? { ok: true, value: null } : result));
+	}
+
+	async messageStates(mailbox: string, ids: string[]): Promise<Array<ItemResult<MessageState>>> {
+		const items: BatchItem[] = ids.map((id) => ({ method: 'GET', url: `${this.messageUrl(mailbox, id)}?$select=id,parentFolderId,categories,isRead` }));
+		const results = await runBatch<Graph.Message>(this.client, mailbox, items, { idempotent: true });
+		return results.map((result) => (result.ok ? { ok: true, value: { parentFolderId: result.value?.parentFolderId ?? '', categories: result.value?.categories ?? [], isRead: result.value?.isRead === true } } : result));
 	}
 
 	async updateMessages(mailbox: string, updates: MessageUpdate[]): Promise<Array<ItemResult<{ changeKey: string }>>> {
