@@ -214,6 +214,7 @@ describe(h.onN8n('Queue mode: an n8n main and two workers on Redis and PostgreSQ
 
 	async function startMain(): Promise<void> {
 		main = await h.startN8n(mainFolder, { extraEnv: services!.env });
+		q.killOnExit(main.process);
 		n8nProcessesStarted++;
 		session = await h.ownerSession(main.baseUrl, OWNER);
 	}

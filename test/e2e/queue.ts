@@ -25,17 +25,28 @@ export interface GroupProcess {
 	stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-// Groups still running when jest's process exits (a timeout, a crash of the suite) are killed on the way out.
+// Groups still running when jest's process exits (a timeout, a crash of the suite) are killed on the way out,
+// and so are processes registered with killOnExit (an n8n main started by the harness, with its task runner).
 const liveGroups = new Set<number>();
+const livePids = new Set<number>();
 process.once('exit', () => {
-	for (const pid of liveGroups) {
+	const targets = [...[...liveGroups].map((pid) => -pid), ...[...livePids].flatMap((pid) => [...descendants(pid), pid])];
+	for (const target of targets) {
 		try {
-			process.kill(-pid, 'SIGKILL');
+			process.kill(target, 'SIGKILL');
 		} catch {
 			// gone
 		}
 	}
 });
+
+/** Kills `pid` and what it spawned if jest exits while it still runs (cleared once it exits). */
+export function killOnExit(child: ChildProcess): void {
+	if (!child.pid) return;
+	const pid = child.pid;
+	livePids.add(pid);
+	child.once('exit', () => livePids.delete(pid));
+}
 
 /** Starts `cmd` in a new process group and resolves once its output matches `ready` (or throws, stopping it). */
 export async function startGroup(
