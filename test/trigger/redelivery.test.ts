@@ -299,6 +299,35 @@ describe('Redeliver Until Processed: bounds', () => {
 	});
 });
 
+describe('Redeliver Until Processed: a dead-letter move that fails', () => {
+	it('an outage keeps the message pending and the move is tried again on the next poll', async () => {
+		const deadLetters = freshFolder();
+		const { folder, poller } = redeliveryPoller('ews', { maxAttempts: 1, deadLetter: { path: deadLetters } });
+		deliver(folder, 'poison');
+		await poller.poll();
+		poller.advance(15);
+		sandbox.ews.failNext('http503', 20, { operation: 'MoveItem' });
+		expect(await poller.poll()).toEqual([]);
+		expect(poller.warnings).toEqual([expect.stringMatching(/moving it to the dead-letter folder .* failed \(HTTP503: .*\); tried again on the next poll/)]);
+		expect(poller.state.redelivery?.pending).toHaveLength(1);
+		sandbox.ews.reset();
+		expect(await poller.poll()).toEqual([]);
+		expect(store().listItemsIn(store().folderByPath(SHARED, deadLetters)!.id).map((item) => item.subject)).toEqual(['poison']);
+		expect(poller.state.redelivery?.pending).toEqual([]);
+	});
+
+	it('a dead-letter folder that does not exist: a warning, the message stays, and it is not tried forever', async () => {
+		const { folder, poller } = redeliveryPoller('ews', { maxAttempts: 1, deadLetter: { path: 'Inbox/No such folder' } });
+		deliver(folder, 'poison');
+		await poller.poll();
+		poller.advance(15);
+		expect(await poller.poll()).toEqual([]);
+		expect(poller.warnings).toEqual([expect.stringMatching(new RegExp(`moving it to the dead-letter folder Inbox/No such folder failed \\(ErrorFolderNotFound: .*\\); it stays in ${folder}`))]);
+		expect(poller.state.redelivery?.pending).toEqual([]);
+		expect(stored(folder, 'poison')).toBeDefined();
+	});
+});
+
 describe('Redeliver Until Processed: settings that cannot work together', () => {
 	const node = { name: 'Trigger', type: 'exchangeTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {}, id: '1' };
 	const redelivery = (processedWhen: RedeliverySettings['processedWhen'], deadLetter?: RedeliverySettings['deadLetter']): RedeliverySettings => ({ processedWhen, afterMs: MINUTE, maxAttempts: 3, deadLetter });

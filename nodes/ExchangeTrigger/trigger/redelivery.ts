@@ -2,7 +2,7 @@ import { NodeOperationError, type INode, type INodeExecutionData } from 'n8n-wor
 
 import type { MessageShape } from '../../shared/mail/messageShape';
 import type { FolderRef, MailFailure, MessageState } from '../../shared/mail/store';
-import { describeFailure, failureOf, isolated, valueOrFailure } from './isolation';
+import { describeFailure, failureOf, isOutage, isolated, valueOrFailure } from './isolation';
 import { folderLabel, sameFolder } from './moveTarget';
 import type { PollContext, PollSettings } from './poll';
 import type { PendingMessage, TriggerState } from './state';
@@ -99,7 +99,8 @@ function acknowledged(signal: ProcessedSignal, watchedFolderId: string, checked:
 	// Not found: moved (on EWS a move changes the id) or deleted; either way no longer in the folder.
 	if (checked.failure?.kind === 'notFound') return true;
 	if (!checked.state) return false;
-	if (checked.state.parentFolderId !== watchedFolderId) return true;
+	// An answer without a parent folder proves nothing: the message is taken to be still there.
+	if (checked.state.parentFolderId && checked.state.parentFolderId !== watchedFolderId) return true;
 	if (signal.kind === 'category') return checked.state.categories.some((category) => category.toLowerCase() === signal.name.toLowerCase());
 	return signal.kind === 'read' && checked.state.isRead;
 }
@@ -135,7 +136,7 @@ export async function redeliverDue(context: PollContext, settings: PollSettings,
 		else if (item.entry.attempt >= redelivery.maxAttempts) exhausted.push(item);
 		else again.push(item);
 	}
-	for (const item of exhausted) if (await giveUp(context, settings, redelivery, item)) done.add(item.entry);
+	for (const entry of await giveUp(context, settings, redelivery, exhausted.map((item) => item.entry))) done.add(entry);
 
 	// A message whose check failed (not an outage) is not fetched; it spends an attempt like one that cannot be read.
 	const readable = again.filter((item) => item.state);
@@ -164,24 +165,39 @@ export async function redeliverDue(context: PollContext, settings: PollSettings,
 	return messages;
 }
 
-/** Reports a message whose attempts are used up, and moves it to the dead-letter folder if one is chosen; false keeps it pending (the move failed for now). */
-async function giveUp(context: PollContext, settings: PollSettings, redelivery: RedeliverySettings, item: Checked): Promise<boolean> {
-	const { entry } = item;
-	const what = `Microsoft Exchange Trigger: message ${entry.id} was emitted ${entry.attempt} times since ${new Date(entry.first).toISOString()} and never ${signalText(redelivery.processedWhen)}`;
-	if (!redelivery.deadLetter) {
-		context.warn(`${what}; it stays in ${folderLabel(settings.folder)} and is not emitted again`);
-		return true;
+/**
+ * Reports the messages whose attempts are used up and moves them to the dead-letter folder, if one is
+ * chosen, in one batched call. Answers the entries that are done with; a move that failed as a whole
+ * (an outage) keeps them pending, to be tried again on the next poll.
+ */
+async function giveUp(context: PollContext, settings: PollSettings, redelivery: RedeliverySettings, entries: PendingMessage[]): Promise<PendingMessage[]> {
+	if (entries.length === 0) return [];
+	const what = (entry: PendingMessage) => `Microsoft Exchange Trigger: message ${entry.id} was emitted ${entry.attempt} times since ${new Date(entry.first).toISOString()} and never ${signalText(redelivery.processedWhen)}`;
+	const { deadLetter } = redelivery;
+	const watched = folderLabel(settings.folder);
+	if (!deadLetter) {
+		for (const entry of entries) context.warn(`${what(entry)}; it stays in ${watched} and is not emitted again`);
+		return entries;
 	}
-	let result;
+	const target = `the dead-letter folder ${folderLabel(deadLetter)}`;
+	let results;
 	try {
-		[result] = await context.store.moveMessages(settings.mailbox, [entry.id], redelivery.deadLetter);
+		results = await context.store.moveMessages(settings.mailbox, entries.map((entry) => entry.id), deadLetter);
 	} catch (error) {
-		context.warn(`${what}; moving it to the dead-letter folder ${folderLabel(redelivery.deadLetter)} failed (${describeFailure(failureOf(error, context.store.api))}); tried again on the next poll`);
-		return false;
+		// An outage: tried again on the next poll. Anything else (the folder does not exist, say) would fail again.
+		const failure = failureOf(error, context.store.api);
+		const retry = isOutage(failure);
+		for (const entry of entries) context.warn(`${what(entry)}; moving it to ${target} failed (${describeFailure(failure)}); ${retry ? 'tried again on the next poll' : `it stays in ${watched}`}`);
+		return retry ? [] : entries;
 	}
-	if (result.ok) context.warn(`${what}; moved to the dead-letter folder ${folderLabel(redelivery.deadLetter)}`);
-	else if (result.failure.kind !== 'notFound') context.warn(`${what}; moving it to the dead-letter folder ${folderLabel(redelivery.deadLetter)} failed (${describeFailure(result.failure)}); it stays in ${folderLabel(settings.folder)}`);
-	return true;
+	entries.forEach((entry, index) => {
+		const result = results[index];
+		// Already moved (EWS) or not found (Graph): it left the folder in the meantime, which is what was waited for.
+		if (result?.ok) {
+			if (!result.value.alreadyMoved) context.warn(`${what(entry)}; moved to ${target}`);
+		} else if (result?.failure.kind !== 'notFound') context.warn(`${what(entry)}; moving it to ${target} failed (${result ? describeFailure(result.failure) : 'no answer'}); it stays in ${watched}`);
+	});
+	return entries;
 }
 
 /**

@@ -36,8 +36,13 @@ export interface MailStore {
 	getMessages(mailbox: string, ids: string[], options: { body: BodyChoice; headers?: boolean }): Promise<Array<ItemResult<MessageShape>>>;
 	/** The messages as RFC 822 (.eml) bytes. */
 	getMimes(mailbox: string, ids: string[]): Promise<Array<ItemResult<Buffer>>>;
-	/** `id` of each result: the message's id after the move (EWS gives a new one; Graph immutable ids stay). */
-	moveMessages(mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>>;
+	/**
+	 * `id` of each result: the message's id after the move (EWS gives a new one; Graph immutable ids stay).
+	 * Safe to repeat: where a move changes ids (EWS), an id that no longer resolves was moved (or deleted)
+	 * before, answered as done with `id: null, alreadyMoved: true`; a Graph immutable id moves again where it
+	 * is, and one Graph cannot find was deleted (notFound). A missing target folder is never taken for that.
+	 */
+	moveMessages(mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<MovedMessage>>>;
 	copyMessages(mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<{ id: string | null }>>>;
 	deleteMessages(mailbox: string, ids: string[], mode: DeleteMode): Promise<Array<ItemResult<null>>>;
 	/**
@@ -231,6 +236,13 @@ export interface MessageFilter {
 	hasAttachments?: boolean;
 	/** A search text: AQS on EWS, KQL `$search` on Graph; neither API combines it with the other filters. */
 	query?: string;
+}
+
+/** What moveMessages answers per message. */
+export interface MovedMessage {
+	id: string | null;
+	/** The id no longer resolved (EWS): moved or deleted before; its new id is unknown. */
+	alreadyMoved?: boolean;
 }
 
 /** What messageStates answers per message. */

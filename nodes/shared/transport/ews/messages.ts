@@ -1,7 +1,7 @@
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
-import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageState, type MessageUpdate } from '../../mail/store';
+import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageState, type MessageUpdate, type MovedMessage } from '../../mail/store';
 import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
 import { resolveFolder } from './folders';
@@ -189,8 +189,14 @@ async function moveOrCopy(kind: 'move' | 'copy', client: EwsClient, mailbox: str
 	return results;
 }
 
-export async function moveMessages(client: EwsClient, mailbox: string, ids: string[], target: FolderRef) {
-	return await moveOrCopy('move', client, mailbox, ids, target);
+/**
+ * A move gives the message a new id, so a repeated move (a redelivered message's last workflow step)
+ * finds the old one gone: ErrorItemNotFound answers "moved before" (EWS cannot tell it from deleted).
+ * Other failures, a missing destination (ErrorToFolderNotFound) included, stay failures.
+ */
+export async function moveMessages(client: EwsClient, mailbox: string, ids: string[], target: FolderRef): Promise<Array<ItemResult<MovedMessage>>> {
+	const results = await moveOrCopy('move', client, mailbox, ids, target);
+	return results.map((result) => (!result.ok && result.failure.code === 'ErrorItemNotFound' ? { ok: true, value: { id: null, alreadyMoved: true } } : result));
 }
 
 export async function copyMessages(client: EwsClient, mailbox: string, ids: string[], target: FolderRef) {
