@@ -462,12 +462,17 @@ export interface CredentialExport {
 	data: Record<string, unknown>;
 }
 
-async function importJson(userFolder: string, kind: 'credentials' | 'workflow', payload: unknown): Promise<void> {
+/** Where `n8n` CLI commands keep their data when it is not the user folder's SQLite (queue mode: Postgres). */
+export interface CliEnv {
+	extraEnv?: Record<string, string | undefined>;
+}
+
+async function importJson(userFolder: string, kind: 'credentials' | 'workflow', payload: unknown, opts: CliEnv = {}): Promise<void> {
 	// The file may hold secrets: private mode, removed right after the import.
 	const file = path.join(userFolder, `.import-${kind}-${randomBytes(6).toString('hex')}.json`);
 	await fs.writeFile(file, JSON.stringify(payload), { mode: 0o600 });
 	try {
-		const res = await runN8n(userFolder, [`import:${kind}`, `--input=${file}`]);
+		const res = await runN8n(userFolder, [`import:${kind}`, `--input=${file}`], opts);
 		if (res.code !== 0) {
 			throw new Error(`n8n import:${kind} failed (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
 		}
@@ -477,13 +482,13 @@ async function importJson(userFolder: string, kind: 'credentials' | 'workflow', 
 }
 
 /** `n8n import:credentials`: plain-object data is encrypted with the test key; upserts by id. */
-export function importCredentials(userFolder: string, creds: CredentialExport[]): Promise<void> {
-	return importJson(userFolder, 'credentials', creds);
+export function importCredentials(userFolder: string, creds: CredentialExport[], opts: CliEnv = {}): Promise<void> {
+	return importJson(userFolder, 'credentials', creds, opts);
 }
 
 /** `n8n import:workflow` of one workflow or an array (each needs an `id`). */
-export function importWorkflow(userFolder: string, wf: object | object[]): Promise<void> {
-	return importJson(userFolder, 'workflow', wf);
+export function importWorkflow(userFolder: string, wf: object | object[], opts: CliEnv = {}): Promise<void> {
+	return importJson(userFolder, 'workflow', wf, opts);
 }
 
 export interface NodeRun {
@@ -960,10 +965,10 @@ export async function authorizationCodeFlow(o: AuthCodeFlowOptions): Promise<OAu
  * `update:workflow --active=true` on 1.x). Run it while n8n is stopped; `n8n start` then activates
  * the workflow. (`import:workflow` deactivates everything it imports unless in queue mode.)
  */
-export async function activateWorkflow(userFolder: string, workflowId: string): Promise<void> {
+export async function activateWorkflow(userFolder: string, workflowId: string, opts: CliEnv = {}): Promise<void> {
 	const line = n8nLine();
 	const args = line.activateArgs(workflowId);
-	const res = await runN8n(userFolder, args);
+	const res = await runN8n(userFolder, args, opts);
 	if (res.code !== 0 || line.activationFailure.test(res.stdout + res.stderr)) {
 		throw new Error(`n8n ${args.join(' ')} failed on n8n ${line.version} (exit ${res.code}):\n${tail(res.stdout)}\n${tail(res.stderr)}`);
 	}
