@@ -29,7 +29,7 @@ export interface Emitted {
 }
 
 /** An app-only credential per API and a "New Mail Only" trigger workflow on it (ids at most 16 characters). */
-export function triggerWorkflows(sandbox: Sandbox, o: { tag: string; mailbox: string; pollSeconds: number; apis?: wf.MailboxApi[] }): Array<TriggerWorkflow & { workflow: object }> {
+export function triggerWorkflows(sandbox: Sandbox, o: { tag: string; mailbox: string; pollTimes: object; apis?: wf.MailboxApi[] }): Array<TriggerWorkflow & { workflow: object }> {
 	return (o.apis ?? wf.MAILBOX_APIS).map((api) => {
 		const suffix = `${o.tag}${api === 'graph' ? 'Gr' : 'Ew'}`;
 		const cred = { type: wf.APP_ONLY_TYPE, id: `e2eTrApp${suffix}`, name: `E2E trigger app-only ${suffix}` } as const;
@@ -53,7 +53,7 @@ export function triggerWorkflows(sandbox: Sandbox, o: { tag: string; mailbox: st
 					output: 'simple',
 					afterEmit: 'nothing',
 					options: { downloadAttachments: true },
-					pollTimes: wf.pollEverySeconds(o.pollSeconds),
+					pollTimes: o.pollTimes,
 				},
 				credentials: { [cred.type]: { id: cred.id, name: cred.name } },
 			},
@@ -61,6 +61,14 @@ export function triggerWorkflows(sandbox: Sandbox, o: { tag: string; mailbox: st
 		]);
 		return { api, workflowId, credential, workflow };
 	});
+}
+
+/** Imports the credentials and workflows into the (stopped) n8n and marks the workflows active. */
+export async function installTriggerWorkflows(userFolder: string, built: Array<TriggerWorkflow & { workflow: object }>): Promise<TriggerWorkflow[]> {
+	await h.importCredentials(userFolder, built.map((w) => w.credential));
+	await h.importWorkflow(userFolder, built.map((w) => w.workflow));
+	for (const w of built) await h.activateWorkflow(userFolder, w.workflowId);
+	return built;
 }
 
 /** Mail with a PDF attachment (random bytes, a NUL and 0xFF in it) delivered into `mailbox`'s inbox. */
@@ -121,6 +129,15 @@ export async function expectAttachment(session: h.RestSession, e: Emitted | unde
 	const bytes = binary.id ? await h.downloadBinaryData(session, binary.id) : Buffer.from(binary.data ?? '', 'base64');
 	expect(bytes.length).toBe(mail.file.bytes.length);
 	expect(bytes.equals(mail.file.bytes)).toBe(true);
+}
+
+/** Each workflow emitted exactly the `delivered` mail, each message once; those in `check` with their attachment intact. */
+export async function expectEachOnce(session: h.RestSession, workflows: TriggerWorkflow[], byWorkflow: Record<string, Emitted[]>, delivered: Mail[], check: Mail[]): Promise<void> {
+	for (const workflow of workflows) {
+		const all = byWorkflow[workflow.workflowId];
+		expect({ api: workflow.api, subjects: all.map((e) => String(e.json.subject)).sort() }).toEqual({ api: workflow.api, subjects: delivered.map((m) => m.subject).sort() });
+		for (const mail of check) await expectAttachment(session, all.find((e) => e.json.subject === mail.subject), mail);
+	}
 }
 
 /** Successful change-feed reads of `mailbox` on `api` so far (SyncFolderItems on EWS, the message delta on Graph). */

@@ -56,24 +56,11 @@ describe(h.onN8n('Microsoft Exchange Trigger: active workflows on EWS and Graph 
 		session = await h.login(n8n.baseUrl, OWNER.email, OWNER.password);
 	}
 
-	/** Each workflow emitted exactly the delivered mail, each message once, the old one never; all attachments intact. */
-	async function expectEachOnce(byWorkflow: Record<string, tw.Emitted[]>, check: tw.Mail[]) {
-		for (const workflow of workflows) {
-			const all = byWorkflow[workflow.workflowId];
-			const subjects = all.map((e) => String(e.json.subject));
-			expect({ api: workflow.api, subjects: subjects.sort() }).toEqual({ api: workflow.api, subjects: delivered.map((m) => m.subject).sort() });
-			expect(subjects).not.toContain(oldSubject);
-			for (const mail of check) await tw.expectAttachment(session, all.find((e) => e.json.subject === mail.subject), mail);
-		}
-	}
 
 	beforeAll(async () => {
 		({ sandbox, userFolder } = await wf.sandboxAndInstalledN8n());
-		const built = tw.triggerWorkflows(sandbox, { tag: 'Inv', mailbox: MAILBOX, pollSeconds: POLL_SECONDS });
-		workflows = built;
-		await h.importCredentials(userFolder, built.map((w) => w.credential));
-		await h.importWorkflow(userFolder, built.map((w) => w.workflow));
-		for (const w of built) await h.activateWorkflow(userFolder, w.workflowId);
+		const built = tw.triggerWorkflows(sandbox, { tag: 'Inv', mailbox: MAILBOX, pollTimes: wf.pollEverySeconds(POLL_SECONDS) });
+		workflows = await tw.installTriggerWorkflows(userFolder, built);
 
 		// Mail that is already there: "New Mail Only" must never emit it.
 		sandbox.ews.store.deliver(MAILBOX, { from: 'billing@vendor.test', to: MAILBOX, subject: oldSubject, text: 'old' });
@@ -104,7 +91,7 @@ describe(h.onN8n('Microsoft Exchange Trigger: active workflows on EWS and Graph 
 		await restart('kill', () => (mail = deliver('while n8n was down')));
 		if (!mail) throw new Error('nothing delivered');
 		const byWorkflow = await tw.waitForSubjects(() => session, ids(), [mail.subject], POLL_WAIT_MS);
-		await expectEachOnce(byWorkflow, [mail]);
+		await tw.expectEachOnce(session, workflows, byWorkflow, delivered, [mail]);
 		console.log(`trigger e2e: mail after the crash seen at ${elapsed()}`);
 	});
 
@@ -120,7 +107,7 @@ describe(h.onN8n('Microsoft Exchange Trigger: active workflows on EWS and Graph 
 		await new Promise((r) => setTimeout(r, 3000)); // let a just-started execution be saved
 		const byWorkflow: Record<string, tw.Emitted[]> = {};
 		for (const id of ids()) byWorkflow[id] = await tw.emitted(session, id);
-		await expectEachOnce(byWorkflow, [...batch1, ...batch2]);
+		await tw.expectEachOnce(session, workflows, byWorkflow, delivered, [...batch1, ...batch2]);
 		for (const workflow of workflows) {
 			const executions = await h.listExecutions(session, workflow.workflowId);
 			expect(executions.every((e) => e.mode === 'trigger' && e.status === 'success')).toBe(true);
@@ -135,7 +122,7 @@ describe(h.onN8n('Microsoft Exchange Trigger: active workflows on EWS and Graph 
 		await restart('stop');
 		const mail = deliver('after restart');
 		const byWorkflow = await tw.waitForSubjects(() => session, ids(), [mail.subject], POLL_WAIT_MS + 30_000);
-		await expectEachOnce(byWorkflow, [mail]);
+		await tw.expectEachOnce(session, workflows, byWorkflow, delivered, [mail]);
 		console.log(`trigger e2e: after restart, ${delivered.length} messages per API, each once (${elapsed()})`);
 	});
 
