@@ -174,8 +174,10 @@ export class ExchangeTrigger implements INodeType {
 			const credentialId = this.getNode().credentials?.[kind === 'appOnly' ? 'microsoftExchangeAppOnlyApi' : DELEGATED_CREDENTIAL_TYPE]?.id;
 			const cursorKey = cursorKeyOf([credentialId ?? undefined, kind, mailbox.toLowerCase(), JSON.stringify(settings.folder)]);
 			const staticData = this.getWorkflowStaticData('node');
-			const { state, reset } = loadState(staticData, cursorKey, start, new Date());
+			const starts = { data: this.getWorkflowStaticData('global'), nodeId: this.getNode().id };
+			const { state, reset, resumedFrom } = loadState(staticData, cursorKey, start, new Date(), starts);
 			if (reset) this.logger.info(`Microsoft Exchange Trigger: mailbox, folder or credential changed; starting over (${start.kind})`);
+			if (resumedFrom) this.logger.info(`Microsoft Exchange Trigger: no saved cursor for ${mailbox}; emitting the mail received since the first start at ${resumedFrom}`);
 			const { items, state: next } = await pollFolder(context, settings, state);
 			// The cursor moves only now, together with the items it covers.
 			saveState(staticData, next);

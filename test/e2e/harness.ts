@@ -20,6 +20,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { descendants } from './processes';
+
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 // ---------------------------------------------------------------------------------------------
@@ -655,6 +657,8 @@ export interface RunningN8n {
 	/** Everything n8n printed so far (stdout + stderr), for diagnostics and secret scans. */
 	output(): string;
 	stop(): Promise<void>;
+	/** SIGKILL n8n and what it started (task runner): a crash, no shutdown hooks, nothing saved on the way out. */
+	kill(): Promise<void>;
 }
 
 export interface StartN8nOptions {
@@ -761,7 +765,19 @@ async function startN8nOnce(userFolder: string, opts: StartN8nOptions): Promise<
 		}
 		await new Promise((r) => setTimeout(r, 300));
 	}
-	return { process: child, port, baseUrl, output: () => output, stop };
+	const kill = async () => {
+		if (exited) return;
+		const family = [...descendants(child.pid!), child.pid!];
+		for (const pid of family) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// already gone
+			}
+		}
+		await exitPromise;
+	};
+	return { process: child, port, baseUrl, output: () => output, stop, kill };
 }
 
 export interface OwnerAccount {
@@ -983,6 +999,20 @@ export async function requireFromN8n<T = unknown>(moduleName: string): Promise<T
 	const resolved = require.resolve(moduleName, { paths: [path.join(paths.harnessDir, 'n8n-app', 'node_modules', 'n8n')] });
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	return require(resolved) as T;
+}
+
+/**
+ * Rows of a read-only query on the user folder's SQLite database, read by the harness's Node 24 with n8n's own
+ * sqlite3 (built for that Node, so not loadable in jest). For what REST does not show, e.g. `poller_state`.
+ */
+export async function querySqlite<T = Record<string, unknown>>(userFolder: string, sql: string): Promise<T[]> {
+	const paths = await ensureN8n();
+	const script = `const sqlite3 = require(${JSON.stringify(path.join(paths.harnessDir, 'n8n-app', 'node_modules', 'sqlite3'))});
+const db = new sqlite3.Database(process.argv[1], sqlite3.OPEN_READONLY, (error) => { if (error) { console.error(error.message); process.exit(2); } });
+db.all(process.argv[2], (error, rows) => { if (error) { console.error(error.message); process.exit(3); } process.stdout.write(JSON.stringify(rows)); db.close(); });`;
+	const res = await run(paths.nodeBin, ['-e', script, path.join(userFolder, '.n8n', 'database.sqlite'), sql], { timeoutMs: 30_000 });
+	if (res.code !== 0) throw new Error(`SQLite query failed (exit ${res.code}): ${res.stderr.trim()}\n${sql}`);
+	return JSON.parse(res.stdout) as T[];
 }
 
 export interface ExecutionSummary {

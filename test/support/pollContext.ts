@@ -11,6 +11,8 @@ export interface PollContextOptions extends Omit<ContextOptions, 'items' | 'cont
 	mode?: 'manual' | 'trigger';
 	/** Shared across polls, as n8n keeps it for an active workflow. */
 	staticData: IDataObject;
+	/** The workflow's global static data (default: a fresh object for this context). */
+	globalStaticData?: IDataObject;
 	credentialIds?: Record<string, string>;
 }
 
@@ -18,12 +20,13 @@ export function createPollContext(options: PollContextOptions) {
 	const base = createExecuteContext(options);
 	const execute = base.context as unknown as Record<string, unknown> & { getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => unknown; getNode: () => Record<string, unknown> };
 	const node = { ...execute.getNode(), credentials: Object.fromEntries(Object.entries(options.credentialIds ?? {}).map(([type, id]) => [type, { id, name: id }])) };
+	const globalStaticData = options.globalStaticData ?? {};
 	const context = {
 		...execute,
 		getNode: () => node,
 		getNodeParameter: (name: string, fallback?: unknown) => execute.getNodeParameter(name, 0, fallback),
 		getMode: () => options.mode ?? 'trigger',
-		getWorkflowStaticData: () => options.staticData,
+		getWorkflowStaticData: (type: 'node' | 'global') => (type === 'global' ? globalStaticData : options.staticData),
 	};
 	return { ...base, context: context as unknown as IPollFunctions };
 }

@@ -75,12 +75,16 @@ async function collect(context: PollContext, settings: PollSettings, folderId: s
 		const page = await context.store.changes(settings.mailbox, folderId, syncState, { maxChanges: remaining, withReceivedTime, ...(shape ? { shape } : {}) });
 		syncState = page.cursor;
 		if (!state.fastForward) created.push(...page.created);
+		// Skipping to now after a first start whose state was lost: keep what arrived since that start (state.ts).
+		else if (state.cutoff) created.push(...page.created.filter((item) => !item.receivedAt || item.receivedAt >= state.cutoff!));
 		if (!page.moreAvailable) {
 			// Caught up: the start point has been applied.
 			delete state.fastForward;
 			delete state.cutoff;
 			break;
 		}
+		// The rest of the skip waits for the next poll, so that this one stays about its budget.
+		if (state.fastForward && created.length >= budget) break;
 	}
 	return { created, syncState };
 }

@@ -16,7 +16,10 @@ export interface TriggerState {
 	syncState?: string;
 	/** Only emit mail received at or after this time (start window, or the bound of a resync). */
 	cutoff?: string;
-	/** True while the start point is being applied ("new mail only" skips everything until caught up). */
+	/**
+	 * True while the start point is being applied: "new mail only" skips everything until caught up, except, with
+	 * a cutoff, what was received since then (a first start whose state was lost, loadState).
+	 */
 	fastForward?: boolean;
 	/** Newest receive time emitted so far (ISO). */
 	highWater?: string;
@@ -70,7 +73,6 @@ export function initialState(cursorKey: string, start: StartPoint, now: Date): T
 	return state;
 }
 
-/** The state stored in static data for this cursor, or a fresh one (first activation or a changed key). */
 /**
  * A plain copy of stored state. n8n hands static data back as an observable proxy after a restart,
  * which structuredClone refuses; the state is JSON by design, so a JSON copy is exact.
@@ -79,10 +81,49 @@ export function copyState(state: TriggerState): TriggerState {
 	return JSON.parse(JSON.stringify(state)) as TriggerState;
 }
 
-export function loadState(staticData: Record<string, unknown>, cursorKey: string, start: StartPoint, now: Date): { state: TriggerState; reset: boolean } {
+/** Where the first starts of "New Mail Only" are kept: the workflow's global static data (see FirstStarts). */
+const FIRST_STARTS = 'exchangeTriggerFirstStarts';
+
+/**
+ * When "New Mail Only" first started, per node and cursor, in the workflow's *global* static data. The node's own
+ * state from that first poll can be lost: n8n 2.40.7 with durable poll cursors discards what an activation poll
+ * changed when it emits nothing (that poll is never committed), and a crash loses any state n8n had not saved yet.
+ * n8n saves the workflow's global static data after every activation, so this time survives both; a fresh state
+ * that finds it keeps the mail received since then instead of skipping it.
+ */
+export interface FirstStarts {
+	/** The workflow's global static data. */
+	data: Record<string, unknown>;
+	/** The trigger node's id: two triggers on one folder have their own start. */
+	nodeId: string;
+}
+
+/** The recorded first start of this node and cursor, recording `now` when there is none (and dropping the node's older ones). */
+function firstStart(starts: FirstStarts, cursorKey: string, now: Date): { startedAt: string; earlier: boolean } {
+	const byKey = { ...((starts.data[FIRST_STARTS] as Record<string, string> | undefined) ?? {}) };
+	const key = `${starts.nodeId}:${cursorKey}`;
+	if (typeof byKey[key] === 'string') return { startedAt: byKey[key], earlier: true };
+	for (const other of Object.keys(byKey)) if (other.startsWith(`${starts.nodeId}:`)) delete byKey[other];
+	byKey[key] = now.toISOString();
+	starts.data[FIRST_STARTS] = byKey;
+	return { startedAt: byKey[key], earlier: false };
+}
+
+/**
+ * The state stored in static data for this cursor, or a fresh one (first activation or a changed key). A fresh
+ * "New Mail Only" state whose first start was recorded earlier (`starts`) skips to now but keeps what was
+ * received since that start (collect() in poll.ts): the start survives what the node's state did not.
+ */
+export function loadState(staticData: Record<string, unknown>, cursorKey: string, start: StartPoint, now: Date, starts?: FirstStarts): { state: TriggerState; reset: boolean; resumedFrom?: string } {
 	const stored = staticData.exchangeTrigger as TriggerState | undefined;
 	if (stored?.version === 1 && stored.cursorKey === cursorKey) return { state: copyState(stored), reset: false };
-	return { state: initialState(cursorKey, start, now), reset: stored !== undefined };
+	const state = initialState(cursorKey, start, now);
+	const reset = stored !== undefined;
+	if (start.kind !== 'newOnly' || !starts) return { state, reset };
+	const { startedAt, earlier } = firstStart(starts, cursorKey, now);
+	if (!earlier) return { state, reset };
+	state.cutoff = startedAt;
+	return { state, reset, resumedFrom: startedAt };
 }
 
 export function saveState(staticData: Record<string, unknown>, state: TriggerState): void {
