@@ -13,6 +13,7 @@ import { openMailStore } from '../../nodes/shared/mail/open';
 import type { MailApi, MailStore } from '../../nodes/shared/mail/store';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
+import { storeBinary } from '../support/binaryContent';
 import { appOnlyCredential } from '../support/sandboxCredentials';
 import { useSandbox } from '../support/useSandbox';
 import { settingsFor } from './pollHarness';
@@ -67,7 +68,7 @@ async function poll(store: MailStore, settings: PollSettings, state: TriggerStat
 			store,
 			now: () => new Date(),
 			warn: () => {},
-			prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }),
+			prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
 		},
 		settings,
 		state,

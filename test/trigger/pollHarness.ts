@@ -1,5 +1,5 @@
 /** Drives the trigger's poll the way n8n does: state from static data, a fresh execution per poll. */
-import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
+import type { INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
@@ -8,6 +8,7 @@ import type { MailApi } from '../../nodes/shared/mail/store';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
+import { storeBinary } from '../support/binaryContent';
 import { appOnlyCredential } from '../support/sandboxCredentials';
 
 export function settingsFor(overrides: Partial<PollSettings> = {}): PollSettings {
@@ -58,7 +59,7 @@ export class Poller {
 				store,
 				now: () => new Date(),
 				warn: (message) => this.warnings.push(message),
-				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
+				prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
 			},
 			this.settings,
 			this.state,
