@@ -117,6 +117,20 @@ describe('on Graph', () => {
 		expect((await pollGraph(settings, state)).items).toEqual([]);
 	});
 
+	it('an answer cut off halfway while n8n reads it is never stored half: the poll fails, the next one delivers everything', async () => {
+		const folder = freshFolder();
+		const big = randomBytes(4 * 1024 * 1024);
+		deliver(folder, 'cut', { 'big.bin': big });
+		const settings = withFiles(folder, true);
+		const start = initialState('streamed', { kind: 'all' }, new Date());
+		sandbox.graph.failNext('cutAnswer', 1, { endpoint: 'GET /messages/{id}/attachments/{id}/$value' });
+		await expect(pollGraph(settings, start)).rejects.toMatchObject({ failure: { kind: 'unavailable', code: 'ECONNRESET' } });
+		expect(sandbox.graph.requests.find((r) => r.fault === 'cutAnswer')).toMatchObject({ status: 200 });
+		const { items } = await pollGraph(settings, start);
+		expect(items.map((item) => item.json.error)).toEqual([undefined]);
+		expect(sha256(bytesOf(items[0], 'file_0'))).toBe(sha256(big));
+	});
+
 	it('a large attachment gone by the time n8n reads it marks only that attachment', async () => {
 		const folder = freshFolder();
 		const kept = randomBytes(2 * 1024 * 1024);

@@ -1,10 +1,10 @@
 // Fault injection for the Graph stand-in: throttling (429 with or without Retry-After, also for one request
-// inside a $batch), 503, 504, an expired token (401), a dropped connection and a slow answer. Queued with
+// inside a $batch), 503, 504, an expired token (401), a dropped connection, an answer cut off halfway and a slow answer. Queued with
 // failNext() and applied before the request runs (a failed call never half-applies).
 import { errorBody } from './errors';
 import { GRAPH_APP_ID } from './auth';
 
-export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'drop' | 'slow';
+export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'drop' | 'cutAnswer' | 'slow';
 
 export interface GraphFaultOptions {
 	/** Only requests to this endpoint (e.g. 'PATCH /messages/{id}', see GraphService.counts()) draw the fault. */
@@ -18,6 +18,8 @@ export interface GraphFaultOptions {
 export type GraphFaultAction =
 	| { kind: 'respond'; status: number; headers: Record<string, string>; body: unknown }
 	| { kind: 'drop' }
+	/** The request runs; its answer is sent with its full Content-Length, and the connection closes after half the body. */
+	| { kind: 'cut' }
 	| { kind: 'delay'; ms: number };
 
 interface Pending {
@@ -38,11 +40,11 @@ export class GraphFaultQueue {
 
 	/**
 	 * The first queued fault for `endpoint`. Inside a $batch only answers apply (a connection cannot drop for one
-	 * request of a batch), so drop and slow wait for a request of their own.
+	 * request of a batch), so drop, cutAnswer and slow wait for a request of their own.
 	 */
 	take(endpoint: string, inBatch: boolean): (GraphFaultAction & { fault: GraphFault }) | undefined {
 		const index = this.pending.findIndex(
-			(entry) => (!entry.options.endpoint || entry.options.endpoint === endpoint) && !(inBatch && (entry.fault === 'drop' || entry.fault === 'slow')),
+			(entry) => (!entry.options.endpoint || entry.options.endpoint === endpoint) && !(inBatch && (entry.fault === 'drop' || entry.fault === 'cutAnswer' || entry.fault === 'slow')),
 		);
 		if (index < 0) return undefined;
 		const [{ fault, options }] = this.pending.splice(index, 1);
@@ -73,6 +75,8 @@ function action(fault: GraphFault, options: GraphFaultOptions): GraphFaultAction
 			};
 		case 'drop':
 			return { kind: 'drop' };
+		case 'cutAnswer':
+			return { kind: 'cut' };
 		case 'slow':
 			return { kind: 'delay', ms: options.delayMs ?? 1000 };
 	}
