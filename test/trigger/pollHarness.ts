@@ -4,7 +4,7 @@ import type { INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import type { MailApi } from '../../nodes/shared/mail/store';
+import type { MailApi, MailContent } from '../../nodes/shared/mail/store';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
@@ -29,6 +29,10 @@ export interface PollerOptions {
 	mailboxApi?: MailApi;
 	timeoutMs?: number;
 	maxAttempts?: number;
+	/** Runs just before the poll fetches attachment contents (a user changing the mailbox mid-poll). */
+	beforeDownload?: () => void;
+	/** Sees each content handed to prepareBinaryData before it is stored (a stream not yet read). */
+	onStore?: (content: MailContent, fileName: string) => void;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -54,12 +58,23 @@ export class Poller {
 		const test = createExecuteContext({ description: { properties: [] } as unknown as INodeTypeDescription, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(this.sandbox, this.options.mailboxApi === 'graph' ? { customMailboxApi: 'graph', graphUrl: this.sandbox.graphUrl, graphResource: 'https://graph.microsoft.com' } : {}) }, trustedCa: this.sandbox.ca });
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
 		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts });
+		const { beforeDownload, onStore } = this.options;
+		if (beforeDownload) {
+			const download = store.downloadAttachments.bind(store);
+			store.downloadAttachments = async (...args) => {
+				beforeDownload();
+				return await download(...args);
+			};
+		}
 		const { items, state } = await pollFolder(
 			{
 				store,
 				now: () => new Date(),
 				warn: (message) => this.warnings.push(message),
-				prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
+				prepareBinary: async (content, fileName, mimeType) => {
+					onStore?.(content, fileName);
+					return await storeBinary(content, fileName, mimeType);
+				},
 			},
 			this.settings,
 			this.state,
