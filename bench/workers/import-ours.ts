@@ -11,6 +11,7 @@ import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { ewsLibrary } from '../../nodes/shared/transport/ews/library';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import type { FolderRef } from '../../nodes/shared/mail/store';
+import { storeBinary } from '../../test/support/binaryContent';
 import { createExecuteContext } from '../../test/support/executeContext';
 import { measure, readInput, runWorker, type WorkerInput } from './common';
 
@@ -49,8 +50,8 @@ runWorker(async () => {
 					store,
 					now: () => new Date(),
 					warn: (message) => process.stderr.write(`${message}\n`),
-					// n8n's in-memory binary mode (the default): base64 in the item.
-					prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
+					// n8n's in-memory binary mode (the default): base64 in the item (a stream read to its end).
+					prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
 				},
 				settings,
 				JSON.parse(staticData) as TriggerState,

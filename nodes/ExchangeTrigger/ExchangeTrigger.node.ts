@@ -16,7 +16,7 @@ import { loadExchangeAuth, type AuthenticationKind } from '../shared/auth/exchan
 import { ewsCredentialTests } from '../shared/credentialTests';
 import { toNodeApiError } from '../shared/errors/nodeErrors';
 import { openMailStore } from '../shared/mail/open';
-import type { FailureKind } from '../shared/mail/store';
+import type { FailureKind, MailContent } from '../shared/mail/store';
 import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
 import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
 import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
@@ -154,7 +154,7 @@ export class ExchangeTrigger implements INodeType {
 			store,
 			now: () => new Date(),
 			warn: (message: string) => this.logger.warn(message),
-			prepareBinary: async (content: Buffer, fileName: string, mimeType: string) => await this.helpers.prepareBinaryData(content, fileName, mimeType),
+			prepareBinary: async (content: MailContent, fileName: string, mimeType: string) => await this.helpers.prepareBinaryData(content, fileName, mimeType),
 		};
 		try {
 			// Allowed Mailboxes for folders given by ID (an ID reaches its own mailbox, whatever "Mailbox" says).

@@ -74,8 +74,9 @@ describe(h.onN8n('Microsoft Exchange node (EWS and Graph) against the sandbox'),
 	function seed(label: string): Seeded {
 		const nonce = `${label}-${randomBytes(4).toString('hex')}`;
 		const store = sandbox.ews.store;
-		// Bytes that are not valid UTF-8, so any re-encoding would show.
-		const pdf = Buffer.concat([Buffer.from(`%PDF-1.4 ${nonce}\n`), randomBytes(2500), Buffer.from([0, 0xff, 0xfe])]);
+		// Bytes that are not valid UTF-8, so any re-encoding would show; over 1 MB, so Download on Graph hands
+		// n8n's prepareBinaryData a stream from $value (BATCHED_CONTENT_LIMIT) and n8n writes it to its store.
+		const pdf = Buffer.concat([Buffer.from(`%PDF-1.4 ${nonce}\n`), randomBytes(1100 * 1024), Buffer.from([0, 0xff, 0xfe])]);
 		const csv = Buffer.from(`line;amount\n1;42.00\n${nonce};ä\n`, 'utf8');
 		const files = [
 			{ name: `invoice-${nonce}.pdf`, mime: 'application/pdf', bytes: pdf },

@@ -121,7 +121,7 @@ describe('the sandbox applies the acting user\'s rights to ids of other mailboxe
 			const before = foreign.snapshot();
 			const error = await failure(await context(kind, { mailbox: acting, ...parameters }));
 			// Reached Exchange (no Allowed Mailboxes here) and refused there; the attachment case is refused by GetAttachment.
-			expect([label, error.message]).toEqual([label, expect.stringMatching(field === 'Attachment ID' ? /ErrorAccessDenied|ErrorAttachmentNotFound/ : /ErrorAccessDenied/)]);
+			expect([label, error.message]).toEqual([label, expect.stringMatching(field === 'Attachment ID' ? /ErrorAccessDenied|ErrorItemNotFound/ : /ErrorAccessDenied/)]);
 			expect([label, foreign.snapshot()]).toEqual([label, before]);
 		}
 		expect(sandbox.ews.store.sent.some((message) => message.to.some((to) => to.email === 'thief@example.com'))).toBe(false);

@@ -6,6 +6,9 @@
  * endpoint, SMTP) is a real server.
  */
 import https from 'https';
+
+import type { MailContent } from '../../nodes/shared/mail/store';
+import { storeBinary } from './binaryContent';
 import {
 	NodeHelpers,
 	NodeOperationError,
@@ -154,12 +157,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			},
 			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(items[itemIndex].binary![property].data, 'base64'),
 			// n8n's in-memory binary mode: base64 data with file name, type and size.
-			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string) => ({
-				data: data.toString('base64'),
-				fileName,
-				mimeType: mimeType ?? 'application/octet-stream',
-				fileSize: String(data.length),
-			}),
+			prepareBinaryData: async (data: MailContent, fileName?: string, mimeType?: string) => await storeBinary(data, fileName, mimeType),
 			refreshOAuth2Token: async (type: string) => await refreshOAuth2Token(type),
 			returnJsonArray: (data: IDataObject | IDataObject[]) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
 		},

@@ -1,13 +1,14 @@
 /** Drives the trigger's poll the way n8n does: state from static data, a fresh execution per poll. */
-import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
+import type { INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import type { MailApi } from '../../nodes/shared/mail/store';
+import type { MailApi, MailContent } from '../../nodes/shared/mail/store';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
+import { storeBinary } from '../support/binaryContent';
 import { appOnlyCredential } from '../support/sandboxCredentials';
 
 export function settingsFor(overrides: Partial<PollSettings> = {}): PollSettings {
@@ -35,6 +36,10 @@ export interface PollerOptions {
 	forgetEmitted?: boolean;
 	/** The trigger's clock (default: the real one). */
 	now?: () => Date;
+	/** Runs just before the poll fetches attachment contents (a user changing the mailbox mid-poll). */
+	beforeDownload?: () => void;
+	/** Sees each content handed to prepareBinaryData before it is stored (a stream not yet read). */
+	onStore?: (content: MailContent, fileName: string) => void;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -61,12 +66,23 @@ export class Poller {
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
 		// EWS has a per-request timeout and a per-call deadline; Graph one deadline per attempt: timeoutMs bounds that.
 		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts, ...(this.options.mailboxApi === 'graph' ? { deadlineMs: this.options.timeoutMs } : {}) });
+		const { beforeDownload, onStore } = this.options;
+		if (beforeDownload) {
+			const download = store.downloadAttachments.bind(store);
+			store.downloadAttachments = async (...args) => {
+				beforeDownload();
+				return await download(...args);
+			};
+		}
 		const { items, state } = await pollFolder(
 			{
 				store,
 				now: this.options.now ?? (() => new Date()),
 				warn: (message) => this.warnings.push(message),
-				prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }) as IBinaryData,
+				prepareBinary: async (content, fileName, mimeType) => {
+					onStore?.(content, fileName);
+					return await storeBinary(content, fileName, mimeType);
+				},
 			},
 			this.settings,
 			this.options.forgetEmitted ? { ...this.state, recent: [] } : this.state,

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
+
 import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
-import { MailError, type ArrivedMessage, type DownloadedAttachment, type FolderRef, type MailFailure, type MailStore } from '../../shared/mail/store';
-import { describeFailure, failureOf, isolated, messageOf, valueOrFailure } from './isolation';
+import { MailError, type ArrivedMessage, type DownloadedAttachment, type FolderRef, type MailContent, type MailFailure, type MailStore } from '../../shared/mail/store';
+import { describeFailure, failureOf, isolated, isOutage, messageOf, valueOrFailure } from './isolation';
 import { newMailBudget, redeliverDue, trackEmitted, type RedeliverySettings } from './redelivery';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
 
@@ -41,7 +43,8 @@ export interface PollContext {
 	store: MailStore;
 	now: () => Date;
 	warn: (message: string) => void;
-	prepareBinary: (content: Buffer, fileName: string, mimeType: string) => Promise<IBinaryData>;
+	/** n8n's prepareBinaryData: a stream goes to n8n's binary storage as it is read. */
+	prepareBinary: (content: MailContent, fileName: string, mimeType: string) => Promise<IBinaryData>;
 }
 
 /** Changes asked for per page while skipping to "now" (New Mail Only): as many as the API gives (EWS: 512). */
@@ -138,13 +141,23 @@ const safeName = (name: string, fallback: string) => name.replace(/[\\/:*?"<>|\r
 
 type Fetched<T> = { value?: T; failure?: MailFailure };
 
-/** Content Exchange handed over, as n8n binary data; or what went wrong, as text. */
-async function toBinary(context: PollContext, fetched: Fetched<{ content: Buffer; fileName: string; mimeType: string }> | undefined): Promise<{ binary: IBinaryData } | { problem: string }> {
+/**
+ * Content Exchange handed over, as n8n binary data; or what went wrong, as text. A streamed content
+ * is fetched while n8n stores it: its failure is the API's (an outage fails the poll, as for a result).
+ */
+async function toBinary(context: PollContext, fetched: Fetched<{ content: MailContent; fileName: string; mimeType: string }> | undefined): Promise<{ binary: IBinaryData } | { problem: string }> {
 	if (!fetched?.value) return { problem: fetched?.failure ? describeFailure(fetched.failure) : 'not returned by Exchange' };
 	try {
 		return { binary: await context.prepareBinary(fetched.value.content, fetched.value.fileName, fetched.value.mimeType) };
 	} catch (error) {
+		if (error instanceof MailError) {
+			if (isOutage(error.failure)) throw error;
+			return { problem: describeFailure(error.failure) };
+		}
 		return { problem: `storing it failed: ${messageOf(error)}` };
+	} finally {
+		// A stream n8n did not read to its end (it failed) must not hold its request.
+		if (fetched.value.content instanceof Readable) fetched.value.content.destroy();
 	}
 }
 

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import type { MailboxPolicy } from '../auth/allowedMailboxes';
 import type { AttachmentInfo, BodyChoice, MailAddress, MessageShape } from './messageShape';
 
@@ -34,8 +36,8 @@ export interface MailStore {
 	/** Ids of the messages in a folder, newest first, filtered on the server; `limit` undefined = all. */
 	findMessageIds(mailbox: string, folder: FolderRef, filter: MessageFilter, limit?: number): Promise<string[]>;
 	getMessages(mailbox: string, ids: string[], options: { body: BodyChoice; headers?: boolean }): Promise<Array<ItemResult<MessageShape>>>;
-	/** The messages as RFC 822 (.eml) bytes. */
-	getMimes(mailbox: string, ids: string[]): Promise<Array<ItemResult<Buffer>>>;
+	/** The messages as RFC 822 (.eml) bytes (see MailContent). */
+	getMimes(mailbox: string, ids: string[]): Promise<Array<ItemResult<MailContent>>>;
 	/**
 	 * `id` of each result: the message's id after the move (EWS gives a new one; Graph immutable ids stay).
 	 * Safe to repeat: where a move changes ids (EWS), an id that no longer resolves was moved (or deleted)
@@ -325,8 +327,16 @@ export interface DownloadedAttachment {
 	info: AttachmentInfo;
 	fileName: string;
 	mimeType: string;
-	content: Buffer;
+	content: MailContent;
 }
+
+/**
+ * Downloaded bytes: a Buffer, or (large content) a stream that fetches them only when read, so
+ * content of many ids can be handed out at once and still be in memory one piece at a time. Read
+ * each stream once, or destroy it; a failure while fetching ends it with a MailError (an outage or
+ * a failure of that one id, as for a result). n8n's prepareBinaryData takes either.
+ */
+export type MailContent = Buffer | Readable;
 
 // Ids and the change feed -----------------------------------------------------------------------
 

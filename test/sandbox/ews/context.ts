@@ -49,7 +49,6 @@ export const MESSAGE_TEXT: Record<string, string> = {
 	ErrorIrresolvableConflict: 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
 	ErrorNameResolutionNoResults: 'No results were found.',
 	ErrorNameResolutionMultipleResults: 'Multiple results were found.',
-	ErrorAttachmentNotFound: 'The attachment could not be found.',
 	ErrorInvalidRecipients: 'At least one recipient isn\'t valid.',
 	ErrorInvalidPropertySet: 'The property set is invalid.',
 	ErrorInvalidOperation: 'The operation is not valid.',

@@ -476,7 +476,7 @@ describe('CreateItem: send, save, reply, forward', () => {
 });
 
 describe('attachments and names', () => {
-	test('GetAttachment: file content as base64, item attachment as MIME; unknown id → ErrorAttachmentNotFound', async () => {
+	test('GetAttachment: file content as base64, item attachment as MIME; malformed id → ErrorInvalidIdMalformed', async () => {
 		const { EmailMessage, PropertySet, BasePropertySet, ServiceError, ServiceResult, BodyType } = ews();
 		const inner = 'From: a@example.test\r\nSubject: Inner\r\n\r\ninner body\r\n';
 		const id = sandbox.ews.store.deliver(DEMO.sharedMailbox, {

@@ -79,7 +79,8 @@ const getAttachment: OpHandler = async (ctx) => {
 		const id = attr(element, 'Id') ?? '';
 		if (idShape(id, 'attachment') !== 'ok') throw new EwsError('ErrorInvalidIdMalformed');
 		const found = ctx.store.findAttachment(id);
-		if (!found) throw new EwsError('ErrorAttachmentNotFound');
+		// Gone (or its message): the schema has no attachment-specific "not found" code.
+		if (!found) throw new EwsError('ErrorItemNotFound');
 		assertMailboxAccess(ctx, found.item.mailbox);
 		if (found.attachment.corrupt) throw new EwsError('ErrorCorruptData');
 		return success('GetAttachment', el('m:Attachments', {}, attachmentSummaryXml(found.attachment, shape)));

@@ -22,6 +22,8 @@ export interface GraphReply {
 	/** JSON body; `raw` for $value and MIME. */
 	json?: unknown;
 	raw?: Buffer;
+	/** Fault cutAnswer: only this many bytes of the body are sent before the connection closes. */
+	cutAfter?: number;
 }
 
 export interface GraphContext {

@@ -1,12 +1,12 @@
 // Fault injection for the Graph stand-in: throttling (429 with or without Retry-After, also for one request
 // inside a $batch), 503, 504, an expired token (401), an expired delta token (410 syncStateNotFound, for one
-// delta request), a dropped connection and a slow answer (a timeout, when slower than the client's deadline).
-// Queued with failNext() and applied before the request runs (a failed call never half-applies).
+// delta request), a dropped connection, an answer cut off halfway and a slow answer (a timeout, when slower than
+// the client's deadline). Queued with failNext() and applied before the request runs (a failed call never half-applies).
 import { errorBody, errors } from './errors';
 import { GRAPH_APP_ID } from './auth';
 
 /** `error`: any Graph error answer (GraphFaultOptions.status, .code, .message), e.g. a refusal that belongs to one id. */
-export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'syncStateNotFound' | 'error' | 'drop' | 'slow';
+export type GraphFault = 'throttled' | 'http503' | 'http504' | 'expiredToken' | 'syncStateNotFound' | 'error' | 'drop' | 'cutAnswer' | 'slow';
 
 /** The endpoint a fault applies to when failNext() names none (an expired delta token can only be a delta request's). */
 const DEFAULT_ENDPOINT: Partial<Record<GraphFault, string>> = { syncStateNotFound: 'GET /mailFolders/{id}/messages/delta' };
@@ -27,6 +27,8 @@ export interface GraphFaultOptions {
 export type GraphFaultAction =
 	| { kind: 'respond'; status: number; headers: Record<string, string>; body: unknown }
 	| { kind: 'drop' }
+	/** The request runs; its answer is sent with its full Content-Length, and the connection closes after half the body. */
+	| { kind: 'cut' }
 	| { kind: 'delay'; ms: number };
 
 interface Pending {
@@ -48,11 +50,11 @@ export class GraphFaultQueue {
 
 	/**
 	 * The first queued fault for `endpoint`. Inside a $batch only answers apply (a connection cannot drop for one
-	 * request of a batch), so drop and slow wait for a request of their own.
+	 * request of a batch), so drop, cutAnswer and slow wait for a request of their own.
 	 */
 	take(endpoint: string, inBatch: boolean): (GraphFaultAction & { fault: GraphFault }) | undefined {
 		const index = this.pending.findIndex(
-			(entry) => (!entry.options.endpoint || entry.options.endpoint === endpoint) && !(inBatch && (entry.fault === 'drop' || entry.fault === 'slow')),
+			(entry) => (!entry.options.endpoint || entry.options.endpoint === endpoint) && !(inBatch && (entry.fault === 'drop' || entry.fault === 'cutAnswer' || entry.fault === 'slow')),
 		);
 		if (index < 0) return undefined;
 		const [{ fault, options }] = this.pending.splice(index, 1);
@@ -90,6 +92,8 @@ function action(fault: GraphFault, options: GraphFaultOptions): GraphFaultAction
 			return { kind: 'respond', status: options.status ?? 400, headers: {}, body: errorBody(options.code ?? 'BadRequest', options.message ?? 'The request could not be processed.') };
 		case 'drop':
 			return { kind: 'drop' };
+		case 'cutAnswer':
+			return { kind: 'cut' };
 		case 'slow':
 			return { kind: 'delay', ms: options.delayMs ?? 1000 };
 	}

@@ -195,7 +195,8 @@ export class GraphService {
 			'OData-Version': '4.0',
 			...reply.headers,
 		});
-		res.end(payload);
+		if (reply.cutAfter === undefined) res.end(payload);
+		else res.write(payload.subarray(0, reply.cutAfter), () => res.socket?.destroy());
 	}
 
 	/**
@@ -208,8 +209,10 @@ export class GraphService {
 		const request: GraphRequest = { ...original, query };
 		const record: GraphRequestRecord = { endpoint: 'unknown', method: request.method, path: request.path, query: decodeURIComponent(request.query.toString().replace(/\+/g, ' ')), inBatch, status: 0, at: new Date() };
 		this.requests.push(record);
+		let cut = false;
 		const finish = (reply: GraphReply) => {
 			record.status = reply.status;
+			if (cut) reply.cutAfter = Math.floor((reply.raw?.length ?? (reply.json === undefined ? 0 : Buffer.byteLength(JSON.stringify(reply.json)))) / 2);
 			const code = (reply.json as { error?: { code?: string } } | undefined)?.error?.code;
 			if (code !== undefined) record.code = code;
 			return reply;
@@ -227,6 +230,7 @@ export class GraphService {
 					return undefined;
 				}
 				if (fault.kind === 'delay') await sleep(fault.ms);
+				else if (fault.kind === 'cut') cut = true;
 				else return finish({ status: fault.status, headers: fault.headers, json: fault.body });
 			}
 			const principal = authenticate(this.config.entra, request.headers.authorization, this.config.audiences ?? GRAPH_AUDIENCES);

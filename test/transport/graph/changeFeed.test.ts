@@ -14,6 +14,7 @@ import { DEMO } from '../../sandbox';
 import { DELTA_MAX_PAGE_SIZE, type DeltaExpiry } from '../../sandbox/graph';
 import { graphStoreOn, useGraphSandbox } from './graphSandbox';
 import { failureOf } from './graphTestServer';
+import { contentOf, storeBinary } from '../../support/binaryContent';
 
 const sandbox = useGraphSandbox();
 const MAILBOX = DEMO.sharedMailbox;
@@ -155,8 +156,9 @@ describe('attachments', () => {
 		const refs = (arrived.message?.attachments ?? []).map((attachment) => ({ messageId: arrived.id, attachmentId: attachment.id, size: attachment.size }));
 		sandbox().graph.clearRequests();
 		const downloads = await store.downloadAttachments(MAILBOX, refs);
-		expect(downloads.map((download) => download.ok && download.value.content.toString().slice(0, 7))).toEqual([...Array.from({ length: 25 }, (_, index) => `file ${index}`.slice(0, 7)), big.toString().slice(0, 7), 'Subject']);
-		expect(downloads[25].ok && downloads[25].value.content.equals(big)).toBe(true);
+		const contents = await Promise.all(downloads.map(async (download) => (download.ok ? await contentOf(download.value.content) : undefined)));
+		expect(contents.map((content) => content?.toString().slice(0, 7))).toEqual([...Array.from({ length: 25 }, (_, index) => `file ${index}`.slice(0, 7)), big.toString().slice(0, 7), 'Subject']);
+		expect(contents[25]?.equals(big)).toBe(true);
 		expect(downloads[26]).toMatchObject({ ok: true, value: { fileName: 'Inner.eml', mimeType: 'message/rfc822' } });
 		expect(sandbox().graph.httpCounts()).toEqual({ 'POST $batch': 2, 'GET /messages/{id}/attachments/{id}/$value': 2 });
 	});
@@ -175,7 +177,7 @@ describe('a trigger poll on Graph', () => {
 		store,
 		now: () => new Date(),
 		warn: (message) => void warnings.push(message),
-		prepareBinary: async (content, fileName, mimeType) => ({ data: content.toString('base64'), fileName, mimeType, fileSize: String(content.length) }),
+		prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
 	});
 	const start = (kind: StartPoint) => initialState('test', kind, new Date());
 

@@ -5,6 +5,7 @@
  */
 import type { NewMessage } from '../../../nodes/shared/mail/store';
 import { DEMO } from '../../sandbox';
+import { contentOf } from '../../support/binaryContent';
 import { graphStoreOn, useGraphSandbox } from './graphSandbox';
 import { failureOf } from './graphTestServer';
 
@@ -123,9 +124,9 @@ describe('attachments', () => {
 		]);
 		const downloads = await store.downloadAttachments(MAILBOX, [...list.map((attachment) => ({ messageId: id, attachmentId: attachment.id, size: attachment.size })), { messageId: id, attachmentId: `${list[0].id}x` }]);
 		expect(downloads[0]).toMatchObject({ ok: true, value: { fileName: 'report.pdf', mimeType: 'application/pdf' } });
-		expect(downloads[0].ok && downloads[0].value.content.toString()).toBe('%PDF-1.4 test');
+		expect(downloads[0].ok && (await contentOf(downloads[0].value.content)).toString()).toBe('%PDF-1.4 test');
 		expect(downloads[1]).toMatchObject({ ok: true, value: { fileName: 'Inner.eml', mimeType: 'message/rfc822' } });
-		expect(downloads[1].ok && downloads[1].value.content.toString()).toMatch(/Subject: Inner/);
+		expect(downloads[1].ok && (await contentOf(downloads[1].value.content)).toString()).toMatch(/Subject: Inner/);
 		expect(downloads[2].ok).toBe(false);
 	});
 });

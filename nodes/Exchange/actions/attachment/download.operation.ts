@@ -48,14 +48,15 @@ export const operation: ItemOperation = {
 			});
 		}
 		const refs = attachmentId ? [{ messageId, attachmentId }] : listed.filter((attachment) => !attachment.isInline).map((attachment) => ({ messageId, attachmentId: attachment.id, size: attachment.size }));
-		const results = await withField(this, run, itemIndex, 'Downloading the attachment', attachmentId ? 'Attachment ID' : 'Message ID', async () => {
-			const downloaded = await run.store.downloadAttachments(mailbox, refs);
-			return downloaded.map(unwrap);
-		});
 		const binary: IBinaryKeyData = {};
-		for (const [index, attachment] of results.entries()) {
-			binary[attachmentId ? property : `${property}_${index}`] = await this.helpers.prepareBinaryData(attachment.content, attachment.fileName, attachment.mimeType);
-		}
+		// Streamed content is fetched while n8n stores it, one attachment at a time: inside withField, so its failures are named too.
+		const results = await withField(this, run, itemIndex, 'Downloading the attachment', attachmentId ? 'Attachment ID' : 'Message ID', async () => {
+			const downloaded = (await run.store.downloadAttachments(mailbox, refs)).map(unwrap);
+			for (const [index, attachment] of downloaded.entries()) {
+				binary[attachmentId ? property : `${property}_${index}`] = await this.helpers.prepareBinaryData(attachment.content, attachment.fileName, attachment.mimeType);
+			}
+			return downloaded;
+		});
 		return [{ json: { messageId, mailbox, attachments: results.map((attachment) => ({ ...attachment.info })) }, binary }];
 	},
 };

@@ -27,8 +27,11 @@ export const operation: ItemOperation = {
 		const id = parameters.id('messageId', 'Message ID');
 		const property = parameters.string('binaryPropertyName', 'Put Output File in Field', { required: true });
 		await assertIdsAllowed(this, run, itemIndex, mailbox, [{ field: 'Message ID', id }], 'Getting the MIME content');
-		const mime = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => unwrap((await run.store.getMimes(mailbox, [id]))[0]));
-		const binary = await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
-		return [{ json: { id, mailbox, size: mime.length }, binary: { [property]: binary } }];
+		// A streamed .eml is fetched while n8n stores it: its failures are named like the request's.
+		const binary = await withField(this, run, itemIndex, 'Getting the MIME content', 'Message ID', async () => {
+			const mime = unwrap((await run.store.getMimes(mailbox, [id]))[0]);
+			return await this.helpers.prepareBinaryData(mime, 'message.eml', 'message/rfc822');
+		});
+		return [{ json: { id, mailbox, size: binary.bytes ?? Buffer.from(binary.data, 'base64').length }, binary: { [property]: binary } }];
 	},
 };

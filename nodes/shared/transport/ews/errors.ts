@@ -16,7 +16,6 @@ export type EwsFailureFields = Omit<MailFailure, 'api' | 'kind'>;
 const KINDS: Record<string, FailureKind> = {
 	ErrorItemNotFound: 'notFound',
 	ErrorFolderNotFound: 'notFound',
-	ErrorAttachmentNotFound: 'notFound',
 	ErrorFolderExists: 'nameTaken',
 	ErrorDeleteDistinguishedFolder: 'protectedFolder',
 	ErrorInvalidRecipients: 'invalidRecipient',

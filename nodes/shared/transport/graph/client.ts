@@ -1,4 +1,5 @@
 import https from 'https';
+import { Readable, Transform } from 'node:stream';
 import { sleep } from 'n8n-workflow';
 
 import type { ExchangeAuth } from '../../auth/exchangeAuth';
@@ -30,8 +31,8 @@ export interface GraphRequest {
 	body?: GraphBody;
 	/** Extra headers; a Prefer value is added to the ImmutableId preference. */
 	headers?: Record<string, string>;
-	/** How a 2xx answer is read: JSON (the default) or the bytes (a `$value`). */
-	expect?: 'json' | 'bytes';
+	/** How a 2xx answer is read: JSON (the default), the bytes (a `$value`), or the bytes as they arrive (see GraphClient.stream). */
+	expect?: 'json' | 'bytes' | 'stream';
 }
 
 export interface GraphAnswer<T = unknown> {
@@ -168,13 +169,20 @@ export class GraphClient {
 	async request<T = unknown>(mailbox: string, request: GraphRequest, options: CallOptions): Promise<GraphAnswer<T>> {
 		const target = this.resolve(request.url);
 		const release = await this.slots.acquire(mailbox);
+		// A streamed answer keeps its request slot until its body is read (or dropped).
+		let slotHandedOver = false;
 		try {
 			let refreshed = false;
 			for (let attempt = 1; ; attempt++) {
 				const token = await this.currentToken(false);
 				let failure: MailFailure;
 				try {
-					const answer = await this.exchange(target, request, { authorization: `Bearer ${token}` });
+					const answer = await this.exchange(target, request, { authorization: `Bearer ${token}` }, (error) => this.withContext(failureFromSocket(error), mailbox, target));
+					if (answer.stream) {
+						slotHandedOver = true;
+						answer.stream.once('close', release);
+						return { status: answer.status, headers: answer.headers, body: answer.stream as T };
+					}
 					if (answer.status >= 200 && answer.status < 300) return { status: answer.status, headers: answer.headers, body: readBody(answer, request.expect) as T };
 					failure = failureFromAnswer(answer.status, answer.headers, parseJson(answer.body));
 				} catch (error) {
@@ -194,8 +202,24 @@ export class GraphClient {
 				throw new MailError(failure);
 			}
 		} finally {
-			release();
+			if (!slotHandedOver) release();
 		}
+	}
+
+	/**
+	 * The bytes of a GET (a `$value`) as a stream that sends the request only when first read, so
+	 * answers handed out together are fetched one by one as the reader stores them, each holding a
+	 * request slot only while it is read. Failures (the request's, a connection dropped in the middle,
+	 * the deadline) end the stream with a MailError.
+	 */
+	stream(mailbox: string, url: string, options: CallOptions): Readable {
+		const open = async () => (await this.request<Readable>(mailbox, { method: 'GET', url, expect: 'stream' }, options)).body;
+		return Readable.from(
+			(async function* () {
+				yield* await open();
+			})(),
+			{ objectMode: false },
+		);
 	}
 
 	/**
@@ -265,7 +289,7 @@ export class GraphClient {
 	}
 
 	/** One HTTP exchange, never redirected; Authorization only when `auth` carries it (never for upload URLs). */
-	private async exchange(target: URL, request: GraphRequest, auth: { authorization?: string }): Promise<RawAnswer> {
+	private async exchange(target: URL, request: GraphRequest, auth: { authorization?: string }, streamFailure?: (error: NodeJS.ErrnoException) => MailFailure): Promise<RawAnswer> {
 		const headers: Record<string, string | number> = { Accept: 'application/json' };
 		let payload: Buffer | undefined;
 		if (request.body) {
@@ -292,6 +316,13 @@ export class GraphClient {
 				settled = true;
 			};
 			const call = https.request(target, { method: request.method, headers, agent: this.agent }, (response) => {
+				const status = response.statusCode ?? 0;
+				if (request.expect === 'stream' && streamFailure && status >= 200 && status < 300) {
+					// Not settle(): the deadline stays on while the body streams.
+					settled = true;
+					resolve({ status, headers: flatHeaders(response.headers), body: Buffer.alloc(0), stream: streamedBody(call, response, deadline, streamFailure) });
+					return;
+				}
 				const chunks: Buffer[] = [];
 				let size = 0;
 				response.on('data', (chunk: Buffer) => {
@@ -303,12 +334,9 @@ export class GraphClient {
 				response.on('close', () => {
 					if (!response.complete) settle(() => reject(Object.assign(new Error(`the connection closed after ${size} bytes of the answer (HTTP ${response.statusCode ?? 0})`), { code: 'ECONNRESET' })));
 				});
-				response.on('end', () => {
-					const flat: Record<string, string> = {};
-					for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-					settle(() => resolve({ status: response.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) }));
-				});
+				response.on('end', () => settle(() => resolve({ status, headers: flatHeaders(response.headers), body: Buffer.concat(chunks) })));
 			});
+			// The deadline covers a streamed body too: it is cleared when the stream closes.
 			const deadline = setTimeout(() => call.destroy(new MailError(deadlineFailure(deadlineMs))), deadlineMs);
 			deadline.unref();
 			call.on('error', (error) => settle(() => reject(error)));
@@ -321,6 +349,42 @@ interface RawAnswer {
 	status: number;
 	headers: Record<string, string>;
 	body: Buffer;
+	/** A 2xx answer asked for as a stream: its body, not yet read. */
+	stream?: Readable;
+}
+
+function flatHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+	const flat: Record<string, string> = {};
+	for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+	return flat;
+}
+
+/**
+ * A 2xx body as it arrives, capped at MAX_ANSWER_BYTES like a buffered one. It ends with a MailError
+ * when the connection drops before the answer is complete, or at the deadline; closing it early
+ * (a reader that gives up) aborts the request.
+ */
+function streamedBody(call: ReturnType<typeof https.request>, response: import('http').IncomingMessage, deadline: NodeJS.Timeout, failure: (error: NodeJS.ErrnoException) => MailFailure): Readable {
+	let size = 0;
+	const body = new Transform({
+		transform(chunk: Buffer, _encoding, done) {
+			size += chunk.length;
+			if (size > MAX_ANSWER_BYTES) done(new MailError(graphFailure({ code: 'GraphUnreadableAnswer', httpStatus: response.statusCode, message: `answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MB, which is not a Graph answer` })));
+			else done(null, chunk);
+		},
+	});
+	const fail = (error: unknown) => body.destroy(error instanceof MailError ? error : new MailError(failure(error as NodeJS.ErrnoException)));
+	call.on('error', fail);
+	response.on('error', fail);
+	response.on('close', () => {
+		if (!response.complete) fail(Object.assign(new Error(`the connection closed after ${size} bytes of the answer (HTTP ${response.statusCode ?? 0})`), { code: 'ECONNRESET' }));
+	});
+	body.on('close', () => {
+		clearTimeout(deadline);
+		if (!response.complete) call.destroy();
+	});
+	response.pipe(body);
+	return body;
 }
 
 function parseJson(body: Buffer): unknown {

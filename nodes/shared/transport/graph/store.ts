@@ -19,6 +19,7 @@ import {
 	type IdRefusal,
 	type IdUse,
 	type ItemResult,
+	type MailContent,
 	type MailStore,
 	type MessageFilter,
 	type MessageState,
@@ -372,19 +373,9 @@ export class GraphMailStore implements MailStore {
 		});
 	}
 
-	async getMimes(mailbox: string, ids: string[]): Promise<Array<ItemResult<Buffer>>> {
-		// $value is bytes, which $batch would hand back as base64 in JSON: separate requests, four at a time (the client's cap).
-		return await Promise.all(
-			ids.map(async (id): Promise<ItemResult<Buffer>> => {
-				try {
-					const answer = await this.client.request<Buffer>(mailbox, { method: 'GET', url: `${this.messageUrl(mailbox, id)}/$value`, expect: 'bytes' }, { idempotent: true });
-					return { ok: true, value: answer.body };
-				} catch (error) {
-					if (error instanceof MailError) return { ok: false, failure: error.failure };
-					throw error;
-				}
-			}),
-		);
+	/** Each .eml as a stream from `$value`, fetched when read (bytes: $batch would hand them back as base64 in JSON). */
+	async getMimes(mailbox: string, ids: string[]): Promise<Array<ItemResult<MailContent>>> {
+		return ids.map((id) => ({ ok: true, value: this.client.stream(mailbox, `${this.messageUrl(mailbox, id)}/$value`, { idempotent: true }) }));
 	}
 
 	private async moveOrCopy(mailbox: string, ids: string[], target: FolderRef, action: 'move' | 'copy'): Promise<Array<ItemResult<{ id: string | null }>>> {
@@ -540,7 +531,8 @@ export class GraphMailStore implements MailStore {
 	/**
 	 * In $batch calls of 20: a file attachment under BATCHED_CONTENT_LIMIT (its listed size) comes
 	 * whole, its bytes as contentBytes; a larger one, or one of unknown size, only as metadata, and its
-	 * bytes then through `$value` (raw, not base64 in JSON), as an attached message comes as .eml.
+	 * bytes then through `$value` (raw, not base64 in JSON) as a stream fetched when read, as an
+	 * attached message comes as .eml.
 	 */
 	async downloadAttachments(mailbox: string, attachments: AttachmentRef[]): Promise<Array<ItemResult<DownloadedAttachment>>> {
 		const url = (ref: AttachmentRef) => `${this.messageUrl(mailbox, ref.messageId)}/attachments/${enc(ref.attachmentId)}`;
@@ -551,28 +543,21 @@ export class GraphMailStore implements MailStore {
 			attachments.map((ref) => ({ method: 'GET', url: whole(ref) ? url(ref) : `${url(ref)}?$select=${ATTACHMENT_FIELDS}` })),
 			{ idempotent: true },
 		);
-		return await Promise.all(
-			attachments.map(async (ref, index): Promise<ItemResult<DownloadedAttachment>> => {
+		return attachments.map((ref, index): ItemResult<DownloadedAttachment> => {
 				const meta = read[index];
 				if (!meta.ok) return meta;
 				const info = attachmentInfo(meta.value);
 				const isItem = /itemAttachment$/i.test(meta.value['@odata.type'] ?? '');
 				const base = safeFileName(info.name, isItem ? 'message' : 'attachment');
 				if (!isItem && typeof meta.value.contentBytes === 'string') return { ok: true, value: { info, fileName: base, mimeType: info.contentType, content: Buffer.from(meta.value.contentBytes, 'base64') } };
-				try {
-					const content = (await this.client.request<Buffer>(mailbox, { method: 'GET', url: `${url(ref)}/$value`, expect: 'bytes' }, { idempotent: true })).body;
-					return {
-						ok: true,
-						value: isItem
-							? { info, fileName: /\.eml$/i.test(base) ? base : `${base}.eml`, mimeType: 'message/rfc822', content }
-							: { info, fileName: base, mimeType: info.contentType, content },
-					};
-				} catch (error) {
-					if (error instanceof MailError) return { ok: false, failure: error.failure };
-					throw error;
-				}
-			}),
-		);
+				const content = this.client.stream(mailbox, `${url(ref)}/$value`, { idempotent: true });
+				return {
+					ok: true,
+					value: isItem
+						? { info, fileName: /\.eml$/i.test(base) ? base : `${base}.eml`, mimeType: 'message/rfc822', content }
+						: { info, fileName: base, mimeType: info.contentType, content },
+				};
+			});
 	}
 
 	// Ids and the change feed -------------------------------------------------------------------------
