@@ -87,6 +87,17 @@ describe(h.onN8n('Microsoft Exchange Trigger: active workflows on EWS and Graph 
 	});
 
 	test('n8n killed (SIGKILL) before any mail: mail delivered while it is down is emitted after the restart, once', async () => {
+		// The case is a crash after activation, before the first mail: wait until n8n has saved what the activation
+		// polls recorded (under load the kill could otherwise land inside an activation poll, before anything durable exists).
+		await h.waitFor(
+			'the activation polls saved by n8n',
+			async () => {
+				const rows = await h.querySqlite<{ id: string; staticData: string | null }>(userFolder, 'SELECT id, staticData FROM workflow_entity');
+				return ids().every((id) => (rows.find((row) => row.id === id)?.staticData ?? '').includes('exchangeTrigger')) ? true : undefined;
+			},
+			60_000,
+			500,
+		);
 		let mail: tw.Mail | undefined;
 		await restart('kill', () => (mail = deliver('while n8n was down')));
 		if (!mail) throw new Error('nothing delivered');
