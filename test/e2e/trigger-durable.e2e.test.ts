@@ -95,6 +95,17 @@ const onN8n2 = h.n8nLine().version.startsWith('2.');
 		// Every activation poll read its folder; from then on every read is held until n8n is gone.
 		await h.waitFor('the activation poll on each API', () => (workflows.every((w) => tw.changeFeedReads(sandbox, w.api, MAILBOX) > 0) ? true : undefined), 120_000, 50);
 		tw.holdChangeFeeds(sandbox, 30_000);
+		// n8n saves the workflow's static data (the trigger's first start) just after the activation poll returns;
+		// a crash before that save is the one moment not covered (README), so the kill waits for it.
+		await h.waitFor(
+			"the first starts in the workflows' static data",
+			async () => {
+				const rows = await h.querySqlite<{ id: string; staticData: string | null }>(userFolder, 'SELECT id, staticData FROM workflow_entity');
+				return ids().every((id) => rows.some((r) => r.id === id && (r.staticData ?? '').includes('exchangeTriggerFirstStarts'))) ? true : undefined;
+			},
+			60_000,
+			250,
+		);
 		const readsAtActivation = workflows.map((w) => tw.changeFeedReads(sandbox, w.api, MAILBOX));
 		expect(n8n!.output()).not.toMatch(/durable poll cursors stay disabled/);
 		let whileDown: tw.Mail | undefined;
