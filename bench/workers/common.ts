@@ -4,6 +4,7 @@
  * the parent started, and prints one result line `@@bench-result {...}` on stdout.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { IBinaryData, ICredentialDataDecryptedObject } from 'n8n-workflow';
@@ -44,7 +45,7 @@ export interface Measured<T> {
 	value: T;
 	wallS: number;
 	cpuS: number;
-	/** Peak resident set size of this process so far (libraries and runtime included). */
+	/** Peak resident set size of this process so far (libraries and runtime included; see peakRssMB). */
 	peakRssMB: number;
 	/** RSS when the measured part started (runtime + loaded libraries). */
 	startRssMB: number;
@@ -60,8 +61,22 @@ export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
 	const value = await fn();
 	const wallS = (performance.now() - started) / 1000;
 	const used = process.cpuUsage(cpu);
-	// resourceUsage().maxRSS is in kilobytes.
-	return { value, wallS, cpuS: (used.user + used.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024, startRssMB };
+	return { value, wallS, cpuS: (used.user + used.system) / 1e6, peakRssMB: peakRssMB(), startRssMB };
+}
+
+/**
+ * Peak resident set size of this process since it started, MB: VmHWM on Linux. Not getrusage's maxRSS:
+ * a spawned child starts as a fork of the bench process (the sandbox, its mail store with the large
+ * attachments), and maxRSS keeps that peak across execve, so a worker would report its parent's size.
+ */
+export function peakRssMB(): number {
+	try {
+		const kB = /^VmHWM:\s*(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+		if (kB) return Number(kB) / 1024;
+	} catch {
+		// not Linux
+	}
+	return process.resourceUsage().maxRSS / 1024; // kilobytes
 }
 
 export function emit(result: unknown): void {
