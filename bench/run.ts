@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (issues 5 and 11): our nodes against a naive baseline, side by side, on the sandbox
+ * `npm run bench` (issues 5, 11 and 14): our nodes against a naive baseline, side by side, on the sandbox
  * (Entra, EWS, Graph and SMTP stand-ins on loopback HTTPS/STARTTLS, EWS requests schema-validated,
- * Graph bodies checked against the Graph types). Import, bulk and send run on EWS/SMTP and on Graph.
+ * Graph bodies checked against the Graph types). Import, bulk and send run on EWS/SMTP and on Graph;
+ * large attachments on both, in n8n's filesystem and database binary modes (test/support/binaryContent.ts).
  *
  *   npm run bench                     default sizes, 3 runs per measurement, median reported
  *   npm run bench -- --n 2000         import size
