@@ -3,9 +3,13 @@
  * implementation): it reads its JSON input from stdin, runs one measured case against the sandbox
  * the parent started, and prints one result line `@@bench-result {...}` on stdout.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { IBinaryData, ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import { n8nBinaryStorage, type BinaryDataMode, type BinaryStorage } from '../../test/support/binaryContent';
 
 export const RESULT_PREFIX = '@@bench-result ';
 
@@ -41,7 +45,7 @@ export interface Measured<T> {
 	value: T;
 	wallS: number;
 	cpuS: number;
-	/** Peak resident set size of this process so far (libraries and runtime included). */
+	/** Peak resident set size of this process so far (libraries and runtime included; see peakRssMB). */
 	peakRssMB: number;
 	/** RSS when the measured part started (runtime + loaded libraries). */
 	startRssMB: number;
@@ -57,8 +61,22 @@ export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
 	const value = await fn();
 	const wallS = (performance.now() - started) / 1000;
 	const used = process.cpuUsage(cpu);
-	// resourceUsage().maxRSS is in kilobytes.
-	return { value, wallS, cpuS: (used.user + used.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024, startRssMB };
+	return { value, wallS, cpuS: (used.user + used.system) / 1e6, peakRssMB: peakRssMB(), startRssMB };
+}
+
+/**
+ * Peak resident set size of this process since it started, MB: VmHWM on Linux. Not getrusage's maxRSS:
+ * a spawned child starts as a fork of the bench process (the sandbox, its mail store with the large
+ * attachments), and maxRSS keeps that peak across execve, so a worker would report its parent's size.
+ */
+export function peakRssMB(): number {
+	try {
+		const kB = /^VmHWM:\s*(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+		if (kB) return Number(kB) / 1024;
+	} catch {
+		// not Linux
+	}
+	return process.resourceUsage().maxRSS / 1024; // kilobytes
 }
 
 export function emit(result: unknown): void {
@@ -92,4 +110,34 @@ export async function fetchAppOnlyToken(input: WorkerInput, scope = input.scope)
 		request.end(form);
 	});
 	return (JSON.parse(body) as { access_token: string }).access_token;
+}
+
+/** Input of the workers that hand n8n binary data: the mode n8n stores it in, and where. */
+export interface BinaryInput {
+	binaryMode: BinaryDataMode;
+	/** N8N_BINARY_DATA_STORAGE_PATH: a folder of the parent's, removed by the worker when done. */
+	binaryStoragePath: string;
+	/** Hash what n8n stored, after the measured part (the large rows check the bytes, not only the sizes). */
+	verify?: boolean;
+}
+
+/** n8n's binary data storage for a worker, loaded before timing (n8n has it loaded too). */
+export async function openBinaryStorage(input: BinaryInput): Promise<BinaryStorage> {
+	return await n8nBinaryStorage(input.binaryMode, { storagePath: input.binaryStoragePath, workflowId: 'bench', executionId: 'bench' });
+}
+
+/** sha256 of every stored binary (streamed), sorted; undefined unless `verify`. Then the storage is removed. */
+export async function closeBinaryStorage(storage: BinaryStorage, binaries: IBinaryData[], verify: boolean | undefined): Promise<string[] | undefined> {
+	try {
+		if (!verify) return undefined;
+		const hashes: string[] = [];
+		for (const binary of binaries) {
+			const hash = createHash('sha256');
+			for await (const chunk of await storage.stream(binary)) hash.update(chunk as Buffer);
+			hashes.push(hash.digest('hex'));
+		}
+		return hashes.sort();
+	} finally {
+		await storage.close();
+	}
 }

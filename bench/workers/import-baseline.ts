@@ -2,15 +2,19 @@
  * The common way EWS integrations import mail, written with the same ews-javascript-api: FindItem
  * pages of ids, then GetItem per message, then GetAttachment per attachment. It shares only the HTTP
  * layer (node https with the sandbox CA) with our code, so the difference measured is the call pattern.
+ * Each attachment goes to n8n's prepareBinaryData as the Buffer it decoded, in the same binary data
+ * mode as our side (the bench gives both the filesystem mode).
  */
 import type { EmailMessage, FileAttachment } from 'ews-javascript-api';
+import type { IBinaryData } from 'n8n-workflow';
 
-import { measure, readInput, runWorker, type WorkerInput } from './common';
+import { closeBinaryStorage, measure, openBinaryStorage, readInput, runWorker, type BinaryInput, type WorkerInput } from './common';
 import { baselineService, loadEws } from './ews-service';
 
 runWorker(async () => {
-	const input = await readInput<WorkerInput>();
+	const input = await readInput<WorkerInput & BinaryInput>();
 	const ews = loadEws();
+	const storage = await openBinaryStorage(input);
 	const measured = await measure(async () => {
 		const service = await baselineService(ews, input);
 		const inbox = new ews.FolderId(ews.WellKnownFolderName.Inbox, new ews.Mailbox(input.mailbox));
@@ -32,7 +36,7 @@ runWorker(async () => {
 		let messages = 0;
 		let binaries = 0;
 		let binaryBytes = 0;
-		const items: Array<{ json: Record<string, unknown>; binary: Record<string, unknown> }> = [];
+		const items: Array<{ json: Record<string, unknown>; binary: Record<string, IBinaryData> }> = [];
 		for (const id of ids) {
 			const message: EmailMessage = await ews.EmailMessage.Bind(service, new ews.ItemId(id), propertySet);
 			const json: Record<string, unknown> = {
@@ -44,14 +48,14 @@ runWorker(async () => {
 				bodyText: message.Body?.Text,
 				isRead: message.IsRead,
 			};
-			const binary: Record<string, unknown> = {};
+			const binary: Record<string, IBinaryData> = {};
 			let index = 0;
 			for (const attachment of message.Attachments.GetEnumerator()) {
 				if (attachment.IsInline || !(attachment instanceof ews.FileAttachment)) continue;
 				const file = attachment as FileAttachment;
 				await file.Load();
 				const content = Buffer.from(file.Base64Content ?? '', 'base64');
-				binary[`attachment_${index++}`] = { data: content.toString('base64'), fileName: file.Name, mimeType: file.ContentType, fileSize: String(content.length) };
+				binary[`attachment_${index++}`] = await storage.prepareBinary(content, file.Name, file.ContentType);
 				binaries++;
 				binaryBytes += content.length;
 			}
@@ -62,5 +66,6 @@ runWorker(async () => {
 		}
 		return { messages, binaries, binaryBytes, polls: 1 };
 	});
+	await closeBinaryStorage(storage, [], false);
 	return { ...measured, ...measured.value, value: undefined };
 });

@@ -1,7 +1,8 @@
 /**
  * Import with the trigger: pollFolder as n8n runs it, a fresh execution (credential load, mail store)
  * per poll, the cursor carried between polls as JSON static data, until the folder is caught up.
- * Also used for the 50 MB case (one message, one attachment).
+ * Attachments go to n8n's prepareBinaryData in the row's binary data mode (n8n-core's own code).
+ * Also used for the large-attachment rows (one 50 or 110 MB attachment, 20 × 25 MB in one poll).
  */
 import type { IBinaryData, INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 
@@ -11,11 +12,10 @@ import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { ewsLibrary } from '../../nodes/shared/transport/ews/library';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import type { FolderRef } from '../../nodes/shared/mail/store';
-import { storeBinary } from '../../test/support/binaryContent';
 import { createExecuteContext } from '../../test/support/executeContext';
-import { measure, readInput, runWorker, type WorkerInput } from './common';
+import { closeBinaryStorage, measure, openBinaryStorage, readInput, runWorker, type BinaryInput, type WorkerInput } from './common';
 
-interface Input extends WorkerInput {
+interface Input extends WorkerInput, BinaryInput {
 	folder: FolderRef;
 	/** Per poll; the node allows at most 2,000. */
 	maxMessages: number;
@@ -25,6 +25,8 @@ interface Input extends WorkerInput {
 runWorker(async () => {
 	const input = await readInput<Input>();
 	if (input.mailboxApi === 'ews') ewsLibrary(); // loaded before timing, as the baseline loads it before timing (Graph needs no EWS library)
+	const storage = await openBinaryStorage(input);
+	const stored: IBinaryData[] = [];
 	const settings: PollSettings = {
 		mailbox: input.mailbox,
 		folder: input.folder,
@@ -50,8 +52,7 @@ runWorker(async () => {
 					store,
 					now: () => new Date(),
 					warn: (message) => process.stderr.write(`${message}\n`),
-					// n8n's in-memory binary mode (the default): base64 in the item (a stream read to its end).
-					prepareBinary: async (content, fileName, mimeType) => await storeBinary(content, fileName, mimeType),
+					prepareBinary: async (content, fileName, mimeType) => await storage.prepareBinary(content, fileName, mimeType),
 				},
 				settings,
 				JSON.parse(staticData) as TriggerState,
@@ -63,12 +64,14 @@ runWorker(async () => {
 			for (const item of items) {
 				for (const binary of Object.values(item.binary ?? {})) {
 					binaries++;
-					binaryBytes += Number(binary.fileSize);
+					binaryBytes += binary.bytes ?? 0;
+					if (input.verify) stored.push(binary);
 				}
 			}
 			if (items.length < input.maxMessages) break;
 		}
 		return { messages, binaries, binaryBytes, polls };
 	});
-	return { ...measured, ...measured.value, value: undefined };
+	const sha256 = await closeBinaryStorage(storage, stored, input.verify);
+	return { ...measured, ...measured.value, value: undefined, sha256 };
 });
