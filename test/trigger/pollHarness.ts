@@ -4,7 +4,7 @@ import type { INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import type { MailApi, MailContent } from '../../nodes/shared/mail/store';
+import type { MailApi, MailContent, MailStore } from '../../nodes/shared/mail/store';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
@@ -40,6 +40,8 @@ export interface PollerOptions {
 	beforeDownload?: () => void;
 	/** Sees each content handed to prepareBinaryData before it is stored (a stream not yet read). */
 	onStore?: (content: MailContent, fileName: string) => void;
+	/** Sees the poll's mail store before the poll (to watch the calls the trigger makes on it). */
+	inspectStore?: (store: MailStore) => void;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -66,7 +68,8 @@ export class Poller {
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
 		// EWS has a per-request timeout and a per-call deadline; Graph one deadline per attempt: timeoutMs bounds that.
 		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts, ...(this.options.mailboxApi === 'graph' ? { deadlineMs: this.options.timeoutMs } : {}) });
-		const { beforeDownload, onStore } = this.options;
+		const { beforeDownload, onStore, inspectStore } = this.options;
+		inspectStore?.(store);
 		if (beforeDownload) {
 			const download = store.downloadAttachments.bind(store);
 			store.downloadAttachments = async (...args) => {
