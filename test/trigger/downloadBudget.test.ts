@@ -5,10 +5,10 @@
  * own batches (no more requests than without a budget). One message's attachment that fails marks that
  * attachment only; an outage fails the poll, the cursor stays and no stream is left open.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { ExchangeTrigger } from '../../nodes/ExchangeTrigger/ExchangeTrigger.node';
 import { byBudget, DEFAULT_DOWNLOAD_BUDGET_MB } from '../../nodes/ExchangeTrigger/trigger/poll';
@@ -16,35 +16,19 @@ import type { AttachmentRef, MailStore } from '../../nodes/shared/mail/store';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createPollContext } from '../support/pollContext';
 import { appOnlyCredential } from '../support/sandboxCredentials';
-import { useSandbox } from '../support/useSandbox';
 import { EWS, GRAPH, TRIGGER_APIS, type TriggerApi } from './apis';
-import { Poller, settingsFor, type PollerOptions } from './pollHarness';
+import { attachmentEntries, bytesOf, Poller, settingsFor, sha256, useTriggerSandbox, type PollerOptions } from './pollHarness';
 
 jest.setTimeout(60_000);
 
 const MB = 1024 * 1024;
 const KB = 1024;
-const currentSandbox = useSandbox();
+const trigger = useTriggerSandbox('Budget');
+const freshFolder = trigger.freshFolder;
 let sandbox: Sandbox;
-let folderCount = 0;
 beforeAll(() => {
-	sandbox = currentSandbox();
+	sandbox = trigger.sandbox();
 });
-beforeEach(() => {
-	sandbox.ews.reset();
-	sandbox.graph.reset();
-});
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const bytesOf = (item: INodeExecutionData | undefined, property: string) => Buffer.from(item!.binary![property].data, 'base64');
-type Entry = { name: string; binaryProperty?: string; error?: string; skipped?: string };
-const entries = (item: INodeExecutionData) => (item.json.attachments as Entry[]).map((entry) => [entry.name, entry.binaryProperty ?? entry.skipped ?? entry.error]);
-
-function freshFolder(): string {
-	const name = `Budget${++folderCount}`;
-	sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
-	return `Inbox/${name}`;
-}
 
 let delivered = 0;
 /** Each message a second after the one before, so the poll's order (oldest first) is the delivery order on both APIs. */
@@ -195,7 +179,7 @@ describe.each(TRIGGER_APIS)('on $label', (api) => {
 		const item = bySubject.get(failed)!;
 		const failedName = api === EWS ? 'bad.bin' : 'good.bin';
 		expect(item.json.error).toMatch(new RegExp(`^Attachment "${failedName}" could not be downloaded \\((ErrorCorruptData|ErrorMessageSizeExceeded): `));
-		expect(entries(item).find(([name]) => name === failedName)?.[1]).toMatch(/^(ErrorCorruptData|ErrorMessageSizeExceeded): /);
+		expect(attachmentEntries(item).find(([name]) => name === failedName)?.[1]).toMatch(/^(ErrorCorruptData|ErrorMessageSizeExceeded): /);
 		for (const [subject, other] of bySubject) if (subject !== failed) expect(other.json.error).toBeUndefined();
 		expect(sha256(bytesOf(bySubject.get('later'), 'file_0'))).toBe(sha256(good));
 		expect(await poller.poll()).toEqual([]);
@@ -208,7 +192,7 @@ describe.each(TRIGGER_APIS)('on $label', (api) => {
 		deliver(folder, 'later', { 'later.bin': later });
 		const { poller, watched } = pollerOf(api, folder, { maxMb: 2, budget: 1 * MB });
 		const items = await poller.poll();
-		expect(items.map((item) => entries(item))).toEqual([
+		expect(items.map((item) => attachmentEntries(item))).toEqual([
 			[
 				['big.bin', 'larger than the maximum of 2 MB'],
 				['small.bin', 'file_0'],
@@ -244,8 +228,7 @@ describe('the Download Memory Budget (MB) option', () => {
 	const node = new ExchangeTrigger();
 
 	function pollWith(options: IDataObject) {
-		const name = `BudgetNode${++folderCount}`;
-		sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
+		const name = freshFolder().slice('Inbox/'.length);
 		sandbox.ews.store.deliver(DEMO.sharedMailbox, { from: 'vendor@example.test', to: DEMO.sharedMailbox, subject: 'one', text: 'one', folder: `Inbox/${name}`, attachments: [{ filename: 'a.bin', content: Buffer.from('a bytes'), contentType: 'application/octet-stream' }] });
 		const { context } = createPollContext({
 			description: node.description,
