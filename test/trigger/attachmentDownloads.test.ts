@@ -9,7 +9,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-
 import type { MailApi } from '../../nodes/shared/mail/store';
 import { BATCHED_CONTENT_LIMIT } from '../../nodes/shared/transport/graph/store';
 import { DEMO, type Sandbox } from '../sandbox';
