@@ -19,7 +19,7 @@ import { openMailStore } from '../shared/mail/open';
 import type { FailureKind, MailContent } from '../shared/mail/store';
 import { IMPORTANCE_OPTIONS } from '../shared/mail/fields';
 import { mailboxToUse, nodeParameters, valuesOf, type ParameterReader } from '../shared/parameters';
-import { newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
+import { DEFAULT_DOWNLOAD_BUDGET_MB, newestMessage, pollFolder, type AfterEmit, type PollSettings, type TriggerFilters } from './trigger/poll';
 import { refuseMoveIntoWatchedFolder } from './trigger/moveTarget';
 import { refuseConflictingSettings, type ProcessedSignal, type RedeliverySettings } from './trigger/redelivery';
 import { triggerProperties } from './trigger/properties';
@@ -82,6 +82,7 @@ function settingsFrom(parameters: ParameterReader, mailbox: string): { settings:
 				body: raw || parameters.boolean('options.includeHtml', 'Include HTML Body', false) ? 'both' : 'text',
 				headers: raw || parameters.boolean('options.includeHeaders', 'Include Internet Headers', false),
 				eml: parameters.boolean('options.includeEml', 'Include Message as EML File', false),
+				downloadBudget: parameters.number('options.downloadBudgetMb', 'Download Memory Budget (MB)', DEFAULT_DOWNLOAD_BUDGET_MB, { min: 1 }) * 1024 * 1024,
 				attachments: downloadAttachments
 					? {
 							prefix: parameters.string('options.attachmentPrefix', 'Attachment Property Prefix') || 'attachment_',

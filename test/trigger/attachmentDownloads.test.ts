@@ -6,40 +6,22 @@
  * one after the other, byte for byte; a failure while n8n reads it counts as for a result: an outage
  * fails the poll (the cursor stays, nothing is lost), a failure of that one attachment marks only it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-
-import type { INodeExecutionData } from 'n8n-workflow';
 
 import type { MailApi } from '../../nodes/shared/mail/store';
 import { BATCHED_CONTENT_LIMIT } from '../../nodes/shared/transport/graph/store';
 import { DEMO, type Sandbox } from '../sandbox';
-import { useSandbox } from '../support/useSandbox';
-import { Poller, settingsFor, type PollerOptions } from './pollHarness';
+import { attachmentEntries, bytesOf, Poller, settingsFor, sha256, useTriggerSandbox, type PollerOptions } from './pollHarness';
 
 jest.setTimeout(60_000);
 
-const currentSandbox = useSandbox();
+const trigger = useTriggerSandbox('Downloads');
+const freshFolder = trigger.freshFolder;
 let sandbox: Sandbox;
-let folderCount = 0;
 beforeAll(() => {
-	sandbox = currentSandbox();
+	sandbox = trigger.sandbox();
 });
-beforeEach(() => {
-	sandbox.ews.reset();
-	sandbox.graph.reset();
-});
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const bytesOf = (item: INodeExecutionData | undefined, property: string) => Buffer.from(item!.binary![property].data, 'base64');
-type Entry = { name: string; binaryProperty?: string; error?: string; skipped?: string };
-const entries = (item: INodeExecutionData) => (item.json.attachments as Entry[]).map((entry) => [entry.name, entry.binaryProperty ?? entry.skipped ?? entry.error]);
-
-function freshFolder(): string {
-	const name = `Downloads${++folderCount}`;
-	sandbox.ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
-	return `Inbox/${name}`;
-}
 
 function deliver(folder: string, subject: string, files: Record<string, Buffer | string>): string {
 	const attachments = Object.entries(files).map(([filename, content]) => ({ filename, content: Buffer.from(content), contentType: 'application/octet-stream' }));
@@ -79,7 +61,7 @@ describe.each<MailApi>(['ews', 'graph'])('on %s', (api) => {
 		expect(bytesOf(bySubject.get('after'), 'file_0').toString()).toBe('z bytes');
 
 		const half = bySubject.get('half')!;
-		expect(entries(half)).toEqual([
+		expect(attachmentEntries(half)).toEqual([
 			['kept.pdf', 'file_0'],
 			['gone.pdf', expect.stringMatching(/^ErrorItemNotFound: /)],
 			['big.bin', 'larger than the maximum of 1 MB'],
@@ -152,7 +134,7 @@ describe('on Graph, large content is streamed', () => {
 		const onStore = (_content: unknown, fileName: string) => fileName === 'gone.bin' && removeAttachment(id, 'gone.bin');
 		const poller = pollerOf('graph', folder, { onStore });
 		const [item] = await poller.poll();
-		expect(entries(item)).toEqual([
+		expect(attachmentEntries(item)).toEqual([
 			['gone.bin', expect.stringMatching(/^ErrorItemNotFound: /)],
 			['kept.bin', 'file_0'],
 		]);

@@ -1,15 +1,18 @@
 /** Drives the trigger's poll the way n8n does: state from static data, a fresh execution per poll. */
+import { createHash } from 'node:crypto';
+
 import type { INodeExecutionData, INodeTypeDescription } from 'n8n-workflow';
 
 import { initialState, type StartPoint, type TriggerState } from '../../nodes/ExchangeTrigger/trigger/state';
 import { pollFolder, type PollSettings } from '../../nodes/ExchangeTrigger/trigger/poll';
 import { loadExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
-import type { MailApi, MailContent } from '../../nodes/shared/mail/store';
+import type { MailApi, MailContent, MailStore } from '../../nodes/shared/mail/store';
 import { openMailStore } from '../../nodes/shared/mail/open';
 import { DEMO, type Sandbox } from '../sandbox';
 import { createExecuteContext } from '../support/executeContext';
 import { storeBinary } from '../support/binaryContent';
 import { appOnlyCredential } from '../support/sandboxCredentials';
+import { useSandbox } from '../support/useSandbox';
 
 export function settingsFor(overrides: Partial<PollSettings> = {}): PollSettings {
 	return {
@@ -40,6 +43,8 @@ export interface PollerOptions {
 	beforeDownload?: () => void;
 	/** Sees each content handed to prepareBinaryData before it is stored (a stream not yet read). */
 	onStore?: (content: MailContent, fileName: string) => void;
+	/** Sees the poll's mail store before the poll (to watch the calls the trigger makes on it). */
+	inspectStore?: (store: MailStore) => void;
 }
 
 /** A trigger "installation": static data that survives polls and restarts, as n8n stores it (JSON). */
@@ -66,7 +71,8 @@ export class Poller {
 		const auth = await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
 		// EWS has a per-request timeout and a per-call deadline; Graph one deadline per attempt: timeoutMs bounds that.
 		const store = openMailStore(auth, { wait: async () => {}, timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts, ...(this.options.mailboxApi === 'graph' ? { deadlineMs: this.options.timeoutMs } : {}) });
-		const { beforeDownload, onStore } = this.options;
+		const { beforeDownload, onStore, inspectStore } = this.options;
+		inspectStore?.(store);
 		if (beforeDownload) {
 			const download = store.downloadAttachments.bind(store);
 			store.downloadAttachments = async (...args) => {
@@ -91,3 +97,34 @@ export class Poller {
 		return items;
 	}
 }
+
+/**
+ * The sandbox of a trigger test file (one per file, requests and faults cleared before each test) and a
+ * fresh folder per test, so tests do not see each other's mail.
+ */
+export function useTriggerSandbox(folderPrefix: string): { sandbox: () => Sandbox; freshFolder: () => string } {
+	const currentSandbox = useSandbox();
+	let folderCount = 0;
+	beforeEach(() => {
+		currentSandbox().ews.reset();
+		currentSandbox().graph.reset();
+	});
+	return {
+		sandbox: currentSandbox,
+		freshFolder: () => {
+			const name = `${folderPrefix}${++folderCount}`;
+			currentSandbox().ews.store.createFolder(DEMO.sharedMailbox, 'inbox', name);
+			return `Inbox/${name}`;
+		},
+	};
+}
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bytes of an item's binary property (the stand-in's in-memory binary mode keeps them as base64). */
+export const bytesOf = (item: INodeExecutionData | undefined, property: string) => Buffer.from(item!.binary![property].data, 'base64');
+
+type AttachmentEntry = { name: string; binaryProperty?: string; error?: string; skipped?: string };
+
+/** Each attachment entry of an item as [name, its binary property, or why it has none]. */
+export const attachmentEntries = (item: INodeExecutionData) => (item.json.attachments as AttachmentEntry[]).map((entry) => [entry.name, entry.binaryProperty ?? entry.skipped ?? entry.error]);

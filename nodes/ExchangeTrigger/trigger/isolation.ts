@@ -9,8 +9,12 @@ import { MailError, type FailureKind, type ItemResult, type MailApi, type MailFa
 /** Failures that come and go (throttling, a server or connection down, no answer in time): never a property of one message. */
 const OUTAGE_KINDS: ReadonlySet<FailureKind> = new Set(['throttled', 'unavailable', 'timeout', 'unauthorized']);
 
-/** Failures that belong to the one id they were answered for, whatever HTTP status came with them. */
-const ITEM_KINDS: ReadonlySet<FailureKind> = new Set(['notFound', 'invalidId']);
+/**
+ * Failures that belong to the one id they were answered for, whatever HTTP status came with them. An
+ * item over the server's size limit (Graph answers a $batch member 413 ErrorMessageSizeExceeded) is
+ * that item's: it fails the same way on every poll, so as an outage it would block all later mail.
+ */
+const ITEM_KINDS: ReadonlySet<FailureKind> = new Set(['notFound', 'invalidId', 'tooLarge']);
 
 /**
  * Failures of the service, the connection or the set-up, not of one message: the poll fails and the

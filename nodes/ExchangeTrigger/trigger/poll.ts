@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 
 import type { IBinaryData, IBinaryKeyData, INodeExecutionData } from 'n8n-workflow';
 
-import { orderMessageFields, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
-import { MailError, type ArrivedMessage, type DownloadedAttachment, type FolderRef, type MailContent, type MailFailure, type MailStore } from '../../shared/mail/store';
+import { orderMessageFields, type AttachmentInfo, type BodyChoice, type MessageShape } from '../../shared/mail/messageShape';
+import { MailError, type ArrivedMessage, type FolderRef, type MailContent, type MailFailure, type MailStore } from '../../shared/mail/store';
 import { describeFailure, failureOf, isolated, isOutage, messageOf, valueOrFailure } from './isolation';
 import { newMailBudget, redeliverDue, trackEmitted, type RedeliverySettings } from './redelivery';
 import { copyState, remember, RESYNC_MARGIN_MS, seenBefore, type TriggerState } from './state';
@@ -24,7 +24,20 @@ export interface TriggerOutput {
 	attachments?: { prefix: string; includeInline: boolean; maxBytes: number };
 	/** Add the whole message as an .eml binary property. */
 	eml: boolean;
+	/** Most bytes of attachments and .eml files fetched at once (Download Memory Budget); default DEFAULT_DOWNLOAD_BUDGET_MB. */
+	downloadBudget?: number;
 }
+
+const MB = 1024 * 1024;
+
+/**
+ * Download Memory Budget's default, for a 512 MB container: n8n itself takes about 200–250 MB; a group
+ * holds its small attachments as Buffers (up to the budget) while one batched EWS answer of up to 16 MB is
+ * parsed (about 4× its size as text, DOM and bytes), so about 64 + 64 MB on top, leaving room for the
+ * workflow's executions. Large content is streamed and does not count against memory, only against the budget.
+ * 64 MB also keeps groups larger than the transports' own batches (EWS 100 ids / 16 MB, Graph 20).
+ */
+export const DEFAULT_DOWNLOAD_BUDGET_MB = 64;
 
 export type AfterEmit = { kind: 'nothing' } | { kind: 'markRead' } | { kind: 'move'; folder: FolderRef } | { kind: 'category'; name: string };
 
@@ -161,56 +174,123 @@ async function toBinary(context: PollContext, fetched: Fetched<{ content: MailCo
 	}
 }
 
+/** One content a poll hands to n8n: an attachment of a message, or (no attachment) the message's .eml. */
+interface Download {
+	message: number;
+	attachment?: AttachmentInfo;
+	/** The listed size; for an .eml an estimate (its attachments, base64 in MIME): Exchange lists no message size with the shape. */
+	bytes: number;
+}
+
+type Stored = { binary: IBinaryData } | { problem: string };
+
 /**
- * Attachments (and the .eml) of the emitted messages as binary data. The attachment contents (and the
- * MIME) of the whole poll come in batched calls, not one call per message. An attachment or .eml that
- * cannot be had is marked on its message (`error`, and on the attachment entry), never thrown.
+ * Consecutive downloads whose bytes add up to at most `budget`, in order; one larger than the budget goes
+ * alone (large content is a stream on both APIs, fetched while n8n stores it, so it is never whole in memory).
+ */
+export function byBudget<T extends { bytes: number }>(downloads: T[], budget: number): T[][] {
+	const groups: T[][] = [];
+	let current: T[] = [];
+	let bytes = 0;
+	for (const download of downloads) {
+		if (current.length && bytes + download.bytes > budget) {
+			groups.push(current);
+			current = [];
+			bytes = 0;
+		}
+		current.push(download);
+		bytes += download.bytes;
+	}
+	if (current.length) groups.push(current);
+	return groups;
+}
+
+const emlEstimate = (message: MessageShape) => Math.ceil((message.attachments.reduce((sum, attachment) => sum + attachment.size, 0) * 4) / 3);
+
+/**
+ * Fetches one group (its attachments and .eml files in batched calls, as few as the transport needs) and
+ * hands each content to n8n, in order. Whatever is not read by the end (a failure, an outage thrown) is
+ * destroyed, so no stream keeps its request open; the group's Buffers are released when it returns.
+ */
+async function storeGroup(context: PollContext, settings: PollSettings, messages: MessageShape[], group: Download[], stored: Map<Download, Stored>): Promise<void> {
+	const { store } = context;
+	const files = group.filter((download) => download.attachment);
+	const emls = group.filter((download) => !download.attachment);
+	// Positions as ids: isolated() may split a call, and the refs are found again by position.
+	const positions = (list: unknown[]) => list.map((_, index) => String(index));
+	const contents: MailContent[] = [];
+	try {
+		const downloaded = await isolated(store.api, positions(files), async (ids) =>
+			await store.downloadAttachments(settings.mailbox, ids.map((id) => {
+				const download = files[Number(id)];
+				return { messageId: messages[download.message].id, attachmentId: download.attachment!.id, size: download.attachment!.size };
+			})),
+		);
+		for (const result of downloaded) if (result.ok) contents.push(result.value.content);
+		const mimes = await isolated(store.api, positions(emls), async (ids) => await store.getMimes(settings.mailbox, ids.map((id) => messages[emls[Number(id)].message].id)));
+		for (const result of mimes) if (result.ok) contents.push(result.value);
+		const fetched = new Map<Download, Fetched<{ content: MailContent; fileName: string; mimeType: string }>>();
+		files.forEach((download, index) => fetched.set(download, valueOrFailure(downloaded[index])));
+		emls.forEach((download, index) => {
+			const { value: mime, failure } = valueOrFailure(mimes[index]);
+			const message = messages[download.message];
+			fetched.set(download, { failure, value: mime && { content: mime, fileName: `${safeName(message.subject, 'message')}.eml`, mimeType: 'message/rfc822' } });
+		});
+		for (const download of group) stored.set(download, await toBinary(context, fetched.get(download)));
+	} finally {
+		for (const content of contents) if (content instanceof Readable) content.destroy();
+	}
+}
+
+/**
+ * Attachments (and the .eml) of the emitted messages as binary data, in groups that stay under the
+ * poll's download budget (settings.output.downloadBudget): a group is fetched in batched calls, stored
+ * through n8n and let go before the next group is fetched, so a poll never holds more than one group
+ * (20 × 25 MB no longer means 500 MB at once). An attachment or .eml that cannot be had is marked on its
+ * message (`error`, and on the attachment entry), never thrown; an outage fails the poll.
  */
 async function attachBinaries(context: PollContext, settings: PollSettings, messages: MessageShape[], items: INodeExecutionData[]): Promise<void> {
 	const options = settings.output.attachments;
-	const downloads = new Map<string, Fetched<DownloadedAttachment>>();
-	if (options) {
-		const wanted = messages.flatMap((message) =>
-			message.attachments.filter((a) => (options.includeInline || !a.isInline) && a.size <= options.maxBytes).map((a) => ({ messageId: message.id, attachmentId: a.id, size: a.size })),
-		);
-		const byId = new Map(wanted.map((ref) => [ref.attachmentId, ref]));
-		const results = await isolated(
-			context.store.api,
-			wanted.map((ref) => ref.attachmentId),
-			async (ids) => await context.store.downloadAttachments(settings.mailbox, ids.map((id) => byId.get(id) ?? { messageId: '', attachmentId: id })),
-		);
-		results.forEach((result, index) => downloads.set(wanted[index].attachmentId, valueOrFailure(result)));
-	}
-	// The .eml of every message, batched too.
-	const mimes = settings.output.eml ? await isolated(context.store.api, messages.map((m) => m.id), async (ids) => await context.store.getMimes(settings.mailbox, ids)) : [];
+	const wanted = (attachment: AttachmentInfo) => options !== undefined && (options.includeInline || !attachment.isInline) && attachment.size <= options.maxBytes;
+	const downloads: Download[] = messages.flatMap((message, index) => [
+		...message.attachments.filter(wanted).map((attachment) => ({ message: index, attachment, bytes: attachment.size })),
+		...(settings.output.eml ? [{ message: index, bytes: emlEstimate(message) }] : []),
+	]);
+	const stored = new Map<Download, Stored>();
+	for (const group of byBudget(downloads, settings.output.downloadBudget ?? DEFAULT_DOWNLOAD_BUDGET_MB * MB)) await storeGroup(context, settings, messages, group, stored);
+	const ofMessage = new Map<number, Download[]>();
+	for (const download of downloads) ofMessage.set(download.message, [...(ofMessage.get(download.message) ?? []), download]);
+
 	for (const [index, message] of messages.entries()) {
 		const binary: IBinaryKeyData = {};
+		const mine = ofMessage.get(index) ?? [];
 		if (options) {
 			const attachments = [];
 			for (const attachment of message.attachments) {
+				const download = mine.find((candidate) => candidate.attachment === attachment);
 				if (!options.includeInline && attachment.isInline) {
 					attachments.push(attachment);
-				} else if (attachment.size > options.maxBytes) {
-					attachments.push({ ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / 1048576)} MB` });
+				} else if (!download) {
+					attachments.push({ ...attachment, skipped: `larger than the maximum of ${Math.round(options.maxBytes / MB)} MB` });
 				} else {
-					const stored = await toBinary(context, downloads.get(attachment.id));
-					if ('binary' in stored) {
+					const result = stored.get(download)!;
+					if ('binary' in result) {
 						const property = `${options.prefix}${Object.keys(binary).length}`;
-						binary[property] = stored.binary;
+						binary[property] = result.binary;
 						attachments.push({ ...attachment, binaryProperty: property });
 					} else {
-						attachments.push({ ...attachment, error: stored.problem });
-						addError(message, `Attachment "${attachment.name || attachment.id}" could not be downloaded (${stored.problem})`);
+						attachments.push({ ...attachment, error: result.problem });
+						addError(message, `Attachment "${attachment.name || attachment.id}" could not be downloaded (${result.problem})`);
 					}
 				}
 			}
 			message.attachments = attachments;
 		}
-		if (settings.output.eml) {
-			const { value: mime, failure } = valueOrFailure(mimes[index]);
-			const stored = await toBinary(context, { failure, value: mime && { content: mime, fileName: `${safeName(message.subject, 'message')}.eml`, mimeType: 'message/rfc822' } });
-			if ('binary' in stored) binary.eml = stored.binary;
-			else addError(message, `The .eml could not be fetched (${stored.problem})`);
+		const eml = mine.find((download) => !download.attachment);
+		if (eml) {
+			const result = stored.get(eml)!;
+			if ('binary' in result) binary.eml = result.binary;
+			else addError(message, `The .eml could not be fetched (${result.problem})`);
 		}
 		items[index].json = orderMessageFields(message);
 		if (Object.keys(binary).length) items[index].binary = binary;

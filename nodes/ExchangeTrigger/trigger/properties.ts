@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { authenticationProperty, folderLocator, mailboxProperties } from '../../Exchange/descriptions/common';
 import { IMPORTANCE_OPTIONS } from '../../shared/mail/fields';
+import { DEFAULT_DOWNLOAD_BUDGET_MB } from './poll';
 
 /** "Redeliver Until Processed" (redelivery.ts): what marks a message processed, when and how often it comes again. */
 const redeliveryProperties: INodeProperties[] = [
@@ -184,6 +185,15 @@ export const triggerProperties: INodeProperties[] = [
 		options: [
 			{ displayName: 'Attachment Property Prefix', name: 'attachmentPrefix', type: 'string', default: 'attachment_', description: 'Binary properties are named prefix + number: attachment_0, attachment_1, …' },
 			{ displayName: 'Download Attachments', name: 'downloadAttachments', type: 'boolean', default: false, description: 'Whether to add attachments as binary data' },
+			{
+				displayName: 'Download Memory Budget (MB)',
+				name: 'downloadBudgetMb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_DOWNLOAD_BUDGET_MB,
+				description:
+					'Attachments and .eml files are fetched and stored in groups of at most this many MB, one group at a time; a larger attachment goes alone, streamed. The default suits a 512 MB container.',
+			},
 			{ displayName: 'Include HTML Body', name: 'includeHtml', type: 'boolean', default: false, description: 'Whether to add bodyHtml next to bodyText' },
 			{ displayName: 'Include Inline Images', name: 'includeInline', type: 'boolean', default: false, description: 'Whether to download images embedded in the HTML body too' },
 			{ displayName: 'Include Internet Headers', name: 'includeHeaders', type: 'boolean', default: false, description: 'Whether to add every header of the message' },
