@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 import { MailError } from '../../mail/store';
+import type { EwsClient } from './client';
 import { ewsFailure, type EwsFailureFields } from './errors';
 import { faultFailure } from './rawSoap';
 
@@ -160,7 +161,8 @@ export class AnswerScanner {
 	/** The rest of the answer has arrived: it must be complete, and its content whole. */
 	end(text = ''): Buffer {
 		const last = this.write(text);
-		if (!this.rootSeen || this.buffer.trim() || !this.rootClosed) throw unreadable('answered with an incomplete SOAP answer (it ends in the middle)');
+		// As the library path reports a SOAP answer that is not whole (xhr.ts classifyAnswer).
+		if (!this.rootSeen || this.buffer.trim() || !this.rootClosed) throw new MailError(ewsFailure({ code: 'HTTP200', httpStatus: 200, message: 'answered HTTP 200 with a SOAP answer that ends in the middle' }));
 		if (!this.contentDone) throw unreadable(`answered without the <${this.element}> asked for`);
 		return last;
 	}
@@ -331,6 +333,21 @@ export async function contentOf(body: Readable, element: ContentElement, fail: (
 			} finally {
 				body.destroy();
 			}
+		})(),
+		{ objectMode: false },
+	);
+}
+
+/**
+ * The content of one answer as a stream that sends `request` (one id) only when first read: streams
+ * handed out together are fetched one by one as the reader stores them, each holding a request
+ * slot only while it is read (as GraphClient.stream does for `$value`).
+ */
+export function streamedContent(client: EwsClient, mailbox: string, request: string, element: ContentElement): Readable {
+	const open = async () => await client.post(mailbox, { body: request }, { idempotent: true }, async (answer, fail) => await contentOf(answer.body, element, fail));
+	return Readable.from(
+		(async function* () {
+			yield* await open();
 		})(),
 		{ objectMode: false },
 	);
