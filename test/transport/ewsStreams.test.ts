@@ -58,6 +58,16 @@ const value = (result: ItemResult<DownloadedAttachment>) => {
 	return result.value;
 };
 
+/** One attachment of `size` random bytes, its download handed out (not yet read) by a store whose waits go to `waits`. */
+async function oneLargeDownload(size: number, waits: number[] = []) {
+	const mailbox = DEMO.sharedMailbox;
+	const file = randomBytes(size);
+	const messageId = deliverWith(mailbox, [file]);
+	const store = new EwsMailStore(clientOn(sandbox, await appOnlyAuth(sandbox), waits));
+	const [result] = await store.downloadAttachments(mailbox, [{ messageId, attachmentId: (await store.listAttachments(mailbox, messageId))[0].id, size: file.length }]);
+	return { mailbox, file, content: value(result).content };
+}
+
 function expectSchemaValid() {
 	expect(sandbox.ews.validator).toBeDefined();
 	expect(sandbox.ews.requests.filter((request) => request.responseCode === 'ErrorSchemaValidation')).toEqual([]);
@@ -116,14 +126,10 @@ it('getMimes: each .eml a stream of its own GetItem, byte-exact, delegated (no i
 });
 
 it('an expired token (401): one refresh, then the content', async () => {
-	const mailbox = DEMO.sharedMailbox;
-	const file = randomBytes(2 * MB);
-	const messageId = deliverWith(mailbox, [file]);
-	const store = new EwsMailStore(clientOn(sandbox, await appOnlyAuth(sandbox)));
-	const [result] = await store.downloadAttachments(mailbox, [{ messageId, attachmentId: (await store.listAttachments(mailbox, messageId))[0].id, size: file.length }]);
+	const { file, content } = await oneLargeDownload(2 * MB);
 	sandbox.ews.failNext('expiredToken', 1, { operation: 'GetAttachment' });
 	const tokensBefore = sandbox.entra.requests.length;
-	expect(sha256(await bytesOf(value(result).content))).toBe(sha256(file));
+	expect(sha256(await bytesOf(content))).toBe(sha256(file));
 	expect(sandbox.ews.requests.filter((request) => request.operation === 'GetAttachment').map((request) => request.status)).toEqual([401, 200]);
 	expect(sandbox.entra.requests.length).toBe(tokensBefore + 1);
 });
@@ -132,29 +138,21 @@ it.each([
 	['HTTP 503 with Retry-After', 'http503' as const, 1000],
 	['ErrorServerBusy with BackOffMilliseconds', 'ErrorServerBusy' as const, 2500],
 ])('%s before the first byte: waited out and retried', async (_, fault, wait) => {
-	const mailbox = DEMO.sharedMailbox;
-	const file = randomBytes(MB + 17);
-	const messageId = deliverWith(mailbox, [file]);
 	const waits: number[] = [];
-	const store = new EwsMailStore(clientOn(sandbox, await appOnlyAuth(sandbox), waits));
-	const [result] = await store.downloadAttachments(mailbox, [{ messageId, attachmentId: (await store.listAttachments(mailbox, messageId))[0].id, size: file.length }]);
+	const { file, content } = await oneLargeDownload(MB + 17, waits);
 	sandbox.ews.failNext(fault, 2, { operation: 'GetAttachment', backOffMs: 2500 });
-	expect(sha256(await bytesOf(value(result).content))).toBe(sha256(file));
+	expect(sha256(await bytesOf(content))).toBe(sha256(file));
 	expect(waits).toEqual([wait, wait]);
 	expect(sandbox.ews.requests.filter((request) => request.operation === 'GetAttachment')).toHaveLength(3);
 });
 
 it('a connection dropped in the middle of the content: the stream fails with a MailError (unavailable, the server named), never ends short, and is not repeated', async () => {
-	const mailbox = DEMO.sharedMailbox;
-	const file = randomBytes(4 * MB);
-	const messageId = deliverWith(mailbox, [file]);
 	const waits: number[] = [];
-	const store = new EwsMailStore(clientOn(sandbox, await appOnlyAuth(sandbox), waits));
-	const [result] = await store.downloadAttachments(mailbox, [{ messageId, attachmentId: (await store.listAttachments(mailbox, messageId))[0].id, size: file.length }]);
+	const { mailbox, file, content } = await oneLargeDownload(4 * MB, waits);
 	sandbox.ews.failNext('cutAnswer', 1, { operation: 'GetAttachment' });
 	let received = 0;
 	const error = await (async () => {
-		for await (const piece of value(result).content as Readable) received += (piece as Buffer).length;
+		for await (const piece of content as Readable) received += (piece as Buffer).length;
 	})().catch((caught: unknown) => caught);
 	expect(error).toBeInstanceOf(MailError);
 	expect((error as MailError).failure).toMatchObject({ api: 'ews', code: 'ECONNRESET', kind: 'unavailable', server: new URL(sandbox.ews.url).host, mailbox });

@@ -32,6 +32,30 @@ describe.each(BACKENDS)('attachments on $label', (backend) => {
 		expect(all.binary!.file_1.mimeType).toBe('message/rfc822');
 	});
 
+	it('large attachments (1 MB and more, fetched as streams) download byte for byte, one by id and all of a message', async () => {
+		const scan = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7919) % 251));
+		const inner = `From: a@example.com\r\nSubject: big inner\r\n\r\n${'x'.repeat(1024 * 1024 + 5)}`;
+		const id = messageIdOn(
+			backend,
+			deliver(SHARED, unique('Large files'), {
+				attachments: [
+					{ filename: 'scan.tif', content: scan, contentType: 'image/tiff' },
+					{ filename: 'big.eml', content: inner, contentType: 'message/rfc822' },
+				],
+			}),
+		);
+		const listed = await run(await test({ resource: 'attachment', operation: 'getMany', messageId: id }));
+		const [one] = await run(await test({ resource: 'attachment', operation: 'download', messageId: id, attachmentId: listed[0].json.id }));
+		expect(Buffer.compare(Buffer.from(one.binary!.data.data, 'base64'), scan)).toBe(0);
+		expect(one.binary!.data).toMatchObject({ fileName: 'scan.tif', mimeType: 'image/tiff' });
+		const [all] = await run(await test({ resource: 'attachment', operation: 'download', messageId: id }));
+		expect(Buffer.compare(Buffer.from(all.binary!.data_0.data, 'base64'), scan)).toBe(0);
+		const eml = Buffer.from(all.binary!.data_1.data, 'base64').toString('utf8');
+		expect(eml).toMatch(/Subject: big inner/);
+		expect(eml.includes('x'.repeat(1024 * 1024 + 5))).toBe(true);
+		expect(all.binary!.data_1).toMatchObject({ mimeType: 'message/rfc822' });
+	});
+
 	it('a bad message id fails its own item with continueOnFail, naming the field', async () => {
 		const good = messageIdOn(backend, deliver(SHARED, unique('Att ok'), { attachments: [{ filename: 'a.txt', content: Buffer.from('a') }] }));
 		const ids = [good, 'not-an-exchange-id'];
