@@ -204,11 +204,11 @@ export class AnswerScanner {
 		const tag = parseTag(raw);
 		if (this.faultDepth) this.keepFault(raw);
 		if (tag.end) return this.close(tag, out);
-		this.open(tag, out);
+		this.open(tag);
 		if (tag.selfClosing) this.close({ ...tag, end: true }, out);
 	}
 
-	private open(tag: Tag, out: Buffer[]): void {
+	private open(tag: Tag): void {
 		const depth = this.stack.length;
 		if (this.rootClosed) throw unreadable('answered with XML after the end of the SOAP envelope');
 		if (!this.rootSeen) {
@@ -235,7 +235,6 @@ export class AnswerScanner {
 		else if (tag.name === 'Value' && parent === 'MessageXml' && attribute(tag, 'Name') === 'BackOffMilliseconds') this.keep('BackOffMilliseconds');
 		else if (this.responseClass !== 'Error' && !this.contentStarted && tag.name === this.element && (this.element === 'MimeContent' || parent === 'FileAttachment')) this.contentStarted = true;
 		else if (depth === 6 && (this.element === 'MimeContent' || tag.name === 'FileAttachment')) this.containerSeen = true;
-		void out;
 	}
 
 	private close(tag: Tag, out: Buffer[]): void {
