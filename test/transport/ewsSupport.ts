@@ -6,13 +6,23 @@ import { EwsClient, type EwsClientOptions } from '../../nodes/shared/transport/e
 import type { Sandbox } from '../sandbox';
 import { useSandbox } from '../support/useSandbox';
 import { createExecuteContext } from '../support/executeContext';
-import { appOnlyCredential } from '../support/sandboxCredentials';
+import { appOnlyCredential, delegatedCredential, delegatedTokenData } from '../support/sandboxCredentials';
 
 export const noParameters = { properties: [] } as unknown as INodeTypeDescription;
 
 export async function appOnlyAuth(sandbox: Sandbox, overrides = {}): Promise<ExchangeAuth> {
 	const test = createExecuteContext({ description: noParameters, parameters: {}, credentials: { microsoftExchangeAppOnlyApi: appOnlyCredential(sandbox, overrides) }, trustedCa: sandbox.ca });
 	return await loadExchangeAuth(test.context, 'appOnly', 'microsoftExchangeOAuth2Api');
+}
+
+const EWS_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access';
+
+/** A delegated auth (the demo user's EWS token, no impersonation). */
+export async function delegatedAuth(sandbox: Sandbox): Promise<ExchangeAuth> {
+	const credential = await delegatedCredential(sandbox);
+	credential.oauthTokenData = await delegatedTokenData(sandbox, EWS_SCOPE);
+	const test = createExecuteContext({ description: noParameters, parameters: {}, credentials: { microsoftExchangeOAuth2Api: credential }, trustedCa: sandbox.ca });
+	return await loadExchangeAuth(test.context, 'delegated', 'microsoftExchangeOAuth2Api');
 }
 
 /** A client on the sandbox whose back-off waits are recorded in `waits` instead of slept. */

@@ -2,15 +2,13 @@
  * The EWS transport (nodes/shared/transport/ews) against the sandbox's EWS stand-in: real
  * ews-javascript-api, real HTTPS, every request validated against the official EWS schema.
  */
-import { loadExchangeAuth, type ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
+import type { ExchangeAuth } from '../../nodes/shared/auth/exchangeAuth';
 import { diagnose } from '../../nodes/shared/errors/nodeErrors';
 import { MailError } from '../../nodes/shared/mail/store';
 import { listFolders, resolveFolder } from '../../nodes/shared/transport/ews/folders';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
 import { DEMO, type Sandbox } from '../sandbox';
-import { createExecuteContext } from '../support/executeContext';
-import { delegatedCredential } from '../support/sandboxCredentials';
-import { appOnlyAuth as appOnlyAuthOn, clientOn, noParameters, useEwsSandbox } from './ewsSupport';
+import { appOnlyAuth as appOnlyAuthOn, clientOn, delegatedAuth as delegatedAuthOn, useEwsSandbox } from './ewsSupport';
 
 const currentSandbox = useEwsSandbox();
 let sandbox: Sandbox;
@@ -18,15 +16,8 @@ beforeAll(() => {
 	sandbox = currentSandbox();
 });
 
-const EWS_SCOPE = 'https://outlook.office365.com/EWS.AccessAsUser.All offline_access';
 const appOnlyAuth = async (overrides = {}) => await appOnlyAuthOn(sandbox, overrides);
-
-async function delegatedAuth(): Promise<ExchangeAuth> {
-	const credential = await delegatedCredential(sandbox);
-	credential.oauthTokenData = await (await import('../support/sandboxCredentials')).delegatedTokenData(sandbox, EWS_SCOPE);
-	const test = createExecuteContext({ description: noParameters, parameters: {}, credentials: { microsoftExchangeOAuth2Api: credential }, trustedCa: sandbox.ca });
-	return await loadExchangeAuth(test.context, 'delegated', 'microsoftExchangeOAuth2Api');
-}
+const delegatedAuth = async () => await delegatedAuthOn(sandbox);
 
 const clientFor = (auth: ExchangeAuth, waits: number[] = []) => clientOn(sandbox, auth, waits);
 

@@ -32,7 +32,7 @@ export interface TriggerApi {
 	feedCarriesMessages: boolean;
 	/** Largest change-feed page the API gives (EWS SyncFolderItems: 512; the Graph stand-in caps delta pages like Graph). */
 	syncPageCap: number;
-	/** How the .eml of n messages is fetched: EWS in the same GetItem batch shape (1 call); Graph one /$value each ($batch would hand bytes back as base64). */
+	/** How the .eml of n messages is fetched: one request each, as a stream (EWS GetItem with MimeContent, Graph /$value): a batch would hold every .eml of it at once. */
 	mimeRequests: (n: number) => number;
 	/** Most requests for n attachment contents: EWS one GetAttachment; Graph $batch calls of 20 (small ones whole), large ones by /$value. */
 	attachmentRequestsAtMost: (n: number) => number;
@@ -71,7 +71,7 @@ export const EWS: TriggerApi = {
 	idChangesOnMove: true,
 	feedCarriesMessages: false,
 	syncPageCap: 512,
-	mimeRequests: () => 1,
+	mimeRequests: (n) => n,
 	attachmentRequestsAtMost: () => 1,
 	damagedCode: 'ErrorCorruptData',
 	fail: (sandbox, trouble, count, step, retryAfterMs = 1) => {

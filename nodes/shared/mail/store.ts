@@ -338,6 +338,9 @@ export interface DownloadedAttachment {
  */
 export type MailContent = Buffer | Readable;
 
+/** Content of this size and larger is handed out as a stream (MailContent) by both APIs; smaller comes whole, in batched calls. */
+export const STREAMED_CONTENT_FROM = 1024 * 1024;
+
 // Ids and the change feed -----------------------------------------------------------------------
 
 /** An id an item was given, and the field it came from. */

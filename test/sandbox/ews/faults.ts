@@ -24,7 +24,9 @@ export type EwsFault =
 	/** Headers promise more bytes (Content-Length) than are sent, then the connection closes. */
 	| 'truncated'
 	/** Headers, then one byte every FaultOptions.intervalMs until the client gives up. */
-	| 'neverEnding';
+	| 'neverEnding'
+	/** The real answer, its connection dropped after FaultOptions.afterBytes of it (default: half). */
+	| 'cutAnswer';
 
 /** Bodies a non-SOAP answer can carry. */
 /** `echo`: an HTML debug page repeating the request's Authorization header, as some proxies show. */
@@ -47,6 +49,8 @@ export interface FaultOptions {
 	location?: string;
 	/** neverEnding: pause between bytes (default 50 ms). */
 	intervalMs?: number;
+	/** cutAnswer: bytes of the answer sent before the connection drops. */
+	afterBytes?: number;
 }
 
 interface Pending {
@@ -63,6 +67,8 @@ export type FaultAction = { fault: EwsFault } & (
 	| { kind: 'truncate'; status: number; headers: Record<string, string>; body: string; declaredLength: number; responseCode: string }
 	/** Answer `status`/`headers`, then write a byte every `intervalMs` until the client closes. */
 	| { kind: 'trickle'; status: number; headers: Record<string, string>; intervalMs: number; responseCode: string }
+	/** Run the operation, answer it, and drop the connection after `afterBytes` of the answer (undefined: half). */
+	| { kind: 'cut'; afterBytes?: number }
 );
 
 const BUSY_TEXT = 'The server cannot service this request right now. Try again later.';
@@ -196,6 +202,8 @@ export class FaultQueue {
 				return { kind: 'trickle' as const, status: options.status ?? 200, headers: XML, intervalMs: options.intervalMs ?? 50, responseCode: 'neverEnding' };
 			case 'drop':
 				return { kind: 'drop' as const };
+			case 'cutAnswer':
+				return { kind: 'cut' as const, afterBytes: options.afterBytes };
 			case 'slow':
 				return { kind: 'delay' as const, ms: options.delayMs ?? 1000 };
 		}

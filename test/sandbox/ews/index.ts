@@ -16,7 +16,7 @@ import { miscOperations } from './ops-misc';
 import { sendOperations } from './ops-send';
 import { defaultSchemaDir, EwsSchemaValidator, type SchemaViolation } from './schema';
 import { MailboxStore } from './store';
-import { children, NS, operationResponse, parseXml, soapFault, tx, XmlParseError, type Element, local } from './xml';
+import { answerPieces, children, NS, operationResponse, parseXml, soapFault, tx, XmlParseError, type Element, local } from './xml';
 
 export { MailboxStore, type DeliverInput, type StoredItem, type StoredFolder, type StoredAttachment, type SentMessage } from './store';
 export { encodeSyncState } from './ops-misc';
@@ -152,11 +152,14 @@ export class EwsService {
 		};
 		this.requests.push(record);
 		this.recordOf.set(req, record);
+		// A cutAnswer fault: the answer is cut after this many bytes (NaN: half of it).
+		let cutAfter: number | undefined;
 		const reply = (status: number, body: string, headers: Record<string, string> = XML_HEADERS, responseCode?: string) => {
 			record.status = status;
 			record.responseCode = responseCode;
-			res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body), 'request-id': randomUUID(), 'X-FEServer': 'SB1PR01CA0001' });
-			res.end(body);
+			const answer = answerPieces(body);
+			res.writeHead(status, { ...headers, 'Content-Length': answer.length, 'request-id': randomUUID(), 'X-FEServer': 'SB1PR01CA0001' });
+			void writeAnswer(res, answer.pieces(), cutAfter === undefined ? undefined : Number.isNaN(cutAfter) ? Math.floor(answer.length / 2) : cutAfter);
 		};
 
 		const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
@@ -196,6 +199,7 @@ export class EwsService {
 				return;
 			}
 			if (fault.kind === 'delay') await sleep(fault.ms);
+			else if (fault.kind === 'cut') cutAfter = fault.afterBytes ?? Number.NaN;
 			else return reply(fault.status, fault.body, fault.headers, fault.responseCode);
 		}
 		if (this.latencyMs > 0) await sleep(this.latencyMs);
@@ -241,6 +245,35 @@ export class EwsService {
 		const body = operationResponse(operation, result.messages);
 		reply(200, body, XML_HEADERS, firstResponseCode(result.messages));
 	}
+}
+
+/**
+ * Writes an answer piece by piece as the client reads it (large contents are never one string),
+ * stopping when the client goes away; with `cutAfter`, drops the connection after that many bytes.
+ */
+async function writeAnswer(res: ServerResponse, pieces: Iterable<string>, cutAfter?: number): Promise<void> {
+	let written = 0;
+	for (const piece of pieces) {
+		if (res.destroyed) return;
+		const bytes = Buffer.from(piece);
+		if (cutAfter !== undefined && written + bytes.length >= cutAfter) {
+			res.write(bytes.subarray(0, cutAfter - written), () => res.destroy());
+			return;
+		}
+		written += bytes.length;
+		if (!res.write(bytes)) {
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					res.off('drain', done);
+					res.off('close', done);
+					resolve();
+				};
+				res.on('drain', done);
+				res.on('close', done);
+			});
+		}
+	}
+	res.end();
 }
 
 /** Header children and the operation element of a SOAP 1.1 envelope. */

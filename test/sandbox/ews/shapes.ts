@@ -2,7 +2,7 @@
 // (BaseShape IdOnly/Default/AllProperties + AdditionalProperties), elements in schema order.
 import type { MailboxStore, StoredAttachment, StoredFolder, StoredItem, Address } from './store';
 import { EwsError } from './context';
-import { attr, attributes, bool, child, children, el, local, text, tx, type Element } from './xml';
+import { attr, attributes, base64Text, bool, child, children, el, local, text, tx, type Element } from './xml';
 
 export interface ItemShape {
 	base: 'IdOnly' | 'Default' | 'AllProperties';
@@ -108,10 +108,10 @@ export function attachmentSummaryXml(attachment: StoredAttachment, content?: { i
 	];
 	if (attachment.kind === 'item') {
 		// The attached message is kept as MIME (what clients load .eml content from).
-		const message = content && el('t:Message', {}, content.includeMime && tx('t:MimeContent', attachment.content.toString('base64'), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note'));
+		const message = content && el('t:Message', {}, content.includeMime && tx('t:MimeContent', base64Text(attachment.content), { CharacterSet: 'UTF-8' }), tx('t:ItemClass', 'IPM.Note'));
 		return el('t:ItemAttachment', {}, ...common, message);
 	}
-	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), content && tx('t:Content', attachment.content.toString('base64')));
+	return el('t:FileAttachment', {}, ...common, tx('t:IsContactPhoto', false), content && tx('t:Content', base64Text(attachment.content)));
 }
 
 /** t:Message for a shape; `context` picks what Default means. MIME is loaded only when asked for. */
@@ -126,7 +126,7 @@ export async function itemXml(store: MailboxStore, item: StoredItem, shape: Item
 	const headers = has('InternetMessageHeaders') || has('MimeContent') ? await store.mimeOf(item) : undefined;
 
 	const parts: (string | false | undefined)[] = [
-		has('MimeContent') && headers && tx('t:MimeContent', headers.toString('base64'), { CharacterSet: 'UTF-8' }),
+		has('MimeContent') && headers && tx('t:MimeContent', base64Text(headers), { CharacterSet: 'UTF-8' }),
 		el('t:ItemId', { Id: item.id, ChangeKey: item.changeKey }),
 		has('ParentFolderId') && folder && el('t:ParentFolderId', { Id: folder.id, ChangeKey: folder.changeKey }),
 		has('ItemClass') && tx('t:ItemClass', item.itemClass),

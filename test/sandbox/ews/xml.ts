@@ -148,3 +148,45 @@ export function soapFault(code: string, message: string, messageXml = '', faultS
 
 /** Local name of an element ('' if none). */
 export const local = (element: Element): string => element.localName ?? '';
+
+// ---- large content ----
+
+/** From this size the base64 of content is written into the answer in pieces, never built as one string. */
+const DEFERRED_FROM = 64 * 1024;
+const deferred = new Map<string, Buffer>();
+let deferredCount = 0;
+
+/**
+ * The base64 text of `bytes` for an answer: small content as it is, large content as a marker that
+ * answerPieces() replaces with the base64 in slices as the answer is written.
+ */
+export function base64Text(bytes: Buffer): string {
+	if (bytes.length < DEFERRED_FROM) return bytes.toString('base64');
+	const marker = `\u0000b64:${deferredCount++}\u0000`;
+	deferred.set(marker, bytes);
+	return marker;
+}
+
+/** Base64 bytes per written slice (a multiple of 3, so that slices join without padding). */
+const SLICE = 3 * 256 * 1024;
+
+/** An answer's byte length and its pieces in order, large contents as base64 slices made one at a time. */
+export function answerPieces(body: string): { length: number; pieces: () => Generator<string> } {
+	const parts = body.split(/(\u0000b64:\d+\u0000)/);
+	const contents = parts.map((part, index) => (index % 2 === 1 ? deferred.get(part) : undefined));
+	parts.forEach((part, index) => index % 2 === 1 && deferred.delete(part));
+	const length = parts.reduce((sum, part, index) => sum + (index % 2 === 1 ? 4 * Math.ceil((contents[index]?.length ?? 0) / 3) : Buffer.byteLength(part)), 0);
+	return {
+		length,
+		*pieces() {
+			for (const [index, part] of parts.entries()) {
+				const bytes = contents[index];
+				if (index % 2 === 0) {
+					if (part) yield part;
+				} else if (bytes) {
+					for (let at = 0; at < bytes.length; at += SLICE) yield bytes.subarray(at, at + SLICE).toString('base64');
+				}
+			}
+		},
+	};
+}
