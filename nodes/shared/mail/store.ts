@@ -266,7 +266,10 @@ export interface MessageUpdate {
 export interface OutgoingAttachment {
 	name: string;
 	contentType: string;
-	content: Buffer;
+	/** Bytes; known before the content is read. */
+	size: number;
+	/** A Buffer, or a stream (read once) of exactly `size` bytes that ends with an error if the file cannot be read. */
+	content: MailContent;
 	/** For inline images referenced as cid: in an HTML body. */
 	contentId?: string;
 }
@@ -337,6 +340,14 @@ export interface DownloadedAttachment {
  * a failure of that one id, as for a result). n8n's prepareBinaryData takes either.
  */
 export type MailContent = Buffer | Readable;
+
+/** All of `content` in one Buffer, for the paths that need it whole (small attachments inline in JSON or SOAP). */
+export async function contentBytes(content: MailContent): Promise<Buffer> {
+	if (Buffer.isBuffer(content)) return content;
+	const chunks: Buffer[] = [];
+	for await (const chunk of content as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+	return Buffer.concat(chunks);
+}
 
 // Ids and the change feed -----------------------------------------------------------------------
 

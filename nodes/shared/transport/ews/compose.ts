@@ -1,7 +1,7 @@
 import type { EmailAddressCollection, EmailMessage, ExchangeService, FolderId } from 'ews-javascript-api';
 
 import type { MailAddress } from '../../mail/messageShape';
-import type { BodyFormat, NewMessage, OutgoingAttachment, ResponseInput, ResponseKind, SentSummary } from '../../mail/store';
+import { contentBytes, type BodyFormat, type NewMessage, type OutgoingAttachment, type ResponseInput, type ResponseKind, type SentSummary } from '../../mail/store';
 import type { EwsClient } from './client';
 import { wellKnownFolderId } from './folders';
 import { ewsLibrary } from './library';
@@ -23,9 +23,16 @@ function messageBody(format: BodyFormat, text: string) {
 	return new MessageBody(format === 'html' ? BodyType.HTML : BodyType.Text, text);
 }
 
-function addAttachments(message: EmailMessage, attachments: OutgoingAttachment[]): void {
+/** The library writes attachments into its SOAP as base64 text: read each whole, once, before any call (a retried call reuses them). */
+async function libraryAttachments(attachments: OutgoingAttachment[]): Promise<Array<OutgoingAttachment & { base64: string }>> {
+	const read: Array<OutgoingAttachment & { base64: string }> = [];
+	for (const attachment of attachments) read.push({ ...attachment, base64: (await contentBytes(attachment.content)).toString('base64') });
+	return read;
+}
+
+function addAttachments(message: EmailMessage, attachments: Array<OutgoingAttachment & { base64: string }>): void {
 	for (const attachment of attachments) {
-		const file = message.Attachments.AddFileAttachment(attachment.name, attachment.content.toString('base64'));
+		const file = message.Attachments.AddFileAttachment(attachment.name, attachment.base64);
 		file.ContentType = attachment.contentType;
 		if (attachment.contentId) {
 			file.ContentId = attachment.contentId;
@@ -56,6 +63,7 @@ async function sendDraft(message: EmailMessage, saveToSentItems: boolean, sentIt
 export async function sendMessage(client: EwsClient, mailbox: string, input: NewMessage, options: { asDelegate: boolean }): Promise<SentSummary> {
 	const { EmailMessage: EmailMessageClass, EmailAddress, Importance, MessageDisposition } = ewsLibrary();
 	const { sentItems } = folders(mailbox);
+	const attachments = await libraryAttachments(input.attachments);
 	await client.run(
 		mailbox,
 		async (service: ExchangeService) => {
@@ -68,7 +76,7 @@ export async function sendMessage(client: EwsClient, mailbox: string, input: New
 			addAll(message.ReplyTo, input.replyTo);
 			if (input.importance) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[input.importance];
 			if (options.asDelegate) message.From = new EmailAddress(mailbox);
-			addAttachments(message, input.attachments);
+			addAttachments(message, attachments);
 			// One CreateItem with the attachments inline. EmailMessage.Send() would, for a message with
 			// attachments, save a draft in the signed-in user's Drafts, then add every attachment a
 			// second time with CreateAttachment (the library writes them into CreateItem already),
@@ -97,6 +105,7 @@ export async function sendMessage(client: EwsClient, mailbox: string, input: New
 export async function respondToMessage(client: EwsClient, mailbox: string, messageId: string, input: ResponseInput): Promise<SentSummary & { kind: ResponseKind; respondedTo: string }> {
 	const { EmailMessage: EmailMessageClass, ItemId, PropertySet, BasePropertySet } = ewsLibrary();
 	const { drafts, sentItems } = folders(mailbox);
+	const attachments = await libraryAttachments(input.attachments);
 	// Reading the original is safe to repeat; it also proves the id before anything is sent.
 	const original = await client.run(
 		mailbox,
@@ -120,7 +129,7 @@ export async function respondToMessage(client: EwsClient, mailbox: string, messa
 			}
 			// A response object cannot carry attachments: save it as a draft, attach, then send.
 			const draft = await response.Save(drafts);
-			addAttachments(draft, input.attachments);
+			addAttachments(draft, attachments);
 			await sendDraft(draft, input.saveToSentItems, sentItems);
 		},
 		{ idempotent: false },
