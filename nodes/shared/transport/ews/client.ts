@@ -7,7 +7,8 @@ import { MailError, type MailFailure } from '../../mail/store';
 import { backOffDelay, type RetryOptions } from '../retry';
 import { isRetryable, normalizeEwsError } from './errors';
 import { ewsLibrary } from './library';
-import { DEFAULT_EWS_DEADLINE_MS, deadlineFailure, EwsHttpClient } from './xhr';
+import { soapExchange, type RawSoapAnswer, type RawSoapRequest } from './rawSoap';
+import { agentFor, DEFAULT_EWS_DEADLINE_MS, DEFAULT_EWS_TIMEOUT_MS, deadlineFailure, EwsHttpClient } from './xhr';
 
 /** maxConcurrencyPerMailbox: Exchange Online allows 27 EWS requests per user in all. */
 export interface EwsClientOptions extends RetryOptions {
@@ -77,13 +78,16 @@ export class EwsClient {
 	/** Host of the EWS URL, named in every network, TLS and HTTP error. */
 	private readonly server: string;
 
+	private readonly timeoutMs: number;
+
 	constructor(
 		private readonly auth: ExchangeAuth,
 		options: EwsClientOptions,
 	) {
 		if (!options.ewsUrl) throw new Error('No EWS URL: pick a cloud, or fill in "EWS URL" for a custom cloud in the credential');
 		const deadlineMs = options.deadlineMs ?? DEFAULT_EWS_DEADLINE_MS;
-		this.http = new EwsHttpClient(auth.tls, options.timeoutMs, deadlineMs);
+		this.timeoutMs = options.timeoutMs ?? DEFAULT_EWS_TIMEOUT_MS;
+		this.http = new EwsHttpClient(auth.tls, this.timeoutMs, deadlineMs);
 		this.server = hostOf(options.ewsUrl);
 		this.options = {
 			ewsUrl: options.ewsUrl,
@@ -101,34 +105,79 @@ export class EwsClient {
 
 	/** Runs `call` against `mailbox` with retries as described above; failures are thrown as MailError. */
 	async run<T>(mailbox: string, call: (service: ExchangeService) => Promise<T>, options: CallOptions): Promise<T> {
+		const release = await this.slotsFor(mailbox).acquire();
+		try {
+			return await this.retrying(mailbox, options, async () => await withDeadline(call(await this.serviceFor(mailbox)), this.options.deadlineMs));
+		} finally {
+			release();
+		}
+	}
+
+	/**
+	 * One SOAP request without the library (rawSoap.ts): the same token, impersonation, anchor
+	 * mailbox, slots, deadline and retries as `run`. `read` gets each attempt's 200 answer and
+	 * decides when it has what it needs; until it resolves a failure may be retried, after it the
+	 * answer is the caller's (the rest of its body, failures included, comes through what `read`
+	 * returned), and the request keeps its slot until the body closes. `fail` turns an error met
+	 * later into the MailError this client would throw.
+	 */
+	async post<T>(mailbox: string, request: RawSoapRequest, options: CallOptions, read: (answer: RawSoapAnswer, fail: (error: unknown) => MailError) => Promise<T>): Promise<T> {
+		const release = await this.slotsFor(mailbox).acquire();
+		const fail = (error: unknown) => new MailError(this.withContext(normalizeEwsError(error), mailbox));
+		let handedOver = false;
+		try {
+			return await this.retrying(mailbox, options, async () => {
+				this.token ??= await this.auth.getAccessToken(false);
+				const answer = await soapExchange(
+					{ url: this.options.ewsUrl, agent: agentFor(this.auth.tls), token: this.token, mailbox, impersonate: this.auth.kind === 'appOnly', timeoutMs: this.timeoutMs, deadlineMs: this.options.deadlineMs, deadlineFailure: () => deadlineFailure(this.options.deadlineMs) },
+					request,
+				);
+				let value: T;
+				try {
+					value = await read(answer, fail);
+				} catch (error) {
+					answer.body.destroy();
+					throw error;
+				}
+				if (!answer.body.closed) {
+					handedOver = true;
+					answer.body.once('close', release);
+				}
+				return value;
+			});
+		} finally {
+			if (!handedOver) release();
+		}
+	}
+
+	private slotsFor(mailbox: string): Slots {
 		const key = mailbox.toLowerCase();
 		let slots = this.slots.get(key);
 		if (!slots) this.slots.set(key, (slots = new Slots(this.options.maxConcurrencyPerMailbox)));
-		const release = await slots.acquire();
-		try {
-			let refreshed = false;
-			for (let attempt = 1; ; attempt++) {
-				const service = await this.serviceFor(mailbox);
-				try {
-					return await withDeadline(call(service), this.options.deadlineMs);
-				} catch (error) {
-					const failure = this.withContext(normalizeEwsError(error), mailbox);
-					if (failure.code === 'HTTP401' && !refreshed) {
-						// Expired or revoked token: one fresh token, one more try. Safe for any call,
-						// because Exchange refused the request before doing anything.
-						refreshed = true;
-						await this.renewToken();
-						continue;
-					}
-					if (options.idempotent && isRetryable(failure) && attempt < this.options.maxAttempts) {
-						await this.options.wait(this.backOff(attempt, failure));
-						continue;
-					}
-					throw new MailError(failure);
+		return slots;
+	}
+
+	/** `attempt` until it succeeds: one token refresh on HTTP 401, back-off and another try for retryable failures of idempotent calls. */
+	private async retrying<T>(mailbox: string, options: CallOptions, attempt: () => Promise<T>): Promise<T> {
+		let refreshed = false;
+		for (let count = 1; ; count++) {
+			try {
+				return await attempt();
+			} catch (error) {
+				const failure = this.withContext(normalizeEwsError(error), mailbox);
+				if (failure.code === 'HTTP401' && !refreshed) {
+					// Expired or revoked token: one fresh token, one more try. Safe for any call,
+					// because Exchange refused the request before doing anything.
+					refreshed = true;
+					await this.renewToken();
+					continue;
 				}
+				if (options.idempotent && isRetryable(failure) && count < this.options.maxAttempts) {
+					await this.options.wait(this.backOff(count, failure));
+					continue;
+				}
+				throw new MailError(failure);
 			}
-		} finally {
-			release();
 		}
 	}
 

@@ -32,7 +32,7 @@ export const DEFAULT_EWS_DEADLINE_MS = 300_000;
 const agents = new Map<string, https.Agent>();
 const MAX_AGENTS = 20;
 
-function agentFor(tls: TlsFields): https.Agent {
+export function agentFor(tls: TlsFields): https.Agent {
 	const key = createHash('sha256').update(JSON.stringify([tls.caCertificate ?? '', tls.allowUnauthorizedCerts === true])).digest('hex');
 	let agent = agents.get(key);
 	if (!agent) {
