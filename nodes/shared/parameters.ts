@@ -334,6 +334,8 @@ export interface BinaryFile {
 	 * a chunk at a time. Read it once; a read failure ends it with an error naming the field.
 	 */
 	content: MailContent;
+	/** Another stream of the same bytes, for a request sent again (after a token refresh); only with a stream. */
+	reread?: () => MailContent;
 }
 
 /** The binary properties `names` of input item `itemIndex`, read through n8n's helpers (works with external binary storage). */
@@ -367,7 +369,8 @@ export async function binaryFiles(ctx: IExecuteFunctions, itemIndex: number, nam
 				throw unreadable(reasonOf(error));
 			}
 			if (!Number.isSafeInteger(size) || size < 0) throw unreadable(`n8n gives its size as ${String(size)}`);
-			files.push({ name, contentType: binary.mimeType ?? 'application/octet-stream', size, content: storedBinaryStream(async () => await ctx.helpers.getBinaryStream(id), size, unreadable) });
+			const open = () => storedBinaryStream(async () => await ctx.helpers.getBinaryStream(id), size, unreadable);
+			files.push({ name, contentType: binary.mimeType ?? 'application/octet-stream', size, content: open(), reread: open });
 			continue;
 		}
 		let content: Buffer;

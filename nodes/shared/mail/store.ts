@@ -270,6 +270,8 @@ export interface OutgoingAttachment {
 	size: number;
 	/** A Buffer, or a stream (read once) of exactly `size` bytes that ends with an error if the file cannot be read. */
 	content: MailContent;
+	/** The same bytes from the start, for a request sent again (after a token refresh) when `content` is a stream. */
+	reread?: () => MailContent;
 	/** For inline images referenced as cid: in an HTML body. */
 	contentId?: string;
 }
