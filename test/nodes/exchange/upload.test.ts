@@ -74,3 +74,19 @@ describe.each(BACKENDS)('attachments stored by id on $label', (backend) => {
 		expect(store.sent.some((sent) => sent.subject === `${tag} thrown`)).toBe(false);
 	});
 });
+
+describe.each(BACKENDS.filter((backend) => backend.api === 'ews'))('the streamed CreateAttachment on $label', (backend) => {
+	const test = on(backend);
+
+	it('is sent again from a fresh stream after an expired token (401), once', async () => {
+		const subject = unique('Renewed');
+		const bytes = seededBytes(2 * 1024 * 1024, 60);
+		const item = storedBinaryItem({}, { data: { data: bytes, fileName: 'r.bin', mimeType: 'application/octet-stream' } });
+		sandbox().ews.failNext('expiredToken', 1, { operation: 'CreateAttachment' });
+		await run(await test({ resource: 'message', operation: 'send', toEmail: DEMO.user, subject, bodyContent: 'x', options: { attachments: 'data' } }, { items: [item] }));
+		const received = sandbox().ews.store.listItems(DEMO.user, 'inbox').find((stored) => stored.subject === subject)!;
+		expect(received.attachments.map((attachment) => sha256(attachment.content))).toEqual([sha256(bytes)]);
+		expect(sandbox().ews.counts().CreateAttachment).toBe(2);
+		expect(storedBinaryOpens.get(item.binary!.data.id!)).toBe(2);
+	});
+});
