@@ -7,7 +7,7 @@
 import { diagnose, toNodeApiError } from '../../nodes/shared/errors/nodeErrors';
 import type { EwsClient } from '../../nodes/shared/transport/ews/client';
 import { sendMessage, respondToMessage } from '../../nodes/shared/transport/ews/compose';
-import { MailError, type ResponseKind } from '../../nodes/shared/mail/store';
+import { MailError, type MailFailure, type ResponseKind } from '../../nodes/shared/mail/store';
 import { createFolder, deleteFolder, emptyFolder, getFolder, listFolders, renameFolder, resolveFolder, wellKnownFolderId } from '../../nodes/shared/transport/ews/folders';
 import { downloadAttachments, listAttachments } from '../../nodes/shared/transport/ews/attachments';
 import { copyMessages, deleteMessages, findMessageIds, getMessages, getMime, getMimes, moveMessages, updateMessages } from '../../nodes/shared/transport/ews/messages';
@@ -40,7 +40,21 @@ const MAILBOX = DEMO.sharedMailbox;
 interface Fixture {
 	messageId: string;
 	attachmentId: string;
+	largeAttachmentId: string;
 	folderId: string;
+}
+
+const LARGE = Buffer.alloc(1024 * 1024 + 1, 7);
+
+/** Every result's content read to its end; the first failure (of a result or a stream) rejects. */
+async function readAll(results: Array<{ ok: true; value: Buffer | NodeJS.ReadableStream } | { ok: false; failure: MailFailure }>): Promise<number> {
+	let bytes = 0;
+	for (const result of results) {
+		if (!result.ok) throw new MailError(result.failure);
+		if (Buffer.isBuffer(result.value)) bytes += result.value.length;
+		else for await (const piece of result.value) bytes += (piece as Buffer).length;
+	}
+	return bytes;
 }
 
 const person = { name: 'Vendor', address: 'vendor@example.test' };
@@ -55,7 +69,8 @@ const OPERATIONS: Record<string, (client: EwsClient, fixture: Fixture) => Promis
 	deleteMessages: (client, { messageId }) => deleteMessages(client, MAILBOX, [messageId], 'moveToDeletedItems'),
 	updateMessages: (client, { messageId }) => updateMessages(client, MAILBOX, [{ id: messageId, isRead: true, categories: ['Fuzz'] }]),
 	getMime: (client, { messageId }) => getMime(client, MAILBOX, messageId),
-	getMimes: (client, { messageId }) => getMimes(client, MAILBOX, [messageId]),
+	// Streams send their request when read: read them, as n8n does.
+	getMimes: async (client, { messageId }) => await readAll(await getMimes(client, MAILBOX, [messageId])),
 	listFolders: (client) => listFolders(client, MAILBOX),
 	resolveFolder: (client) => resolveFolder(client, MAILBOX, { path: 'Inbox/Fuzz' }),
 	getFolder: (client, { folderId }) => getFolder(client, MAILBOX, { id: folderId }),
@@ -64,7 +79,9 @@ const OPERATIONS: Record<string, (client: EwsClient, fixture: Fixture) => Promis
 	deleteFolder: (client, { folderId }) => deleteFolder(client, MAILBOX, { id: folderId }, 'hard'),
 	emptyFolder: (client, { folderId }) => emptyFolder(client, MAILBOX, { id: folderId }, 'hard', false),
 	listAttachments: (client, { messageId }) => listAttachments(client, MAILBOX, messageId),
-	downloadAttachments: (client, { attachmentId }) => downloadAttachments(client, MAILBOX, [attachmentId]),
+	downloadAttachments: (client, { messageId, attachmentId }) => downloadAttachments(client, MAILBOX, [{ messageId, attachmentId, size: 13 }]),
+	// A listed size of 1 MB or more: a GetAttachment of its own, read as a stream (rawSoap.ts, contentStream.ts).
+	downloadLargeAttachment: async (client, { messageId, largeAttachmentId }) => await readAll((await downloadAttachments(client, MAILBOX, [{ messageId, attachmentId: largeAttachmentId, size: LARGE.length }])).map((result) => (result.ok ? { ok: true, value: result.value.content } : result))),
 	sendMessage: (client) =>
 		sendMessage(client, MAILBOX, { to: [person], cc: [], bcc: [], replyTo: [], subject: 'Fuzz', bodyFormat: 'text', body: 'Hello', attachments: [], saveToSentItems: true }, { asDelegate: false }),
 	reply: respond('reply'),
@@ -124,10 +141,13 @@ it(`every EWS operation settles with a mapped error on any answer (seed ${SEED})
 		to: MAILBOX,
 		subject: 'Invoice 42',
 		text: 'See attached',
-		attachments: [{ filename: 'invoice.pdf', content: Buffer.from('%PDF-1.4 fuzz'), contentType: 'application/pdf' }],
+		attachments: [
+			{ filename: 'invoice.pdf', content: Buffer.from('%PDF-1.4 fuzz'), contentType: 'application/pdf' },
+			{ filename: 'scan.tif', content: LARGE, contentType: 'image/tiff' },
+		],
 	});
-	const [attachment] = await listAttachments(clientOn(sandbox, auth), MAILBOX, messageId);
-	const fixture: Fixture = { messageId, attachmentId: attachment.id, folderId };
+	const [attachment, large] = await listAttachments(clientOn(sandbox, auth), MAILBOX, messageId);
+	const fixture: Fixture = { messageId, attachmentId: attachment.id, largeAttachmentId: large.id, folderId };
 
 	const problems: string[] = [];
 	const tally: Record<string, number> = {};
@@ -136,7 +156,8 @@ it(`every EWS operation settles with a mapped error on any answer (seed ${SEED})
 			const fault = pickCase(next);
 			const label = `${operation} ← ${fault.fault} ${JSON.stringify(fault.options)}`;
 			sandbox.ews.reset();
-			sandbox.ews.failNext(fault.fault, 1, fault.options);
+			// The large download first lists the message (GetItem): the fault is for its own GetAttachment.
+			sandbox.ews.failNext(fault.fault, 1, operation === 'downloadLargeAttachment' ? { ...fault.options, operation: 'GetAttachment' } : fault.options);
 			let hung: NodeJS.Timeout | undefined;
 			const outcome = await Promise.race([
 				call(fault.fault === 'neverEnding' ? impatientClient : client, fixture).then(

@@ -64,7 +64,7 @@ it.each(BLANKS.map((blank) => [JSON.stringify(blank), blank]))('a %s subject, di
 
 	const listed = await listAttachments(client, mailbox, id);
 	expect(listed.map((a) => a.name)).toEqual(['', '']);
-	const downloads = await downloadAttachments(client, mailbox, listed.map((a) => a.id));
+	const downloads = await downloadAttachments(client, mailbox, listed.map((a) => ({ messageId: id, attachmentId: a.id, size: a.size })));
 	expect(downloads.map((d) => (d.ok ? [d.value.fileName, Buffer.isBuffer(d.value.content) && d.value.content.length > 0] : d.failure.code))).toEqual([
 		['attachment', true],
 		['message.eml', true],

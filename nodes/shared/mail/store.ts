@@ -343,6 +343,9 @@ export interface DownloadedAttachment {
  */
 export type MailContent = Buffer | Readable;
 
+/** Content of this size and larger is handed out as a stream (MailContent) by both APIs; smaller comes whole, in batched calls. */
+export const STREAMED_CONTENT_FROM = 1024 * 1024;
+
 /** All of `content` in one Buffer, for the paths that need it whole (small attachments inline in JSON or SOAP). */
 export async function contentBytes(content: MailContent): Promise<Buffer> {
 	if (Buffer.isBuffer(content)) return content;

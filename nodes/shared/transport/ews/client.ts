@@ -107,7 +107,7 @@ export class EwsClient {
 	async run<T>(mailbox: string, call: (service: ExchangeService) => Promise<T>, options: CallOptions): Promise<T> {
 		const release = await this.slotsFor(mailbox).acquire();
 		try {
-			return await this.retrying(mailbox, options, async () => await withDeadline(call(await this.serviceFor(mailbox)), this.options.deadlineMs));
+			return await this.retrying(mailbox, options, async () => await this.serviceFor(mailbox), async (service) => await withDeadline(call(service), this.options.deadlineMs));
 		} finally {
 			release();
 		}
@@ -126,10 +126,10 @@ export class EwsClient {
 		const fail = (error: unknown) => new MailError(this.withContext(normalizeEwsError(error), mailbox));
 		let handedOver = false;
 		try {
-			return await this.retrying(mailbox, options, async () => {
-				this.token ??= await this.auth.getAccessToken(false);
+			const token = async () => (this.token ??= await this.auth.getAccessToken(false));
+			return await this.retrying(mailbox, options, token, async (current) => {
 				const answer = await soapExchange(
-					{ url: this.options.ewsUrl, agent: agentFor(this.auth.tls), token: this.token, mailbox, impersonate: this.auth.kind === 'appOnly', timeoutMs: this.timeoutMs, deadlineMs: this.options.deadlineMs, deadlineFailure: () => deadlineFailure(this.options.deadlineMs) },
+					{ url: this.options.ewsUrl, agent: agentFor(this.auth.tls), token: current, mailbox, impersonate: this.auth.kind === 'appOnly', timeoutMs: this.timeoutMs, deadlineMs: this.options.deadlineMs, deadlineFailure: () => deadlineFailure(this.options.deadlineMs) },
 					request,
 				);
 				let value: T;
@@ -157,12 +157,17 @@ export class EwsClient {
 		return slots;
 	}
 
-	/** `attempt` until it succeeds: one token refresh on HTTP 401, back-off and another try for retryable failures of idempotent calls. */
-	private async retrying<T>(mailbox: string, options: CallOptions, attempt: () => Promise<T>): Promise<T> {
+	/**
+	 * `attempt` until it succeeds: one token refresh on HTTP 401, back-off and another try for
+	 * retryable failures of idempotent calls. `prepare` (the token) runs before each attempt, and its
+	 * failures go out as they are: they name the token endpoint, not EWS.
+	 */
+	private async retrying<S, T>(mailbox: string, options: CallOptions, prepare: () => Promise<S>, attempt: (prepared: S) => Promise<T>): Promise<T> {
 		let refreshed = false;
 		for (let count = 1; ; count++) {
+			const prepared = await prepare();
 			try {
-				return await attempt();
+				return await attempt(prepared);
 			} catch (error) {
 				const failure = this.withContext(normalizeEwsError(error), mailbox);
 				if (failure.code === 'HTTP401' && !refreshed) {

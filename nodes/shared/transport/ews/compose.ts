@@ -1,7 +1,7 @@
 import type { EmailAddressCollection, EmailMessage, ExchangeService, FolderId } from 'ews-javascript-api';
 
 import type { MailAddress } from '../../mail/messageShape';
-import { contentBytes, type BodyFormat, type NewMessage, type OutgoingAttachment, type ResponseInput, type ResponseKind, type SentSummary } from '../../mail/store';
+import { contentBytes, STREAMED_CONTENT_FROM, type BodyFormat, type NewMessage, type OutgoingAttachment, type ResponseInput, type ResponseKind, type SentSummary } from '../../mail/store';
 import { uploadAttachments } from './attachmentUpload';
 import type { EwsClient } from './client';
 import { wellKnownFolderId } from './folders';
@@ -25,12 +25,10 @@ function messageBody(format: BodyFormat, text: string) {
 }
 
 /**
- * From this size on, attachments go up as a stream (attachmentUpload.ts) into a draft that is then
- * sent; below it the library writes them into its SOAP, one call fewer.
+ * From the size downloads stream at, attachments go up as a stream too (attachmentUpload.ts) into a
+ * draft that is then sent; below it the library writes them into its SOAP, one call fewer.
  */
-const STREAMED_ATTACHMENT_BYTES = 1024 * 1024;
-
-const streamsAttachments = (attachments: OutgoingAttachment[]) => attachments.some((attachment) => attachment.size >= STREAMED_ATTACHMENT_BYTES);
+const streamsAttachments = (attachments: OutgoingAttachment[]) => attachments.some((attachment) => attachment.size >= STREAMED_CONTENT_FROM);
 
 /**
  * Streams the attachments into the draft `draftId`, then sends it (bound again: adding attachments

@@ -1,11 +1,14 @@
+import type { Readable } from 'node:stream';
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
-import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MessageFilter, type MessageState, type MessageUpdate, type MovedMessage } from '../../mail/store';
+import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MailContent, type MessageFilter, type MessageState, type MessageUpdate, type MovedMessage } from '../../mail/store';
 import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
+import { streamedContent } from './contentStream';
 import { resolveFolder } from './folders';
 import { ewsLibrary } from './library';
+import { escapeXml } from './rawSoap';
 import { booleanOf, entriesOf, read, readText, textOf, toMessageShape } from './shape';
 
 /**
@@ -265,21 +268,17 @@ export async function updateMessages(client: EwsClient, mailbox: string, updates
 }
 
 /** Messages as RFC 822 bytes (.eml), one result per id, in order; MIME is large, so 10 ids per GetItem. */
-export async function getMimes(client: EwsClient, mailbox: string, ids: string[]): Promise<Array<ItemResult<Buffer>>> {
-	const { PropertySet, BasePropertySet, ItemSchema } = ewsLibrary();
-	const results: Array<ItemResult<Buffer>> = [];
-	for (const batch of chunk(ids, BATCH_SIZE.getWithMime)) {
-		const responses = await client.run(
-			mailbox,
-			async (service) => await service.BindToItems(itemIds(batch), new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
-			{ idempotent: true },
-		);
-		results.push(...perItemResults(responses, (response) => Buffer.from(readText(() => response.Item.MimeContent.Content), 'base64')));
-	}
-	return results;
+export async function getMimes(client: EwsClient, mailbox: string, ids: string[]): Promise<Array<ItemResult<MailContent>>> {
+	// One GetItem per message, sent when its stream is first read: a batch would hold every .eml of it at once.
+	return ids.map((id) => ({
+		ok: true,
+		value: streamedContent(client, mailbox, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds><t:ItemId Id="${escapeXml(id)}"/></m:ItemIds></m:GetItem>`, 'MimeContent'),
+	}));
 }
 
-/** One message as RFC 822 bytes (.eml). */
+/** One message as RFC 822 bytes (.eml), read whole. */
 export async function getMime(client: EwsClient, mailbox: string, id: string): Promise<Buffer> {
-	return unwrap((await getMimes(client, mailbox, [id]))[0]);
+	const pieces: Buffer[] = [];
+	for await (const piece of unwrap((await getMimes(client, mailbox, [id]))[0]) as Readable) pieces.push(piece as Buffer);
+	return Buffer.concat(pieces);
 }

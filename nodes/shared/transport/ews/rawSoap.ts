@@ -137,12 +137,15 @@ export async function soapExchange(settings: ExchangeSettings, request: RawSoapR
 			if (!settled) outcome();
 			settled = true;
 		};
+		// Past the deadline every way the connection ends reports the deadline, whichever event comes first.
+		let expired = false;
+		const ended = (failure: EwsHttpFailure) => (expired ? settings.deadlineFailure() : failure);
 		const call = https.request(settings.url, { method: 'POST', headers, timeout: settings.timeoutMs, agent: settings.agent }, (response) => {
 			const status = response.statusCode ?? 0;
 			const header = headerReader(response);
 			const contentType = header('content-type') ?? '';
 			if (status === 200 && (!contentType || /xml/i.test(contentType))) {
-				settle(() => resolve({ status, headers: flatHeaders(response), body: streamedBody(call, response, () => clearTimeout(deadline)) }));
+				settle(() => resolve({ status, headers: flatHeaders(response), body: streamedBody(call, response, ended, () => clearTimeout(deadline)) }));
 				return;
 			}
 			let text = '';
@@ -150,10 +153,10 @@ export async function soapExchange(settings: ExchangeSettings, request: RawSoapR
 			response.on('data', (piece: string) => {
 				if (text.length < MAX_ERROR_BYTES) text += piece;
 			});
-			response.on('error', (error) => settle(() => reject(socketFailure(error))));
+			response.on('error', (error) => settle(() => reject(ended(socketFailure(error)))));
 			response.on('close', () => {
 				clearTimeout(deadline);
-				if (!response.complete) settle(() => reject(new EwsHttpFailure({ code: 'ECONNRESET', httpStatus: 0, message: `the connection closed before the whole answer arrived (HTTP ${status})` })));
+				if (!response.complete) settle(() => reject(ended(new EwsHttpFailure({ code: 'ECONNRESET', httpStatus: 0, message: `the connection closed before the whole answer arrived (HTTP ${status})` }))));
 			});
 			response.on('end', () => {
 				const kind = classifyAnswer(status, response.statusMessage ?? '', header, text);
@@ -162,12 +165,15 @@ export async function soapExchange(settings: ExchangeSettings, request: RawSoapR
 				settle(() => reject(new EwsHttpFailure(kind === 'fault' ? faultFailure(text, status) : { code: `HTTP${status}`, httpStatus: status, message: `answered HTTP ${status} without a readable SOAP answer` })));
 			});
 		});
-		const deadline = setTimeout(() => call.destroy(settings.deadlineFailure()), settings.deadlineMs);
+		const deadline = setTimeout(() => {
+			expired = true;
+			call.destroy(settings.deadlineFailure());
+		}, settings.deadlineMs);
 		deadline.unref();
 		call.on('timeout', () => call.destroy(Object.assign(new Error(`no answer within ${Math.round(settings.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
 		call.on('error', (error: NodeJS.ErrnoException) => {
 			clearTimeout(deadline);
-			settle(() => reject(error instanceof EwsHttpFailure ? error : socketFailure(error)));
+			settle(() => reject(ended(error instanceof EwsHttpFailure ? error : socketFailure(error))));
 		});
 		if (Buffer.isBuffer(payload)) call.end(payload);
 		else {
@@ -178,7 +184,7 @@ export async function soapExchange(settings: ExchangeSettings, request: RawSoapR
 }
 
 /** A 200 body as it arrives; see soapExchange. */
-function streamedBody(call: ReturnType<typeof https.request>, response: IncomingMessage, done: () => void): Readable {
+function streamedBody(call: ReturnType<typeof https.request>, response: IncomingMessage, ended: (failure: EwsHttpFailure) => EwsHttpFailure, done: () => void): Readable {
 	let size = 0;
 	const body = new Transform({
 		transform(piece: Buffer, _encoding, next) {
@@ -187,7 +193,7 @@ function streamedBody(call: ReturnType<typeof https.request>, response: Incoming
 			else next(null, piece);
 		},
 	});
-	const fail = (error: unknown) => body.destroy(error instanceof EwsHttpFailure ? error : socketFailure(error as NodeJS.ErrnoException));
+	const fail = (error: unknown) => body.destroy(ended(error instanceof EwsHttpFailure ? error : socketFailure(error as NodeJS.ErrnoException)));
 	call.on('error', fail);
 	response.on('error', fail);
 	response.on('close', () => {

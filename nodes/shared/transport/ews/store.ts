@@ -113,9 +113,7 @@ export class EwsMailStore implements MailStore {
 	}
 
 	async downloadAttachments(mailbox: string, attachments: AttachmentRef[]) {
-		// EWS attachment ids stand alone (the message id is not needed); sizes fill calls up to a byte budget.
-		const sizes = attachments.every((attachment) => attachment.size !== undefined) ? attachments.map((attachment) => attachment.size as number) : undefined;
-		return await downloadAttachments(this.client, mailbox, attachments.map((attachment) => attachment.attachmentId), sizes);
+		return await downloadAttachments(this.client, mailbox, attachments);
 	}
 
 	async refusedIds(mailbox: string, policy: MailboxPolicy, uses: IdUse[][]) {

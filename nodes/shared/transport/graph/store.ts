@@ -21,6 +21,7 @@ import {
 	type IdUse,
 	type ItemResult,
 	type MailContent,
+	STREAMED_CONTENT_FROM,
 	type MailStore,
 	type MessageFilter,
 	type MessageState,
@@ -49,7 +50,7 @@ export const DELTA_PAGE_SIZE = 200;
  * Attachments below this size come whole inside $batch (base64 in JSON, 20 per call); larger ones
  * as raw bytes through `$value`, so a batch answer stays a few tens of MB at most.
  */
-export const BATCHED_CONTENT_LIMIT = 1024 * 1024;
+export const BATCHED_CONTENT_LIMIT = STREAMED_CONTENT_FROM;
 const TEXT_BODY_PREFERENCE = 'outlook.body-content-type="text"';
 /** Below this, an attachment goes inline in JSON (Graph: "under 3 MB"); from it on, through an upload session. */
 export const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
