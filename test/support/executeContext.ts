@@ -5,8 +5,8 @@
  * and n8n's OAuth2 refresh helper (refreshOAuth2Token). Everything on the other side (token
  * endpoint, SMTP) is a real server.
  */
-import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -248,4 +248,23 @@ export function breakStoredBinary(item: INodeExecutionData, property: string, af
 /** The bytes of a stored binary, as the test wrote them. */
 export function storedBytes(item: INodeExecutionData, property: string): Buffer {
 	return readFileSync(storedPath(item.binary![property].id!));
+}
+
+/** A stored binary of `size` bytes written 1 MB at a time (a large file without a large Buffer), with its sha256. */
+export function storedBinaryOfSize(property: string, size: number, fileName: string): { item: INodeExecutionData; sha256: string } {
+	const item = storedBinaryItem({}, { [property]: { data: Buffer.alloc(0), fileName, mimeType: 'application/octet-stream' } });
+	const file = storedPath(item.binary![property].id!);
+	const piece = Buffer.alloc(1024 * 1024);
+	for (let index = 0; index < piece.length; index++) piece[index] = (index * 7919) & 0xff;
+	const hash = createHash('sha256');
+	const fd = openSync(file, 'w');
+	for (let written = 0; written < size; written += piece.length) {
+		const part = piece.subarray(0, Math.min(piece.length, size - written));
+		writeSync(fd, part);
+		hash.update(part);
+	}
+	closeSync(fd);
+	writeFileSync(`${file}.metadata`, JSON.stringify({ fileName, mimeType: 'application/octet-stream', fileSize: size }));
+	item.binary![property].bytes = size;
+	return { item, sha256: hash.digest('hex') };
 }
