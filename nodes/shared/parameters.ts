@@ -353,11 +353,16 @@ export async function binaryFiles(ctx: IExecuteFunctions, itemIndex: number, nam
 		}
 		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
 		const name = binary.fileName ?? property;
-		const unreadable = (reason: string) =>
-			new NodeOperationError(ctx.getNode(), `The binary property ${quote(property)} (${quote(name)}) named in "${field}" could not be read: ${reason}`, {
+		const unreadable = (reason: string) => {
+			const message = `The binary property ${quote(property)} (${quote(name)}) named in "${field}" could not be read: ${reason}`;
+			const error = new NodeOperationError(ctx.getNode(), message, {
 				itemIndex,
-				description: `Nothing of this item was sent. Check that the node that made the file ran in this execution and that n8n's binary data storage (N8N_BINARY_DATA_MODE: its folder, database or bucket) is reachable, then run the item again.`,
+				description: `Nothing of this item was sent. Check that the node that made the file ran in this execution and that n8n's binary data storage (N8N_DEFAULT_BINARY_DATA_MODE: its folder, database or bucket) is reachable, then run the item again.`,
 			});
+			// n8n swaps a message that mentions ENOENT, EIO… for a generic one; this one names the field.
+			error.message = message;
+			return error;
+		};
 		const { id } = binary;
 		// Stored by id: metadata for the size, the bytes later as a stream. getBinaryStream and
 		// getBinaryMetadata exist on every n8n line this package supports; the check keeps a context without them working.
@@ -385,7 +390,8 @@ export async function binaryFiles(ctx: IExecuteFunctions, itemIndex: number, nam
 }
 
 function reasonOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
+	const message = (error as { message?: unknown } | undefined)?.message;
+	return typeof message === 'string' && message ? message : String(error);
 }
 
 /**

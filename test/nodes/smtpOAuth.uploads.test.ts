@@ -4,11 +4,12 @@
  * nodemailer, real smtp-server; the received MIME is parsed with mailparser and compared byte for byte.
  */
 import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { SmtpOAuth } from '../../nodes/SmtpOAuth/SmtpOAuth.node';
 import type { Sandbox } from '../sandbox';
-import { breakStoredBinary, createExecuteContext, storedBinaryItem, storedBinaryOpens, type TestContext } from '../support/executeContext';
+import { breakStoredBinary, createExecuteContext, storedBinaryItem, storedBinaryOpens, storedFile, type TestContext } from '../support/executeContext';
 import { appOnlyCredential, SMTP_SEND_PARAMETERS } from '../support/sandboxCredentials';
 import { seededBytes } from '../support/seededRandom';
 import { useSandbox } from '../support/useSandbox';
@@ -91,5 +92,22 @@ describe('attachments stored by id go out as streams', () => {
 		breakStoredBinary(item, 'data', 100_000);
 		await expect(run(contextFor({ ...SMTP_SEND_PARAMETERS, options: { attachments: 'data' } }, { items: [item] }))).rejects.toThrow(/named in "Attachments" could not be read: EIO/);
 		expect(sandbox.smtp.messages).toHaveLength(0);
+	});
+
+	it('a stored file whose length differs from its metadata is refused, and nothing is delivered', async () => {
+		const item = storedBinaryItem({}, { data: { data: seededBytes(300_000, 31), fileName: 'changed.bin', mimeType: 'application/octet-stream' } });
+		writeFileSync(storedFile(item, 'data'), seededBytes(200_000, 31));
+		await expect(run(contextFor({ ...SMTP_SEND_PARAMETERS, options: { attachments: 'data' } }, { items: [item] }))).rejects.toThrow(/could not be read: it held 200000 bytes where n8n's metadata gives 300000/);
+		expect(sandbox.smtp.messages).toHaveLength(0);
+	});
+
+	it('a stored file n8n no longer has fails its item before anything is sent', async () => {
+		const items = [0, 1].map((i) => storedBinaryItem({ i }, { data: { data: Buffer.from(`file ${i}`), fileName: `f${i}.txt`, mimeType: 'text/plain' } }));
+		rmSync(`${storedFile(items[0], 'data')}.metadata`);
+		rmSync(storedFile(items[0], 'data'));
+		const output = await run(contextFor({ ...SMTP_SEND_PARAMETERS, options: { attachments: 'data' } }, { items, continueOnFail: true }));
+		expect(output[0].json.error).toMatch(/The binary property "data" \("f0\.txt"\) named in "Attachments" could not be read: ENOENT/);
+		expect(output[1].json.accepted).toEqual(['someone@example.com']);
+		expect(await sandbox.smtp.waitForMessages(1)).toHaveLength(1);
 	});
 });

@@ -6,7 +6,7 @@
  * endpoint, SMTP) is a real server.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -245,15 +245,15 @@ export function breakStoredBinary(item: INodeExecutionData, property: string, af
 	readFaults.set(id, afterBytes);
 }
 
-/** The bytes of a stored binary, as the test wrote them. */
-export function storedBytes(item: INodeExecutionData, property: string): Buffer {
-	return readFileSync(storedPath(item.binary![property].id!));
+/** Where a stored binary's file is (its metadata beside it, `.metadata`). */
+export function storedFile(item: INodeExecutionData, property: string): string {
+	return storedPath(item.binary![property].id!);
 }
 
 /** A stored binary of `size` bytes written 1 MB at a time (a large file without a large Buffer), with its sha256. */
 export function storedBinaryOfSize(property: string, size: number, fileName: string): { item: INodeExecutionData; sha256: string } {
 	const item = storedBinaryItem({}, { [property]: { data: Buffer.alloc(0), fileName, mimeType: 'application/octet-stream' } });
-	const file = storedPath(item.binary![property].id!);
+	const file = storedFile(item, property);
 	const piece = Buffer.alloc(1024 * 1024);
 	for (let index = 0; index < piece.length; index++) piece[index] = (index * 7919) & 0xff;
 	const hash = createHash('sha256');
