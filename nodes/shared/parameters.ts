@@ -6,12 +6,13 @@
  * list, "25" in a number field is 25) and refuses everything else with an error that names the
  * field (its display name) and the fix, before any network call.
  */
+import { Readable } from 'node:stream';
 import { NodeOperationError, type IExecuteFunctions, type ILoadOptionsFunctions, type INode, type INodeProperties, type IPollFunctions } from 'n8n-workflow';
 
 import type { ExchangeAuth } from './auth/exchangeAuth';
 import { isValidAddress, parseAddressList, type ParsedAddress } from './mail/addresses';
 import { folderPathSegments, isWellKnownFolder, looksLikeFolderId } from './mail/folderRefs';
-import { WELL_KNOWN_FOLDERS, type FolderRef, type WellKnownFolder } from './mail/store';
+import { WELL_KNOWN_FOLDERS, type FolderRef, type MailContent, type WellKnownFolder } from './mail/store';
 
 // getNodeParameter throws for a parameter that is not set (an option not added) unless it gets a
 // fallback, and returns the fallback untouched: this marker tells "not set" from an expression's null.
@@ -325,7 +326,16 @@ export function mailboxToUse(parameters: ParameterReader, auth: ExchangeAuth): s
 export interface BinaryFile {
 	name: string;
 	contentType: string;
-	content: Buffer;
+	/** Bytes, from n8n's metadata: known before the content is read (size limits, upload sessions). */
+	size: number;
+	/**
+	 * A Buffer when n8n keeps the file in the item (its in-memory mode); a stream that opens the stored
+	 * file only when first read when n8n stores it by id (filesystem, database, S3), so an upload holds
+	 * a chunk at a time. Read it once; a read failure ends it with an error naming the field.
+	 */
+	content: MailContent;
+	/** Another stream of the same bytes, for a request sent again (after a token refresh); only with a stream. */
+	reread?: () => MailContent;
 }
 
 /** The binary properties `names` of input item `itemIndex`, read through n8n's helpers (works with external binary storage). */
@@ -342,9 +352,76 @@ export async function binaryFiles(ctx: IExecuteFunctions, itemIndex: number, nam
 			});
 		}
 		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-		files.push({ name: binary.fileName ?? property, contentType: binary.mimeType ?? 'application/octet-stream', content: await ctx.helpers.getBinaryDataBuffer(itemIndex, property) });
+		const name = binary.fileName ?? property;
+		const unreadable = (reason: string) => {
+			const message = `The binary property ${quote(property)} (${quote(name)}) named in "${field}" could not be read: ${reason}`;
+			const error = new NodeOperationError(ctx.getNode(), message, {
+				itemIndex,
+				description: `Nothing of this item was sent. Check that the node that made the file ran in this execution and that n8n's binary data storage (N8N_DEFAULT_BINARY_DATA_MODE: its folder, database or bucket) is reachable, then run the item again.`,
+			});
+			// n8n swaps a message that mentions ENOENT, EIO… for a generic one; this one names the field.
+			error.message = message;
+			return error;
+		};
+		const { id } = binary;
+		// Stored by id: metadata for the size, the bytes later as a stream. getBinaryStream and
+		// getBinaryMetadata exist on every n8n line this package supports; the check keeps a context without them working.
+		if (id && typeof ctx.helpers.getBinaryStream === 'function' && typeof ctx.helpers.getBinaryMetadata === 'function') {
+			let size: number;
+			try {
+				size = (await ctx.helpers.getBinaryMetadata(id)).fileSize;
+			} catch (error) {
+				throw unreadable(reasonOf(error));
+			}
+			if (!Number.isSafeInteger(size) || size < 0) throw unreadable(`n8n gives its size as ${String(size)}`);
+			const open = () => storedBinaryStream(async () => await ctx.helpers.getBinaryStream(id), size, unreadable);
+			files.push({ name, contentType: binary.mimeType ?? 'application/octet-stream', size, content: open(), reread: open });
+			continue;
+		}
+		let content: Buffer;
+		try {
+			content = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+		} catch (error) {
+			throw unreadable(reasonOf(error));
+		}
+		files.push({ name, contentType: binary.mimeType ?? 'application/octet-stream', size: content.length, content });
 	}
 	return files;
+}
+
+function reasonOf(error: unknown): string {
+	const message = (error as { message?: unknown } | undefined)?.message;
+	return typeof message === 'string' && message ? message : String(error);
+}
+
+/**
+ * The stored file as a stream opened on first read (building a message that is never sent, or
+ * checked before sending, opens nothing). It fails rather than end short or long: a file whose
+ * length differs from its metadata would give a wrong upload session or MIME part.
+ */
+function storedBinaryStream(open: () => Promise<Readable>, size: number, unreadable: (reason: string) => Error): Readable {
+	return Readable.from(
+		(async function* () {
+			let source: Readable;
+			try {
+				source = await open();
+			} catch (error) {
+				throw unreadable(reasonOf(error));
+			}
+			let read = 0;
+			try {
+				for await (const chunk of source as AsyncIterable<Buffer | string>) {
+					const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+					read += bytes.length;
+					yield bytes;
+				}
+			} catch (error) {
+				throw unreadable(reasonOf(error));
+			}
+			if (read !== size) throw unreadable(`it held ${read} bytes where n8n's metadata gives ${size}`);
+		})(),
+		{ objectMode: false },
+	);
 }
 
 /** The values of an options property's `options`, for `ParameterReader.option`. */

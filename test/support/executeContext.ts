@@ -5,6 +5,12 @@
  * and n8n's OAuth2 refresh helper (refreshOAuth2Token). Everything on the other side (token
  * endpoint, SMTP) is a real server.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
 import https from 'https';
 
 import type { MailContent } from '../../nodes/shared/mail/store';
@@ -155,7 +161,14 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 				if (!binary) throw new NodeOperationError(node, `No binary data property "${property}" exists on item!`, { itemIndex });
 				return binary;
 			},
-			getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(items[itemIndex].binary![property].data, 'base64'),
+			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
+				const binary = items[itemIndex].binary![property];
+				return binary.id ? await readFile(storedPath(binary.id)) : Buffer.from(binary.data, 'base64');
+			},
+			// n8n's filesystem mode (2.40.7 BinaryDataBlobManager + FsByteStore): the file and a
+			// `.metadata` JSON beside it; a stream of the file as it is read.
+			getBinaryStream: async (binaryDataId: string, chunkSize?: number) => openStored(binaryDataId, chunkSize),
+			getBinaryMetadata: async (binaryDataId: string) => JSON.parse(await readFile(`${storedPath(binaryDataId)}.metadata`, 'utf8')) as { fileName?: string; mimeType?: string; fileSize: number },
 			// n8n's in-memory binary mode: base64 data with file name, type and size.
 			prepareBinaryData: async (data: MailContent, fileName?: string, mimeType?: string) => await storeBinary(data, fileName, mimeType),
 			refreshOAuth2Token: async (type: string) => await refreshOAuth2Token(type),
@@ -173,4 +186,85 @@ export function binaryItem(json: IDataObject, files: Record<string, { data: Buff
 		binary[property] = { data: file.data.toString('base64'), fileName: file.fileName, mimeType: file.mimeType, fileSize: String(file.data.length) };
 	}
 	return { json, binary };
+}
+
+let storageDir: string | undefined;
+/** Read faults of stored binaries by id: the stream fails with EIO after this many bytes. */
+const readFaults = new Map<string, number>();
+/** How often each stored binary was opened as a stream, by id. */
+export const storedBinaryOpens = new Map<string, number>();
+
+function storedPath(binaryDataId: string): string {
+	const [mode, fileId] = binaryDataId.split(':');
+	if (mode !== 'filesystem-v2' || !fileId || !storageDir || /[\\/]/.test(fileId)) throw new Error(`Binary data ${binaryDataId} was not found`);
+	return path.join(storageDir, fileId);
+}
+
+function openStored(binaryDataId: string, chunkSize?: number): Readable {
+	const file = createReadStream(storedPath(binaryDataId), chunkSize ? { highWaterMark: chunkSize } : {});
+	storedBinaryOpens.set(binaryDataId, (storedBinaryOpens.get(binaryDataId) ?? 0) + 1);
+	const failAfter = readFaults.get(binaryDataId);
+	if (failAfter === undefined) return file;
+	let passed = 0;
+	const faulty = new Transform({
+		transform(chunk: Buffer, _encoding, done) {
+			if (passed + chunk.length <= failAfter) {
+				passed += chunk.length;
+				done(null, chunk);
+				return;
+			}
+			this.push(chunk.subarray(0, failAfter - passed));
+			passed = failAfter;
+			done(Object.assign(new Error(`EIO: i/o error, read`), { code: 'EIO' }));
+		},
+	});
+	file.on('error', (error) => faulty.destroy(error));
+	return file.pipe(faulty);
+}
+
+/**
+ * A binary item as n8n stores it in its filesystem mode (the single-instance default): the item
+ * holds an id, the bytes are in a file read through getBinaryStream / getBinaryMetadata.
+ */
+export function storedBinaryItem(json: IDataObject, files: Record<string, { data: Buffer; fileName: string; mimeType: string }>): INodeExecutionData {
+	storageDir ??= mkdtempSync(path.join(tmpdir(), 'exchange-oauth-binary-'));
+	const binary: INodeExecutionData['binary'] = {};
+	for (const [property, file] of Object.entries(files)) {
+		const fileId = randomUUID();
+		writeFileSync(path.join(storageDir, fileId), file.data);
+		writeFileSync(path.join(storageDir, `${fileId}.metadata`), JSON.stringify({ fileName: file.fileName, mimeType: file.mimeType, fileSize: file.data.length }));
+		binary[property] = { id: `filesystem-v2:${fileId}`, data: 'filesystem-v2', fileName: file.fileName, mimeType: file.mimeType, fileSize: `${file.data.length} B`, bytes: file.data.length };
+	}
+	return { json, binary };
+}
+
+/** Makes the stored binary `property` of `item` fail to read (EIO) after `afterBytes` bytes, like a disk or database failing mid-read. */
+export function breakStoredBinary(item: INodeExecutionData, property: string, afterBytes: number): void {
+	const id = item.binary?.[property]?.id;
+	if (!id) throw new Error(`${property} is not stored by id`);
+	readFaults.set(id, afterBytes);
+}
+
+/** Where a stored binary's file is (its metadata beside it, `.metadata`). */
+export function storedFile(item: INodeExecutionData, property: string): string {
+	return storedPath(item.binary![property].id!);
+}
+
+/** A stored binary of `size` bytes written 1 MB at a time (a large file without a large Buffer), with its sha256. */
+export function storedBinaryOfSize(property: string, size: number, fileName: string): { item: INodeExecutionData; sha256: string } {
+	const item = storedBinaryItem({}, { [property]: { data: Buffer.alloc(0), fileName, mimeType: 'application/octet-stream' } });
+	const file = storedFile(item, property);
+	const piece = Buffer.alloc(1024 * 1024);
+	for (let index = 0; index < piece.length; index++) piece[index] = (index * 7919) & 0xff;
+	const hash = createHash('sha256');
+	const fd = openSync(file, 'w');
+	for (let written = 0; written < size; written += piece.length) {
+		const part = piece.subarray(0, Math.min(piece.length, size - written));
+		writeSync(fd, part);
+		hash.update(part);
+	}
+	closeSync(fd);
+	writeFileSync(`${file}.metadata`, JSON.stringify({ fileName, mimeType: 'application/octet-stream', fileSize: size }));
+	item.binary![property].bytes = size;
+	return { item, sha256: hash.digest('hex') };
 }

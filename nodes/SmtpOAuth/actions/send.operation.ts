@@ -241,7 +241,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			let built: BuiltMessage | undefined;
 			try {
 				built = await checkedMessage(this, auth, kind, itemIndex);
-				const info = (await session.send(built.loginMailbox, built.message)) as IDataObject;
+				const first = built.message;
+				// Attachments stored by id are streams read by the send; a second attempt needs new ones.
+				let composed = 0;
+				const info = (await session.send(built.loginMailbox, async () => (composed++ === 0 ? first : (await checkedMessage(this, auth, kind, itemIndex)).message))) as IDataObject;
 				returnData[itemIndex] = { json: summariseSent(info), pairedItem: { item: itemIndex } };
 			} catch (error) {
 				fail(itemIndex, error, built);

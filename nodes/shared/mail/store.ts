@@ -266,7 +266,12 @@ export interface MessageUpdate {
 export interface OutgoingAttachment {
 	name: string;
 	contentType: string;
-	content: Buffer;
+	/** Bytes; known before the content is read. */
+	size: number;
+	/** A Buffer, or a stream (read once) of exactly `size` bytes that ends with an error if the file cannot be read. */
+	content: MailContent;
+	/** The same bytes from the start, for a request sent again (after a token refresh) when `content` is a stream. */
+	reread?: () => MailContent;
 	/** For inline images referenced as cid: in an HTML body. */
 	contentId?: string;
 }
@@ -340,6 +345,14 @@ export type MailContent = Buffer | Readable;
 
 /** Content of this size and larger is handed out as a stream (MailContent) by both APIs; smaller comes whole, in batched calls. */
 export const STREAMED_CONTENT_FROM = 1024 * 1024;
+
+/** All of `content` in one Buffer, for the paths that need it whole (small attachments inline in JSON or SOAP). */
+export async function contentBytes(content: MailContent): Promise<Buffer> {
+	if (Buffer.isBuffer(content)) return content;
+	const chunks: Buffer[] = [];
+	for await (const chunk of content as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+	return Buffer.concat(chunks);
+}
 
 // Ids and the change feed -----------------------------------------------------------------------
 

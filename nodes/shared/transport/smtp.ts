@@ -61,15 +61,19 @@ export class SmtpSession {
 		return smtpServerLabel(this.server);
 	}
 
-	/** Failures come back as StepErrors: "Getting an access token" or "Sending the message", with the server. */
-	async send(loginMailbox: string, message: Mail.Options): Promise<SentMessageInfo> {
+	/**
+	 * Sends the message `compose` builds; the retry after a rejected token builds it again, since
+	 * attachments given as streams can be read only once. Failures come back as StepErrors:
+	 * "Getting an access token" or "Sending the message", with the server.
+	 */
+	async send(loginMailbox: string, compose: () => Promise<Mail.Options>): Promise<SentMessageInfo> {
 		try {
 			try {
-				return await (await this.transportFor(loginMailbox)).sendMail(message);
+				return await (await this.transportFor(loginMailbox)).sendMail(await compose());
 			} catch (error) {
 				if (!isTokenRejected(error)) throw error;
 				await this.renewToken();
-				return await (await this.transportFor(loginMailbox)).sendMail(message);
+				return await (await this.transportFor(loginMailbox)).sendMail(await compose());
 			}
 		} catch (error) {
 			throw atStep('Sending the message', this.serverLabel, error);

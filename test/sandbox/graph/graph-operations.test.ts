@@ -338,12 +338,14 @@ describe('attachments', () => {
 		const content = Buffer.alloc(size, 7);
 		const put = (start: number, end: number, withAuth = false) =>
 			graph('PUT', url, { token: withAuth ? undefined : null, rawBody: content.subarray(start, end + 1).toString('latin1'), headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${start}-${end}/${size}` } });
-		expect((await put(0, 3 * 1024 * 1024 - 1, true)).status).toBe(401);
-		const first = await put(0, 3 * 1024 * 1024 - 1);
+		const range = 10 * 320 * 1024;
+		expect((await put(0, range - 1, true)).status).toBe(401);
+		expect(errorCode(await put(0, 3 * 1024 * 1024 - 1))).toBe('invalidRange'); // not a multiple of 320 KiB
+		const first = await put(0, range - 1);
 		expect(first.status).toBe(200);
-		expect(first.json<Json>().nextExpectedRanges).toEqual([`${3 * 1024 * 1024}-${size - 1}`]);
+		expect(first.json<Json>().nextExpectedRanges).toEqual([`${range}-${size - 1}`]);
 		expect((await put(0, 10)).status).toBe(416);
-		const last = await put(3 * 1024 * 1024, size - 1);
+		const last = await put(range, size - 1);
 		expect(last.status).toBe(201);
 		expect(last.headers.location).toMatch(/Attachments\('/);
 		const attachments = values(await graph('GET', `${SHARED}/messages/${draft.id}/attachments?$select=name,size`));

@@ -15,6 +15,7 @@ export const MAX_POST_ATTACHMENT_BYTES = 3 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
 /** Each PUT of an upload session carries less than 4 MB (outlook-large-attachments.md). */
 export const MAX_UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+const UPLOAD_RANGE_UNIT = 320 * 1024;
 const SESSION_LIFETIME_MS = 15 * 60 * 1000;
 
 function resolveAttachment(ctx: GraphContext, messageRef: string, attachmentRef: string): StoredAttachment {
@@ -125,6 +126,8 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, se
 	if (start !== session.receivedBytes) return fail(416, 'invalidRange', start < session.receivedBytes ? 'Uploaded fragment overlaps with existing data.' : `The next expected range starts at ${session.receivedBytes}.`);
 	if (end < start || end >= total || end - start + 1 !== body.length) return fail(400, 'invalidRange', 'The Content-Range does not match the body length.');
 	if (body.length > MAX_UPLOAD_CHUNK_BYTES) return fail(413, 'RequestEntityTooLarge', 'Each range must be smaller than 4 MB.');
+	// Graph's upload sessions take ranges in multiples of 320 KiB; only the last may be shorter.
+	if (end + 1 < total && body.length % UPLOAD_RANGE_UNIT !== 0) return fail(400, 'invalidRange', `The range is ${body.length} bytes: every range but the last must be a multiple of 320 KiB (327,680 bytes).`);
 	session.received.push(body);
 	session.receivedBytes += body.length;
 	if (session.receivedBytes < session.size) {

@@ -25,7 +25,7 @@ describe('sending', () => {
 		const { store } = graphStoreOn(sandbox());
 		const subject = `Send small ${Date.now()}`;
 		sandbox().graph.clearRequests();
-		const summary = await store.sendMessage(MAILBOX, message(subject, { attachments: [{ name: 'a.txt', contentType: 'text/plain', content: Buffer.from('abc') }] }), { asDelegate: false });
+		const summary = await store.sendMessage(MAILBOX, message(subject, { attachments: [{ name: 'a.txt', contentType: 'text/plain', size: 3, content: Buffer.from('abc') }] }), { asDelegate: false });
 		expect(summary).toMatchObject({ mailbox: MAILBOX, subject, attachments: ['a.txt'], savedToSentItems: true });
 		expect(sandbox().graph.httpCounts()).toEqual({ 'POST /sendMail': 1 });
 		expect(sentWith(subject)).toHaveLength(1);
@@ -43,7 +43,7 @@ describe('sending', () => {
 		const subject = `Send large ${Date.now()}`;
 		const content = Buffer.alloc(4 * 1024 * 1024 + 17, 7);
 		sandbox().graph.clearRequests();
-		await store.sendMessage(MAILBOX, message(subject, { attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', content }, { name: 'small.txt', contentType: 'text/plain', content: Buffer.from('s') }] }), { asDelegate: false });
+		await store.sendMessage(MAILBOX, message(subject, { attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', size: content.length, content }, { name: 'small.txt', contentType: 'text/plain', size: 1, content: Buffer.from('s') }] }), { asDelegate: false });
 		const counts = sandbox().graph.httpCounts();
 		expect(counts['POST /messages']).toBe(1);
 		expect(counts['POST /messages/{id}/attachments/createUploadSession']).toBe(1);
@@ -85,7 +85,7 @@ describe('replies and forwards', () => {
 			to: [{ name: '', address: 'dan@fabrikam.test' }],
 			cc: [],
 			bcc: [],
-			attachments: [{ name: 'note.txt', contentType: 'text/plain', content: Buffer.from('note') }],
+			attachments: [{ name: 'note.txt', contentType: 'text/plain', size: 4, content: Buffer.from('note') }],
 			saveToSentItems: true,
 		});
 		expect(result).toMatchObject({ kind, respondedTo: id, subject, attachments: ['note.txt'] });

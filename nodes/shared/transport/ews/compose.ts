@@ -1,7 +1,8 @@
 import type { EmailAddressCollection, EmailMessage, ExchangeService, FolderId } from 'ews-javascript-api';
 
 import type { MailAddress } from '../../mail/messageShape';
-import type { BodyFormat, NewMessage, OutgoingAttachment, ResponseInput, ResponseKind, SentSummary } from '../../mail/store';
+import { contentBytes, STREAMED_CONTENT_FROM, type BodyFormat, type NewMessage, type OutgoingAttachment, type ResponseInput, type ResponseKind, type SentSummary } from '../../mail/store';
+import { uploadAttachments } from './attachmentUpload';
 import type { EwsClient } from './client';
 import { wellKnownFolderId } from './folders';
 import { ewsLibrary } from './library';
@@ -23,9 +24,39 @@ function messageBody(format: BodyFormat, text: string) {
 	return new MessageBody(format === 'html' ? BodyType.HTML : BodyType.Text, text);
 }
 
-function addAttachments(message: EmailMessage, attachments: OutgoingAttachment[]): void {
+/**
+ * From the size downloads stream at, attachments go up as a stream too (attachmentUpload.ts) into a
+ * draft that is then sent; below it the library writes them into its SOAP, one call fewer.
+ */
+const streamsAttachments = (attachments: OutgoingAttachment[]) => attachments.some((attachment) => attachment.size >= STREAMED_CONTENT_FROM);
+
+/**
+ * Streams the attachments into the draft `draftId`, then sends it (bound again: adding attachments
+ * changed its ChangeKey). When an attachment cannot be uploaded nothing was sent and the draft is
+ * deleted (best effort), as on Graph.
+ */
+async function attachAndSend(client: EwsClient, mailbox: string, draftId: string, attachments: OutgoingAttachment[], saveToSentItems: boolean, sentItems: FolderId): Promise<void> {
+	const { EmailMessage, ItemId, PropertySet, BasePropertySet, DeleteMode } = ewsLibrary();
+	const bind = async (service: ExchangeService) => await EmailMessage.Bind(service, new ItemId(draftId), new PropertySet(BasePropertySet.IdOnly));
+	try {
+		await uploadAttachments(client, mailbox, draftId, attachments);
+	} catch (error) {
+		await client.run(mailbox, async (service) => await (await bind(service)).Delete(DeleteMode.HardDelete), { idempotent: true }).catch(() => undefined);
+		throw error;
+	}
+	await client.run(mailbox, async (service) => await sendDraft(await bind(service), saveToSentItems, sentItems), { idempotent: false });
+}
+
+/** The library writes attachments into its SOAP as base64 text: read each whole, once, before any call (a retried call reuses them). */
+async function libraryAttachments(attachments: OutgoingAttachment[]): Promise<Array<OutgoingAttachment & { base64: string }>> {
+	const read: Array<OutgoingAttachment & { base64: string }> = [];
+	for (const attachment of attachments) read.push({ ...attachment, base64: (await contentBytes(attachment.content)).toString('base64') });
+	return read;
+}
+
+function addAttachments(message: EmailMessage, attachments: Array<OutgoingAttachment & { base64: string }>): void {
 	for (const attachment of attachments) {
-		const file = message.Attachments.AddFileAttachment(attachment.name, attachment.content.toString('base64'));
+		const file = message.Attachments.AddFileAttachment(attachment.name, attachment.base64);
 		file.ContentType = attachment.contentType;
 		if (attachment.contentId) {
 			file.ContentId = attachment.contentId;
@@ -55,8 +86,10 @@ async function sendDraft(message: EmailMessage, saveToSentItems: boolean, sentIt
  */
 export async function sendMessage(client: EwsClient, mailbox: string, input: NewMessage, options: { asDelegate: boolean }): Promise<SentSummary> {
 	const { EmailMessage: EmailMessageClass, EmailAddress, Importance, MessageDisposition } = ewsLibrary();
-	const { sentItems } = folders(mailbox);
-	await client.run(
+	const { drafts, sentItems } = folders(mailbox);
+	const streamed = streamsAttachments(input.attachments);
+	const attachments = streamed ? [] : await libraryAttachments(input.attachments);
+	const draftId = await client.run(
 		mailbox,
 		async (service: ExchangeService) => {
 			const message = new EmailMessageClass(service);
@@ -68,7 +101,11 @@ export async function sendMessage(client: EwsClient, mailbox: string, input: New
 			addAll(message.ReplyTo, input.replyTo);
 			if (input.importance) message.Importance = { low: Importance.Low, normal: Importance.Normal, high: Importance.High }[input.importance];
 			if (options.asDelegate) message.From = new EmailAddress(mailbox);
-			addAttachments(message, input.attachments);
+			if (streamed) {
+				await message.Save(drafts);
+				return message.Id.UniqueId;
+			}
+			addAttachments(message, attachments);
 			// One CreateItem with the attachments inline. EmailMessage.Send() would, for a message with
 			// attachments, save a draft in the signed-in user's Drafts, then add every attachment a
 			// second time with CreateAttachment (the library writes them into CreateItem already),
@@ -79,9 +116,11 @@ export async function sendMessage(client: EwsClient, mailbox: string, input: New
 				input.saveToSentItems ? MessageDisposition.SendAndSaveCopy : MessageDisposition.SendOnly,
 				null,
 			);
+			return undefined;
 		},
 		{ idempotent: false },
 	);
+	if (draftId) await attachAndSend(client, mailbox, draftId, input.attachments, input.saveToSentItems, sentItems);
 	return {
 		mailbox,
 		subject: input.subject,
@@ -97,13 +136,15 @@ export async function sendMessage(client: EwsClient, mailbox: string, input: New
 export async function respondToMessage(client: EwsClient, mailbox: string, messageId: string, input: ResponseInput): Promise<SentSummary & { kind: ResponseKind; respondedTo: string }> {
 	const { EmailMessage: EmailMessageClass, ItemId, PropertySet, BasePropertySet } = ewsLibrary();
 	const { drafts, sentItems } = folders(mailbox);
+	const streamed = streamsAttachments(input.attachments);
+	const attachments = streamed ? [] : await libraryAttachments(input.attachments);
 	// Reading the original is safe to repeat; it also proves the id before anything is sent.
 	const original = await client.run(
 		mailbox,
 		async (service) => await EmailMessageClass.Bind(service, new ItemId(messageId), new PropertySet(BasePropertySet.IdOnly)),
 		{ idempotent: true },
 	);
-	await client.run(
+	const draftId = await client.run(
 		mailbox,
 		// The bound original keeps the service it was read with: this mailbox's, whose token a 401 renews.
 		async () => {
@@ -116,15 +157,18 @@ export async function respondToMessage(client: EwsClient, mailbox: string, messa
 			if (input.attachments.length === 0) {
 				if (input.saveToSentItems) await response.SendAndSaveCopy(sentItems);
 				else await response.Send();
-				return;
+				return undefined;
 			}
 			// A response object cannot carry attachments: save it as a draft, attach, then send.
 			const draft = await response.Save(drafts);
-			addAttachments(draft, input.attachments);
+			if (streamed) return draft.Id.UniqueId;
+			addAttachments(draft, attachments);
 			await sendDraft(draft, input.saveToSentItems, sentItems);
+			return undefined;
 		},
 		{ idempotent: false },
 	);
+	if (draftId) await attachAndSend(client, mailbox, draftId, input.attachments, input.saveToSentItems, sentItems);
 	return {
 		mailbox,
 		kind: input.kind,

@@ -4,6 +4,7 @@ import { type MailboxPolicy } from '../../auth/allowedMailboxes';
 import type { AttachmentInfo, BodyChoice, MailAddress, MessageShape } from '../../mail/messageShape';
 import { orderMessageFields } from '../../mail/messageShape';
 import {
+	contentBytes,
 	MailError,
 	WELL_KNOWN_FOLDERS,
 	type AttachmentRef,
@@ -447,9 +448,11 @@ export class GraphMailStore implements MailStore {
 	 */
 	async sendMessage(mailbox: string, input: NewMessage, options: { asDelegate: boolean }): Promise<SentSummary> {
 		const message = this.graphMessage(input, options.asDelegate ? mailbox : undefined);
-		const large = input.attachments.some((attachment) => attachment.content.length >= INLINE_ATTACHMENT_LIMIT);
+		const large = input.attachments.some((attachment) => attachment.size >= INLINE_ATTACHMENT_LIMIT);
 		if (!large) {
-			message.attachments = input.attachments.map(fileAttachment);
+			message.attachments = [];
+			// Each under 3 MB: read whole, one after the other, before anything is sent.
+			for (const attachment of input.attachments) message.attachments.push(await fileAttachment(attachment));
 			await this.call(mailbox, 'POST', `${this.base(mailbox)}/sendMail`, { message, saveToSentItems: input.saveToSentItems }, false);
 		} else {
 			if (!input.saveToSentItems) message.singleValueExtendedProperties = [{ id: DELETE_AFTER_SUBMIT, value: 'true' }];
@@ -471,22 +474,27 @@ export class GraphMailStore implements MailStore {
 	}
 
 	private async attach(mailbox: string, draftId: string, attachment: OutgoingAttachment): Promise<void> {
-		if (attachment.content.length < INLINE_ATTACHMENT_LIMIT) {
-			await this.call(mailbox, 'POST', `${this.messageUrl(mailbox, draftId)}/attachments`, fileAttachment(attachment), false);
+		if (attachment.size < INLINE_ATTACHMENT_LIMIT) {
+			await this.call(mailbox, 'POST', `${this.messageUrl(mailbox, draftId)}/attachments`, await fileAttachment(attachment), false);
 			return;
 		}
 		const session = await this.call<Graph.UploadSession>(
 			mailbox,
 			'POST',
 			`${this.messageUrl(mailbox, draftId)}/attachments/createUploadSession`,
-			{ AttachmentItem: { attachmentType: 'file', name: attachment.name, size: attachment.content.length, ...(attachment.contentId ? { isInline: true, contentId: attachment.contentId } : {}) } },
+			{ AttachmentItem: { attachmentType: 'file', name: attachment.name, size: attachment.size, ...(attachment.contentId ? { isInline: true, contentId: attachment.contentId } : {}) } },
 			false,
 		);
 		if (!session.uploadUrl) this.fail(mailbox, 'GraphUnreadableAnswer', 'createUploadSession answered without an uploadUrl');
-		const total = attachment.content.length;
-		for (let start = 0; start < total; start += UPLOAD_RANGE) {
-			await this.client.uploadRange(mailbox, session.uploadUrl, attachment.content.subarray(start, Math.min(start + UPLOAD_RANGE, total)), start, total);
+		// One range in memory at a time, read from the content as it is uploaded.
+		const mismatch = (held: string) => new Error(`The attachment "${attachment.name}" does not hold the ${attachment.size} bytes announced to the upload session: it holds ${held}`);
+		let start = 0;
+		for await (const range of uploadRanges(attachment.content, UPLOAD_RANGE)) {
+			if (start + range.length > attachment.size) throw mismatch('more');
+			await this.client.uploadRange(mailbox, session.uploadUrl, range, start, attachment.size);
+			start += range.length;
 		}
+		if (start !== attachment.size) throw mismatch(String(start));
 	}
 
 	/** createReply / createReplyAll / createForward with the comment, our changes, attachments, then send. */
@@ -675,12 +683,41 @@ function readCursor(cursor: string): DeltaCursor | undefined {
 	}
 }
 
-function fileAttachment(attachment: OutgoingAttachment): Graph.FileAttachment & { '@odata.type': string } {
+/**
+ * `content` in pieces of exactly `size` bytes (the last one may be shorter), with one piece in
+ * memory at a time; the stream is read only as the pieces are taken.
+ */
+export async function* uploadRanges(content: MailContent, size: number): AsyncGenerator<Buffer> {
+	if (Buffer.isBuffer(content)) {
+		for (let start = 0; start < content.length; start += size) yield content.subarray(start, start + size);
+		return;
+	}
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
+	for await (const chunk of content as AsyncIterable<Buffer | string>) {
+		let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+		while (pendingBytes + bytes.length >= size) {
+			const take = size - pendingBytes;
+			pending.push(bytes.subarray(0, take));
+			yield Buffer.concat(pending, size);
+			pending = [];
+			pendingBytes = 0;
+			bytes = bytes.subarray(take);
+		}
+		if (bytes.length > 0) {
+			pending.push(bytes);
+			pendingBytes += bytes.length;
+		}
+	}
+	if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+async function fileAttachment(attachment: OutgoingAttachment): Promise<Graph.FileAttachment & { '@odata.type': string }> {
 	return {
 		'@odata.type': '#microsoft.graph.fileAttachment',
 		name: attachment.name,
 		contentType: attachment.contentType,
-		contentBytes: attachment.content.toString('base64'),
+		contentBytes: (await contentBytes(attachment.content)).toString('base64'),
 		...(attachment.contentId ? { contentId: attachment.contentId, isInline: true } : {}),
 	};
 }
