@@ -22,9 +22,17 @@ export function read<T>(getter: () => T, fallback: T): T {
 	}
 }
 
-/** A library value as text: strings as they are, numbers and booleans spelled out, anything else (the whitespace-only object) empty. */
+/**
+ * V8 keeps a substring of 13 characters or more as a slice of the string it was cut from: a subject or an
+ * attachment name read by the library would keep its whole SOAP answer (13 MB for a batch of attachments)
+ * alive as long as the item that holds it. structuredClone makes an exact copy of its own.
+ */
+const SLICED_FROM = 13;
+const ownString = (value: string) => (value.length >= SLICED_FROM ? structuredClone(value) : value);
+
+/** A library value as text: strings as an own copy, numbers and booleans spelled out, anything else (the whitespace-only object) empty. */
 export function textOf(value: unknown): string {
-	if (typeof value === 'string') return value;
+	if (typeof value === 'string') return ownString(value);
 	if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
 	return '';
 }
