@@ -13,20 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { DEMO, type Sandbox } from '../sandbox';
+import { DEMO } from '../sandbox';
 import { appOnlyAuth, useEwsSandbox } from './ewsSupport';
 
-jest.setTimeout(120_000);
-
 const currentSandbox = useEwsSandbox();
-let sandbox: Sandbox;
-beforeAll(() => {
-	sandbox = currentSandbox();
-});
-
 const MB = 1024 * 1024;
 
 test('the shapes of 16 messages and the names of their 160 attachments (two batched answers of about 11 MB) keep no answer alive', async () => {
+	const sandbox = currentSandbox();
 	const mailbox = DEMO.sharedMailbox;
 	const folder = sandbox.ews.store.createFolder(mailbox, 'inbox', 'Retention');
 	const subject = (m: number) => `Invoice batch ${m} with a subject long enough to be sliced`;
