@@ -44,9 +44,14 @@ const sha256OfFile = async (path: string) => {
 	return hash.digest('hex');
 };
 
-/** VmRSS and VmHWM (peak) of a process, in MB; undefined once it is gone. */
+/**
+ * VmRSS and VmHWM (peak) of a process, in MB; undefined once it is gone, and until it runs the child script:
+ * between fork and exec the new process still has this one's memory (the sandbox, earlier test files), which
+ * is not the child's.
+ */
 function memoryOf(pid: number): { rssMB: number; peakMB: number } | undefined {
 	try {
+		if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(CHILD)) return undefined;
 		const status = readFileSync(`/proc/${pid}/status`, 'utf8');
 		const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
 		return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };

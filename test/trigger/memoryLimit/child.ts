@@ -5,6 +5,7 @@
  * BinaryDataService and blob manager writing each content (a stream as it is read) to a file. It prints
  * one line `@@memory-result {...}`: every stored binary's file path and size, and this process's peak RSS.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
@@ -66,8 +67,8 @@ async function main(): Promise<ChildResult> {
 			...(item.json.error ? { error: String(item.json.error) } : {}),
 			binaries: Object.values(item.binary ?? {}).map((binary) => ({ fileName: binary.fileName, path: n8n.pathOf(binary.id!), bytes: binary.bytes })),
 		})),
-		// resourceUsage().maxRSS is in kilobytes.
-		peakRssMB: process.resourceUsage().maxRSS / 1024,
+		// VmHWM, not getrusage's maxRSS: that one keeps the spawning process's size across exec.
+		peakRssMB: Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024,
 	};
 }
 
