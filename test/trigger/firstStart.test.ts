@@ -62,6 +62,16 @@ describe.each<MailApi>(['ews', 'graph'])('"New Mail Only" whose first state was 
 		expect(Object.keys(global.exchangeTriggerFirstStarts as object)).toHaveLength(1);
 	});
 
+	it('mail received in the same second as the first start is emitted (receive times are whole seconds on both APIs)', async () => {
+		const { poll, deliver, global } = setup(api);
+		expect(await poll({})).toEqual([]);
+		const [startedAt] = Object.values(global.exchangeTriggerFirstStarts as Record<string, string>);
+		// The latest moment of the start's second: the server gives it as that whole second.
+		const sameSecond = new Date(Math.floor(Date.parse(startedAt) / 1000) * 1000 + 999);
+		deliver('same second', sameSecond);
+		expect(await poll({})).toEqual(['same second']);
+	});
+
 	it('without the recorded start the same loss skips that mail (the gap the record closes)', async () => {
 		const { poll, deliver } = setup(api);
 		expect(await poll({}, {})).toEqual([]);
@@ -78,7 +88,8 @@ describe.each<MailApi>(['ews', 'graph'])('"New Mail Only" whose first state was 
 		const [before] = Object.values(shared.exchangeTriggerFirstStarts as Record<string, string>);
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		second.deliver('in the second folder before its start');
-		await new Promise((resolve) => setTimeout(resolve, 5));
+		// Starts are kept to the whole second: the second one begins in the next.
+		await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 		expect(await second.poll({}, shared)).toEqual([]);
 		const starts = Object.values(shared.exchangeTriggerFirstStarts as Record<string, string>);
 		expect(starts).toHaveLength(1);

@@ -104,7 +104,9 @@ function firstStart(starts: FirstStarts, cursorKey: string, now: Date): { starte
 	const key = `${starts.nodeId}:${cursorKey}`;
 	if (typeof byKey[key] === 'string') return { startedAt: byKey[key], earlier: true };
 	for (const other of Object.keys(byKey)) if (other.startsWith(`${starts.nodeId}:`)) delete byKey[other];
-	byKey[key] = now.toISOString();
+	// To the whole second: both APIs give receive times in whole seconds, so mail received in the same second
+	// after the start would otherwise compare as before it and be skipped.
+	byKey[key] = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
 	starts.data[FIRST_STARTS] = byKey;
 	return { startedAt: byKey[key], earlier: false };
 }
