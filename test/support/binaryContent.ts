@@ -22,15 +22,12 @@ import { Readable } from 'node:stream';
 import type { IBinaryData } from 'n8n-workflow';
 import type { BinaryData } from 'n8n-core/dist/binary-data/types';
 
-import type { MailContent } from '../../nodes/shared/mail/store';
+import { contentBytes, type MailContent } from '../../nodes/shared/mail/store';
 
 /** All the bytes of downloaded content (a stream is read to its end). */
 export async function contentOf(content: MailContent): Promise<Buffer> {
-	if (Buffer.isBuffer(content)) return content;
-	if (!(content instanceof Readable)) throw new TypeError(`prepareBinaryData takes a Buffer or a Readable, not ${typeof content}`);
-	const chunks: Buffer[] = [];
-	for await (const chunk of content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-	return Buffer.concat(chunks);
+	if (!Buffer.isBuffer(content) && !(content instanceof Readable)) throw new TypeError(`prepareBinaryData takes a Buffer or a Readable, not ${typeof content}`);
+	return await contentBytes(content);
 }
 
 export async function storeBinary(content: MailContent, fileName?: string, mimeType?: string): Promise<IBinaryData> {

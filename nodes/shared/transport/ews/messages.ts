@@ -1,8 +1,7 @@
-import type { Readable } from 'node:stream';
 import type { BodyType, EmailMessage, ExchangeService, ItemId, PropertySet, SearchFilter } from 'ews-javascript-api';
 
 import { orderMessageFields, type BodyChoice, type MessageShape } from '../../mail/messageShape';
-import { unwrap, type DeleteMode, type FolderRef, type ItemResult, type MailContent, type MessageFilter, type MessageState, type MessageUpdate, type MovedMessage } from '../../mail/store';
+import { contentBytes, unwrap, type DeleteMode, type FolderRef, type ItemResult, type MailContent, type MessageFilter, type MessageState, type MessageUpdate, type MovedMessage } from '../../mail/store';
 import { BATCH_SIZE, chunk, perItemResults } from './batch';
 import type { EwsClient } from './client';
 import { streamedContent } from './contentStream';
@@ -267,7 +266,7 @@ export async function updateMessages(client: EwsClient, mailbox: string, updates
 	return results;
 }
 
-/** Messages as RFC 822 bytes (.eml), one result per id, in order; MIME is large, so 10 ids per GetItem. */
+/** Messages as RFC 822 bytes (.eml), one result per id, in order, each a stream of its own GetItem. */
 export async function getMimes(client: EwsClient, mailbox: string, ids: string[]): Promise<Array<ItemResult<MailContent>>> {
 	// One GetItem per message, sent when its stream is first read: a batch would hold every .eml of it at once.
 	return ids.map((id) => ({
@@ -278,7 +277,5 @@ export async function getMimes(client: EwsClient, mailbox: string, ids: string[]
 
 /** One message as RFC 822 bytes (.eml), read whole. */
 export async function getMime(client: EwsClient, mailbox: string, id: string): Promise<Buffer> {
-	const pieces: Buffer[] = [];
-	for await (const piece of unwrap((await getMimes(client, mailbox, [id]))[0]) as Readable) pieces.push(piece as Buffer);
-	return Buffer.concat(pieces);
+	return await contentBytes(unwrap((await getMimes(client, mailbox, [id]))[0]));
 }
